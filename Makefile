@@ -1,0 +1,38 @@
+# binnenstad: `make demo` and `make test` set everything up on a fresh machine.
+# Python 3.12 is required (Mesa 3.5). Override with `make PYTHON=/path/to/python3.12 ...`.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: python3.12 not found; run 'make PYTHON=/path/to/python3.12 ...'" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.core
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.core
+	$(BIN)/binnenstad run scenarios/baseline.yaml --replications 5 --out results/baseline
+
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.core
+	$(BIN)/python benchmarks/bench.py
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .ruff_cache

@@ -1,0 +1,231 @@
+"""The ``binnenstad`` command line: check scenario files and run them.
+
+Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its arguments and
+``_cmd_<name>(args) -> int`` does the work; :data:`COMMANDS` lists them in help order. Add
+``compare``, ``schema``, ``show``, ``experiment`` or ``app`` the same way.
+
+Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.errors import ScenarioError
+
+PROG = "binnenstad"
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """A bad command line; printed as ``binnenstad: error: ...``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, raised rather than printed."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+_Formatter = argparse.RawDescriptionHelpFormatter  # keep the layout of the examples
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1 (got {value})")
+    return value
+
+
+def _debug_flag(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's unset flag must not hide one given before the subcommand.
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="show the full traceback of errors",
+    )
+
+
+# ---------------------------------------------------------------------------- validate
+def _add_validate(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "validate",
+        help="check scenario files and their maps",
+        description="Check scenario files: YAML syntax, every key and value against the schema, "
+        "and the town map. Prints one line per file: 'ok' with the size of the town, or the "
+        "first problem as FILE:LINE: key.path: what is wrong.",
+        epilog="examples:\n"
+        "  binnenstad validate scenarios/baseline.yaml\n"
+        "  binnenstad validate scenarios/*.yaml\n\n"
+        "exit status: 0 if every file is valid, 2 otherwise",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    return parser
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.loading import build_town, load_scenario
+
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            scenario = load_scenario(file)
+            town = build_town(scenario)
+        except ScenarioError as err:
+            if getattr(args, "debug", False):
+                traceback.print_exc()
+            print(err, file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        print(
+            f"{file}: ok (scenario {scenario.name}, {town.n_premises} premises, "
+            f"{len(town.dwelling_xy)} dwelling{'' if len(town.dwelling_xy) == 1 else 's'})"
+        )
+    return status
+
+
+# --------------------------------------------------------------------------------- run
+def _add_run(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "run",
+        help="run a scenario and write its outputs",
+        description="Run a scenario for its warm-up and horizon, once or as seeded "
+        "replications, and write the outputs (tables, figures, the scenario as run) to a "
+        "folder.",
+        epilog="examples:\n"
+        "  binnenstad run scenarios/baseline.yaml\n"
+        "  binnenstad run scenarios/baseline.yaml --replications 20 --seed 1 --out results/b20\n"
+        "  binnenstad run scenarios/baseline.yaml --set population.agents=2000 "
+        "--set years=2\n\n"
+        "--set takes key.path=value with the value written as in YAML; list items by number:\n"
+        "  --set economy.online_share.daily[0].share=0.1",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument(
+        "--replications", "-r", type=_positive_int, default=1, metavar="N",
+        help="number of seeded replications, >= 1 (default: 1)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=None, metavar="S",
+        help="master seed; replications derive their seeds from it (default: the scenario's "
+        "seed)",
+    )
+    parser.add_argument(
+        "--out", "-o", type=Path, default=None, metavar="DIR",
+        help="output folder (default: results/<scenario name>/)",
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a scenario value; may be repeated",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.loading import load_scenario
+    from sim.output import write_run
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    out_dir = args.out if args.out is not None else Path("results") / scenario.name
+    written = write_run(
+        scenario, out_dir, replications=args.replications, seed=args.seed,
+        progress=not args.quiet,
+    )
+    print(f"{scenario.name}: outputs in {written}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ parser
+Command = tuple[Callable[..., argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
+COMMANDS: dict[str, Command] = {
+    "validate": (_add_validate, _cmd_validate),
+    "run": (_add_run, _cmd_run),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in :data:`COMMANDS`."""
+    parser = _Parser(
+        prog=PROG,
+        description="binnenstad: an agent-based model of a Dutch city centre's shops, visitors "
+        "and vacancy (Mesa). Scenarios are YAML files; see docs/scenarios.md.",
+        epilog="examples:\n"
+        "  binnenstad validate scenarios/*.yaml\n"
+        "  binnenstad run scenarios/baseline.yaml --replications 20\n"
+        "  binnenstad run --help\n\n"
+        "exit status: 0 ok, 1 internal error, 2 bad input, 130 interrupted",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _debug_flag(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for add, handler in COMMANDS.values():
+        command = add(sub)
+        _debug_flag(command)
+        command.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` if None.
+    """
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:  # --help, --version
+            return exit_.code if isinstance(exit_.code, int) else EXIT_OK
+        debug = getattr(args, "debug", False)
+        if args.command is None:
+            raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
+        return args.handler(args)
+    except UsageError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ScenarioError as err:
+        if debug:
+            traceback.print_exc()
+        print(err, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        detail = " ".join(str(err).split())
+        print(
+            f"{PROG}: internal error: {type(err).__name__}: {detail} "
+            "(rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

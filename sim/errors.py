@@ -1,0 +1,72 @@
+"""Errors in what the user gave us: scenario files, map files and command-line overrides.
+
+A :class:`ScenarioError` prints as one line an editor or a planner can act on::
+
+    scenarios/x.yaml:14: population.agents: must be > 0 (got -5)
+    --set population.agnts: unknown key; did you mean 'agents'?
+
+The command line prints it as is, without a traceback, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def format_key_path(path: Sequence[object]) -> str:
+    """Show a key path the way a scenario file spells it: ``economy.online_share.daily[0].year``.
+
+    Args:
+        path: Mapping keys and list indices, outermost first.
+
+    Returns:
+        The dotted path; list indices in brackets.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class ScenarioError(Exception):
+    """Bad user input: ``FILE:LINE: key.path: what was wrong (got X); what is allowed``.
+
+    Args:
+        message: What was wrong and what is allowed.
+        file: The file the input came from, as the user named it, or ``--set`` for a
+            command-line override (shown as ``--set key.path: ...``); None if unknown.
+        line: 1-based line in ``file``; None to leave it out.
+        key_path: Where in the scenario the problem is, as a dotted string or a sequence of
+            keys and list indices; empty for the file as a whole.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key_path: str | Sequence[object] = "",
+    ) -> None:
+        self.message = _one_line(message)
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.key_path = key_path if isinstance(key_path, str) else format_key_path(key_path)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if where and self.line is not None:
+            where += f":{self.line}"
+        if where == "--set" and self.key_path:  # --set population.agents: ...
+            parts = [f"{where} {self.key_path}"]
+        else:
+            parts = [p for p in (where, self.key_path) if p]
+        return _one_line(": ".join([*parts, self.message]))

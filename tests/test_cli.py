@@ -1,0 +1,234 @@
+"""The ``binnenstad`` command line: one line per problem, exit 2 for bad input, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, TINY_MAP, indent
+
+import sim.output
+from sim import __version__
+from sim.cli import main
+
+MAP_ALLOWED = "allowed: # . : s m L A h T P B F 1-9 and space"
+VALID = f"name: tiny\ntown:\n  map: |\n{indent(TINY_MAP)}"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def only_line(text: str) -> str:
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- validate
+def test_validate_valid_file(write, capsys):
+    path = write("ok.yaml", VALID)
+    code, out, err = run(capsys, "validate", str(path))
+    assert (code, out, err) == (0, "ok.yaml: ok (scenario tiny, 3 premises, 1 dwelling)\n", "")
+
+
+BAD_INPUTS = [
+    ("name: x\npopulation:\n  agents: 5\n   foo: 3\n",
+     "x.yaml:4: invalid YAML: mapping values are not allowed here (column 7)"),
+    ("name: x\npopulation:\n  agents: abc\n",
+     "x.yaml:3: population.agents: must be an integer (got 'abc')"),
+    ("# x\n" * 11 + "name: x\npopulation:\n  agents: -5\n",
+     "x.yaml:14: population.agents: must be > 0 (got -5)"),
+    ("name: x\npopulation:\n  agnts: 5\n",
+     "x.yaml:3: population.agnts: unknown key; did you mean 'agents'?"),
+    ("name: x\neconomy:\n  shops:\n    chain_shar: 0.2\n",
+     "x.yaml:4: economy.shops.chain_shar: unknown key; did you mean 'chain_share'?"),
+    ("name: x\nstart: 2019-13-01\n",
+     "x.yaml:2: start: must be a date like 2019-01-07 (got '2019-13-01')"),
+    ("name: x\ntown:\n  preset: utrecht\n",
+     "x.yaml:3: town.preset: must be one of kleinstad, middelstad, grootstad (got 'utrecht')"),
+    ("name: x\ntown:\n  preset: kleinstad\n  map: |\n" + indent(TINY_MAP),
+     "x.yaml:2: town: give only one of preset, map, map_file (got preset, map)"),
+    (VALID.replace("#.hmm.#", "#.hmx.#"),
+     "x.yaml:6: town.map: column 5: unknown map symbol 'x'; " + MAP_ALLOWED),
+    (VALID.replace("T", "."), "x.yaml:3: town.map: map has no entry point (T, P, B or F)"),
+    ("name: x\ntown:\n  map_file: maps/nope.txt\n",
+     "x.yaml:3: town.map_file: map file maps/nope.txt: file not found"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    BAD_INPUTS,
+    ids=["yaml-syntax", "wrong-type", "out-of-range", "unknown-key", "unknown-nested-key",
+         "bad-date", "bad-preset", "two-town-sources", "map-symbol", "map-no-entry",
+         "missing-map-file"],
+)
+def test_validate_bad_input(write, capsys, text, expected):
+    path = write("x.yaml", text)
+    code, out, err = run(capsys, "validate", str(path))
+    assert (code, out, only_line(err)) == (2, "", expected)
+
+
+def test_validate_missing_file(workdir, capsys):
+    code, out, err = run(capsys, "validate", "nope.yaml")
+    assert (code, out, only_line(err)) == (2, "", "nope.yaml: file not found")
+
+
+def test_validate_several_files_reports_each(write, capsys):
+    write("ok.yaml", VALID)
+    write("bad.yaml", "name: x\nyears: 0\n")
+    code, out, err = run(capsys, "validate", "ok.yaml", "bad.yaml", "gone.yaml")
+    assert code == 2
+    assert out == "ok.yaml: ok (scenario tiny, 3 premises, 1 dwelling)\n"
+    assert err.splitlines() == [
+        "bad.yaml:2: years: must be >= 1 (got 0)",
+        "gone.yaml: file not found",
+    ]
+
+
+def test_validate_subprocess_has_no_traceback(write):
+    path = write("bad.yaml", "name: x\npopulation:\n  agents: -5\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(path)],
+        capture_output=True, text=True, timeout=120, cwd=path.resolve().parent,
+        env={"PYTHONPATH": str(REPO), "PATH": ""},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["bad.yaml:3: population.agents: must be > 0 (got -5)"]
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_every_shipped_scenario_validates(capsys, monkeypatch):
+    files = sorted((REPO / "scenarios").glob("*.yaml"))
+    if not files:
+        pytest.skip("no scenarios/*.yaml yet")
+    monkeypatch.chdir(REPO)
+    code, out, err = run(capsys, "validate", *(str(f.relative_to(REPO)) for f in files))
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == len(files)
+
+
+# ---------------------------------------------------------------------------------- run
+@pytest.fixture
+def fake_write_run(monkeypatch):
+    """Replace sim.output.write_run; record its calls."""
+    calls = []
+
+    def write_run(scenario, out_dir, *, replications, seed, progress):
+        calls.append((scenario, Path(out_dir), replications, seed, progress))
+        return Path(out_dir)
+
+    monkeypatch.setattr(sim.output, "write_run", write_run)
+    return calls
+
+
+def test_run_calls_write_run(write, capsys, fake_write_run):
+    write("ok.yaml", VALID)
+    code, out, err = run(capsys, "run", "ok.yaml")
+    assert (code, err) == (0, "")
+    assert out == f"tiny: outputs in {Path('results', 'tiny')}\n"
+    [(scenario, out_dir, replications, seed, progress)] = fake_write_run
+    assert (scenario.name, out_dir, replications, seed, progress) == (
+        "tiny", Path("results/tiny"), 1, None, True)
+
+
+def test_run_options_and_overrides(write, capsys, fake_write_run):
+    write("ok.yaml", VALID)
+    code, _, err = run(capsys, "run", "ok.yaml", "--replications", "3", "--seed", "7",
+                       "--out", "o", "--quiet", "--set", "population.agents=50",
+                       "--set", "years=2")
+    assert (code, err) == (0, "")
+    [(scenario, out_dir, replications, seed, progress)] = fake_write_run
+    assert (out_dir, replications, seed, progress) == (Path("o"), 3, 7, False)
+    assert (scenario.population.agents, scenario.years) == (50, 2)
+
+
+def test_run_set_unknown_key(write, capsys, fake_write_run):
+    write("ok.yaml", VALID)
+    code, out, err = run(capsys, "run", "ok.yaml", "--set", "population.agnts=5")
+    assert (code, out, only_line(err)) == (
+        2, "", "--set population.agnts: unknown key; did you mean 'agents'?")
+    assert fake_write_run == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "ok.yaml", "--replications", "0"],
+         "binnenstad: error: argument --replications/-r: must be >= 1 (got 0) "
+         "(see 'binnenstad run --help')"),
+        (["run", "ok.yaml", "--seed", "x"],
+         "binnenstad: error: argument --seed: must be an integer (got 'x') "
+         "(see 'binnenstad run --help')"),
+        (["run"], "binnenstad: error: the following arguments are required: SCENARIO "
+         "(see 'binnenstad run --help')"),
+        ([], "binnenstad: error: choose a command: validate, run (see 'binnenstad --help')"),
+        (["frobnicate"], "binnenstad: error: argument COMMAND: invalid choice: 'frobnicate' "
+         "(choose from 'validate', 'run') (see 'binnenstad --help')"),
+        (["validate", "--frob", "ok.yaml"],
+         "binnenstad: error: unrecognized arguments: --frob (see 'binnenstad --help')"),
+    ],
+    ids=["replications-0", "bad-seed", "no-scenario", "no-command", "bad-command", "bad-option"],
+)
+def test_usage_errors(write, capsys, fake_write_run, argv, expected):
+    write("ok.yaml", VALID)
+    code, out, err = run(capsys, *argv)
+    assert (code, out, only_line(err)) == (2, "", expected)
+    assert fake_write_run == []
+
+
+# ------------------------------------------------------------------------ error handling
+def test_internal_error_is_one_line(write, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(sim.output, "write_run", broken)
+    write("ok.yaml", VALID)
+    code, _, err = run(capsys, "run", "ok.yaml")
+    assert (code, only_line(err)) == (
+        1, "binnenstad: internal error: RuntimeError: boom second line "
+        "(rerun with --debug for the traceback)")
+
+
+def test_debug_shows_the_traceback(write, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sim.output, "write_run", broken)
+    write("ok.yaml", VALID)
+    for argv in (["--debug", "run", "ok.yaml"], ["run", "ok.yaml", "--debug"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1
+        assert "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_debug_traceback_for_scenario_error(write, capsys):
+    write("x.yaml", "name: x\nyears: 0\n")
+    code, _, err = run(capsys, "--debug", "validate", "x.yaml")
+    assert code == 2
+    assert "Traceback" in err
+    assert err.splitlines()[-1] == "x.yaml:2: years: must be >= 1 (got 0)"
+
+
+def test_keyboard_interrupt(write, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.output, "write_run", interrupted)
+    write("ok.yaml", VALID)
+    code, _, err = run(capsys, "run", "ok.yaml")
+    assert (code, only_line(err)) == (130, "binnenstad: interrupted")
+
+
+def test_help_and_version(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "validate" in out and "run" in out and "examples:" in out
+    code, out, _ = run(capsys, "run", "--help")
+    assert code == 0 and "--replications" in out and "--set" in out and "examples:" in out
+    code, out, _ = run(capsys, "--version")
+    assert (code, out) == (0, f"binnenstad {__version__}\n")

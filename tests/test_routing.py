@@ -1,0 +1,172 @@
+"""Tests for sim.routing: BFS trees and flows along shortest paths."""
+
+import numpy as np
+import pytest
+
+from sim.routing import accumulate_along_paths, accumulate_paths, shortest_path_trees
+from sim.town import home_zones, load_preset, parse_map
+
+
+def path_cells(trees, o, c):
+    """Cells of the path from origin o to cell c, walked up the parent array."""
+    cells = []
+    while c >= 0:
+        cells.append(int(c))
+        c = trees.parent[o, c]
+    return cells
+
+
+def open_grid(w, h):
+    rows = ["T" + "." * (w - 1)] + ["." * w] * (h - 2) + ["s" + "." * (w - 1)]
+    return parse_map("\n".join(rows))
+
+
+def test_bfs_distance_is_manhattan_on_open_grid():
+    town = open_grid(7, 5)
+    origins = town.walkable_index[[0, 2, 3], [0, 4, 6]]
+    trees = shortest_path_trees(town.adjacency, origins)
+    xy = town.walkable_xy
+    for i, o in enumerate(origins):
+        manhattan = np.abs(xy - xy[o]).sum(axis=1)
+        assert np.array_equal(trees.dist_steps[i], manhattan)
+        assert trees.parent[i, o] == -1
+        # every parent is one step closer and a 4-neighbour
+        c = np.nonzero(trees.parent[i] >= 0)[0]
+        p = trees.parent[i, c]
+        assert (trees.dist_steps[i, p] == trees.dist_steps[i, c] - 1).all()
+        assert (np.abs(xy[p] - xy[c]).sum(axis=1) == 1).all()
+
+
+def test_bfs_follows_detour_around_wall_and_blocking_cuts_off():
+    town = parse_map("T...\n##.#\n....\n#s##\n")
+    o = town.walkable_index[0, 0]
+    target = town.walkable_index[2, 0]  # walkable_index is [y, x]
+    trees = shortest_path_trees(town.adjacency, [o])
+    # around the wall: (0,0) -> (2,0) -> (2,2) -> (0,2) is 2 + 2 + 2 steps
+    assert trees.dist_steps[0, target] == 6
+    assert len(path_cells(trees, 0, target)) == 7
+    # opening a shortcut shortens it
+    open_town = parse_map("T...\n.#.#\n....\n#s##\n")
+    t2 = shortest_path_trees(open_town.adjacency, [open_town.walkable_index[0, 0]])
+    assert t2.dist_steps[0, open_town.walkable_index[2, 0]] == 2
+
+
+def test_blocking_a_street_cell_makes_detour_or_unreachable():
+    base = "T.....\n.####.\n......\n#s####\n"
+    town = parse_map(base)
+    far = town.walkable_index[2, 1]
+    d0 = shortest_path_trees(town.adjacency, [town.entry_access[0]]).dist_steps[0, far]
+    blocked = "T.....\n#####.\n......\n#s####\n"
+    town_b = parse_map(blocked)
+    far_b = town_b.walkable_index[2, 1]
+    d1 = shortest_path_trees(town_b.adjacency, [town_b.entry_access[0]]).dist_steps[0, far_b]
+    assert (d0, d1) == (3, 11)  # 5 east + 2 south + 4 west
+    # cutting the corridor leaves the cells beyond unreachable (from an origin on the cut side)
+    cut = "T.....\n#####.\n......\n#s####\n".replace("T.....", "T..#..")
+    with pytest.raises(ValueError, match="not connected"):
+        parse_map(cut)
+    town_c = parse_map("T..#..\n#####.\n..B...\n#s####\n")
+    trees = shortest_path_trees(town_c.adjacency, town_c.entry_access)
+    beyond = town_c.walkable_index[2, 0]
+    assert trees.dist_steps[0, beyond] == -1 and trees.parent[0, beyond] == -1
+    assert trees.dist_steps[1, beyond] == 2
+
+
+def test_accumulate_paths_on_corridor_exact():
+    town = parse_map("T....\nsssss\n")
+    # corridor cells 0..4, origin at 0
+    trees = shortest_path_trees(town.adjacency, [0])
+    counts = np.zeros((1, 5))
+    counts[0, 2] = 3.0  # 3 walkers to cell 2
+    counts[0, 4] = 1.0  # 1 walker to cell 4
+    counts[0, 0] = 2.0  # 2 walkers staying at the origin cell
+    assert accumulate_paths(trees, counts).tolist() == [6.0, 4.0, 4.0, 1.0, 1.0]
+    # two origins, opposite ends
+    trees2 = shortest_path_trees(town.adjacency, [0, 4])
+    c2 = np.zeros((2, 5))
+    c2[0, 4] = 1.0
+    c2[1, 0] = 2.0
+    assert accumulate_paths(trees2, c2).tolist() == [3.0] * 5
+
+
+def brute_force_paths(trees, counts):
+    out = np.zeros(trees.dist_steps.shape[1])
+    for o, c in zip(*np.nonzero(counts), strict=True):
+        if trees.dist_steps[o, c] >= 0:
+            out[path_cells(trees, o, c)] += counts[o, c]
+    return out
+
+
+@pytest.mark.parametrize("name", ["kleinstad", "middelstad"])
+@pytest.mark.parametrize("restricted", [False, True])
+def test_accumulate_paths_matches_brute_force_on_preset(name, restricted):
+    town = load_preset(name)
+    rng = np.random.default_rng(3)
+    _, zone_origin = home_zones(town, 15)
+    origins = np.concatenate([town.entry_access, rng.choice(zone_origin, 4, replace=False)])
+    dest = np.unique(town.premises_access)
+    trees = shortest_path_trees(town.adjacency, origins, dest if restricted else None)
+    counts = np.zeros((len(origins), town.n_walkable))
+    pick = rng.choice(dest, size=min(40, len(dest)), replace=False)
+    counts[:, pick] = rng.poisson(3.0, size=(len(origins), len(pick)))
+    expected = brute_force_paths(trees, counts)
+    assert np.allclose(accumulate_paths(trees, counts), expected)
+    if restricted:
+        # the fast (O, D) form gives the same
+        assert np.allclose(accumulate_paths(trees, counts[:, trees.destinations]), expected)
+    # the origins' own cells carry every walker of that origin
+    total = accumulate_paths(trees, counts)
+    assert total[origins].sum() >= counts.sum() - 1e-9
+
+
+def test_accumulate_paths_rejects_walkers_outside_destinations():
+    town = parse_map("T....\nsssss\n")
+    trees = shortest_path_trees(town.adjacency, [0], destinations=[2, 4])
+    counts = np.zeros((1, 5))
+    counts[0, 3] = 1.0
+    with pytest.raises(ValueError, match="outside"):
+        accumulate_paths(trees, counts)
+    with pytest.raises(ValueError, match="shape"):
+        accumulate_paths(trees, np.zeros((2, 5)))
+
+
+def test_accumulate_paths_ignores_unreachable_destinations():
+    town = parse_map("T.#..\nss#.B\n")
+    trees = shortest_path_trees(town.adjacency, [0])
+    counts = np.zeros((1, town.n_walkable))
+    counts[0, town.walkable_index[0, 3]] = 5.0
+    counts[0, town.walkable_index[0, 1]] = 1.0
+    out = accumulate_paths(trees, counts)
+    assert out[town.walkable_index[0, 0]] == 1.0
+    assert out[town.walkable_index[0, 3]] == 0.0
+
+
+def test_accumulate_along_paths_matches_brute_force():
+    town = load_preset("kleinstad")
+    rng = np.random.default_rng(5)
+    origins = np.concatenate([town.entry_access, [0, town.n_walkable - 1]])
+    trees = shortest_path_trees(town.adjacency, origins)
+    values = rng.random(town.n_walkable)
+    got = accumulate_along_paths(trees, values)
+    assert got.shape == (len(origins), town.n_walkable)
+    for o in range(len(origins)):
+        for c in rng.choice(town.n_walkable, 30, replace=False):
+            assert got[o, c] == pytest.approx(values[path_cells(trees, o, c)].sum())
+    # ones count the path cells: distance + 1
+    ones = accumulate_along_paths(trees, np.ones(town.n_walkable))
+    assert np.array_equal(ones, trees.dist_steps + 1.0)
+
+
+def test_accumulate_along_paths_nan_when_unreachable():
+    town = parse_map("T.#..\nss#.B\n")
+    trees = shortest_path_trees(town.adjacency, [0])
+    got = accumulate_along_paths(trees, np.arange(town.n_walkable, dtype=float))
+    assert np.isnan(got[0, town.walkable_index[0, 3]])
+    assert got[0, town.walkable_index[0, 1]] == 0.0 + 1.0
+
+
+def test_trees_are_deterministic():
+    town = load_preset("kleinstad")
+    a = shortest_path_trees(town.adjacency, town.entry_access)
+    b = shortest_path_trees(town.adjacency, town.entry_access)
+    assert np.array_equal(a.parent, b.parent) and np.array_equal(a.dist_steps, b.dist_steps)
