@@ -267,6 +267,8 @@ class CityCentre(Model):
         )
         self.shops: list[Shop | None] = [None] * n
         self.floor_m2 = self.town.premises_floor_m2.astype(float)
+        # rent and fixed costs per m2 relative to a 100 m2 unit (large units pay less per m2)
+        self.size_factor = (self.floor_m2 / 100.0) ** self.params.economy.shops.size_cost_elasticity
         self._cells = [self.grid[(int(x), int(y))] for x, y in self.town.premises_xy]
         # the initial occupants' sectors, decided now so the baseline sees a full centre
         mix = self._sector_array("sector_mix")
@@ -305,7 +307,7 @@ class CityCentre(Model):
     def _market_rent(self) -> np.ndarray:
         """(P,) market rent from smoothed footfall and distance to the busiest point."""
         r = self.params.economy.rent
-        return r.level * kernels.market_rent(
+        return r.level * self.size_factor * kernels.market_rent(
             self.footfall_smooth[self.town.premises_access],
             self.footfall_ref,
             self.walk_to_busiest_m,
@@ -488,7 +490,7 @@ class CityCentre(Model):
         is_open = units.open
         sector = np.where(is_open, units.sector, 0)
         margin = self._sector_array("gross_margin")[sector]
-        fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector]
+        fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector] * self.size_factor
         profit = kernels.weekly_profit(units.revenue, margin, units.rent, fixed, self.floor_m2)
         profit = np.where(is_open, profit, 0.0)
         units.reserve += profit
@@ -581,8 +583,9 @@ class CityCentre(Model):
             self.params.economy.choice.neighbour_elasticity)
         revenue = ref[None, :] * (loc * nb)[:, None] * self.floor_m2[vacant, None]
         margin = self._sector_array("gross_margin")
-        fixed = self._sector_array("fixed_cost_eur_per_m2_year")
-        cost = (units.market_rent[vacant, None] + fixed[None, :]) * self.floor_m2[vacant, None] / 52
+        fixed = (self._sector_array("fixed_cost_eur_per_m2_year")[None, :]
+                 * self.size_factor[vacant, None])
+        cost = (units.market_rent[vacant, None] + fixed) * self.floor_m2[vacant, None] / 52
         return revenue * margin[None, :] / cost
 
     def review_rents(self) -> None:
@@ -596,7 +599,7 @@ class CityCentre(Model):
         """A new business signs a lease at the asking rent and moves into premises ``p``."""
         units = self.units
         shops = self.params.economy.shops
-        fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector]
+        fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector] * self.size_factor[p]
         units.sector[p] = sector
         units.chain[p] = chain
         units.rent[p] = units.market_rent[p]

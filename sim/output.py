@@ -25,6 +25,8 @@ from sim.model import CityCentre
 from sim.schema import Scenario
 from sim.streams import replication_seeds
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 EVENT_COLUMNS = ("date", "step", "event", "premises", "sector", "cause")
 
 
@@ -73,6 +75,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp creates 0600; results are for sharing
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

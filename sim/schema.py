@@ -386,7 +386,15 @@ class Shops(Strict):
     fixed_cost_eur_per_m2_year: PerSector = _per_sector(
         "Staff, energy and other fixed costs per m2, excluding rent. Assumption, set so that a "
         "typical unit breaks even at B-location footfall.", "EUR/m2/year",
-        comparison=680.0, daily=310.0, food_beverage=1050.0, services=1450.0, leisure=710.0,
+        comparison=710.0, daily=322.0, food_beverage=1095.0, services=1510.0, leisure=740.0,
+    )
+    size_cost_elasticity: float = _f(
+        -0.4,
+        "Elasticity of rent and fixed costs per m2 to floor area, relative to a 100 m2 unit: "
+        "large units pay less per m2. Assumption, equal to minus one minus the floor-area "
+        "exponent of attractiveness (revenue per m2 falls as floor^-0.4), so size alone does "
+        "not decide survival.",
+        "-", ge=-1.0, le=0.0,
     )
     impulse_eur_per_passerby: float = _f(
         0.05,

@@ -1,0 +1,41 @@
+"""Calibration indicators: what a baseline run says about the stylized facts.
+
+The targets (``../shared/domain.md`` section 4, ``docs/calibration.md``): vacancy 8-14% of
+premises, closures 2-5% of shops a year, footfall trend between -0.5% and -2% a year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TARGETS = {
+    "vacancy_rate": (0.08, 0.14),
+    "closure_rate_per_year": (0.02, 0.05),
+    "footfall_trend_per_year": (-0.02, -0.005),
+}
+
+
+def indicators(frame: pd.DataFrame) -> dict[str, float]:
+    """Calibration indicators of a timeseries (one or more replications, reported weeks).
+
+    Returns:
+        vacancy_rate: mean share of vacant premises over the reported horizon;
+        closure_rate_per_year: closures per year over mean open units;
+        footfall_trend_per_year: slope of log yearly footfall (fraction per year).
+    """
+    out = []
+    for _, run in frame.groupby("replication"):
+        year = pd.to_datetime(run["date"]).dt.year
+        yearly = run.groupby(year).agg(footfall=("footfall", "sum"),
+                                       closures=("closures", "sum"),
+                                       open_units=("open_units", "mean"),
+                                       weeks=("footfall", "size"))
+        full = yearly[yearly["weeks"] >= 52]
+        slope = np.polyfit(full.index.to_numpy(float), np.log(full["footfall"]), 1)[0]
+        out.append({
+            "vacancy_rate": float(run["vacancy_rate"].mean()),
+            "closure_rate_per_year": float((full["closures"] / full["open_units"]).mean()),
+            "footfall_trend_per_year": float(np.expm1(slope)),
+        })
+    return {key: float(np.mean([o[key] for o in out])) for key in TARGETS}
