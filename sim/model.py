@@ -232,6 +232,16 @@ class CityCentre(Model):
              for p in PURPOSES]
         )  # (purpose, home type)
         self._entry_cdf = self._entry_probabilities().cumsum(axis=1)
+        rates = self._visit_rates[:, home_type] * self.residents.frequency  # (purpose, N)
+        self._visit_rate_total = rates.sum(axis=0)
+        total = np.maximum(self._visit_rate_total, 1e-300)
+        self._purpose_cut = np.cumsum(rates, axis=0)[:2] / total  # (2, N) purpose shares
+        extra = self.params.economy.choice.extra_stops
+        self._extra_stops = np.array([getattr(extra, p) for p in PURPOSES])
+        self._spend = self._sector_array("spend_per_visit_eur")
+        self._income_mult = np.array([pop.income_spend_multiplier[c] for c in INCOME_CLASSES])
+        self._retail_sector = np.isin(np.arange(len(SECTORS)),
+                                      [SECTORS.index("comparison"), SECTORS.index("daily")])
 
     def _entry_probabilities(self) -> np.ndarray:
         """(2, E) probability that a city / region visit arrives at each entry point."""
@@ -355,56 +365,50 @@ class CityCentre(Model):
         res = self.residents
         units = self.units
         trips_rng, choice_rng = self._weekly("trips"), self._weekly("choice")
-        counts = np.zeros(self.n_origins * self.n_doors)
-        revenue = np.zeros(len(self.floor_m2))
-        trips_made = np.zeros(len(res.weight), dtype=np.int64)
-        spend = self._sector_array("spend_per_visit_eur")
-        income_mult = np.array([self.params.population.income_spend_multiplier[c]
-                                for c in INCOME_CLASSES])
-        extra_stops = self.params.economy.choice.extra_stops
-        online_lost = spend_potential = 0.0
-        for p_idx, purpose in enumerate(PURPOSES):
-            rate = self._visit_rates[p_idx, res.home_type] * res.frequency * self.trend
-            n_trips = trips_rng.poisson(rate)
-            who = np.repeat(np.arange(len(rate)), n_trips)
-            trips_made += n_trips
-            if who.size == 0:
-                continue
-            origin = self._trip_origins(who, trips_rng)
-            n_stops = np.minimum(1 + trips_rng.poisson(getattr(extra_stops, purpose), who.size),
-                                 MAX_STOPS)
-            stop_trip = np.repeat(np.arange(who.size), n_stops)
-            stop_who = who[stop_trip]
-            group = origin[stop_trip] * len(TASTE_CLASSES) + res.taste[stop_who]
-            cdf, has_choice, candidates = self._choice_table(purpose)
-            u = choice_rng.random(stop_trip.size)
-            if candidates.size == 0:
-                continue
-            ok = has_choice[group]
-            stop_trip, stop_who, group, u = stop_trip[ok], stop_who[ok], group[ok], u[ok]
-            if stop_trip.size == 0:
-                continue
-            unit = candidates[kernels.draw_choices(cdf, candidates.size, group, u)]
-            sector = units.sector[unit]
-            potential = spend[sector] * income_mult[res.income[stop_who]] * res.weight[stop_who]
-            kept = potential * kernels.online_spend_factor(
-                self.online_by_sector[sector], res.propensity[stop_who])
-            revenue += np.bincount(unit, weights=kept, minlength=revenue.size)
-            if purpose in ("daily", "comparison"):
-                online_lost += potential.sum() - kept.sum()
-                spend_potential += potential.sum()
-            # walkers: out to each stop, and back home from the last stop of the visit
-            flat = origin[stop_trip] * self.n_doors + self.door[unit]
-            counts += np.bincount(flat, weights=res.weight[stop_who], minlength=counts.size)
-            last = np.r_[stop_trip[1:] != stop_trip[:-1], True]
-            counts += np.bincount(flat[last], weights=res.weight[stop_who[last]],
-                                  minlength=counts.size)
+        # trips: one Poisson draw per resident for all purposes, then a purpose per trip
+        n_trips = trips_rng.poisson(self._visit_rate_total * self.trend)
+        who = np.repeat(np.arange(n_trips.size), n_trips)
+        u_purpose = trips_rng.random(who.size)
+        purpose = ((u_purpose >= self._purpose_cut[0, who]).astype(np.int8)
+                   + (u_purpose >= self._purpose_cut[1, who]))
+        origin = self._trip_origins(who, trips_rng)
+        n_stops = np.minimum(1 + trips_rng.poisson(self._extra_stops[purpose]), MAX_STOPS)
+        res.trips_last_week[:] = n_trips
+        # stops: each its own destination draw from its group's choice probabilities
+        stop_trip = np.repeat(np.arange(who.size), n_stops)
+        stop_who = who[stop_trip]
+        stop_purpose = purpose[stop_trip]
+        group = origin[stop_trip] * len(TASTE_CLASSES) + res.taste[stop_who]
+        u_choice = choice_rng.random(stop_trip.size)
+        unit = np.full(stop_trip.size, -1)
+        for p_idx, name in enumerate(PURPOSES):
+            cdf, has_choice, candidates = self._choice_table(name)
+            sel = np.flatnonzero((stop_purpose == p_idx) & has_choice[group]
+                                 if candidates.size else np.zeros(0, dtype=bool))
+            if sel.size:
+                unit[sel] = candidates[kernels.draw_choices(
+                    cdf, candidates.size, group[sel], u_choice[sel])]
+        chose = unit >= 0
+        stop_trip, stop_who, unit = stop_trip[chose], stop_who[chose], unit[chose]
+        # spending, minus what the resident buys online in that sector
+        sector = units.sector[unit]
+        potential = self._spend[sector] * self._income_mult[res.income[stop_who]] * (
+            res.weight[stop_who])
+        kept = potential * kernels.online_spend_factor(
+            self.online_by_sector[sector], res.propensity[stop_who])
+        revenue = np.bincount(unit, weights=kept, minlength=len(self.floor_m2))
+        retail = self._retail_sector[sector]
+        lost = potential[retail].sum() - kept[retail].sum()
+        self.online_share = lost / potential[retail].sum() if retail.any() else 0.0
+        # walkers: out to each stop, and back home from the last stop of the visit
+        last = np.r_[stop_trip[1:] != stop_trip[:-1], True]
+        flat = origin[stop_trip] * self.n_doors + self.door[unit]
+        walkers = res.weight[stop_who] * (1.0 + last)
+        counts = np.bincount(flat, weights=walkers, minlength=self.n_origins * self.n_doors)
         self.footfall_cells = accumulate_paths(self.trees, counts.reshape(self.n_origins, -1))
         impulse = self.params.economy.shops.impulse_eur_per_passerby
         revenue += units.open * impulse * self.footfall_cells[self.town.premises_access]
         units.revenue[:] = revenue
-        res.trips_last_week[:] = trips_made
-        self.online_share = online_lost / spend_potential if spend_potential else 0.0
         self.footfall_smooth = kernels.ewma(self.footfall_smooth, self.footfall_cells,
                                             FOOTFALL_SMOOTHING_WEEKS)
 
