@@ -14,14 +14,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from sim.calibration import TARGETS, indicators  # noqa: E402
-from sim.loading import load_scenario  # noqa: E402
-from sim.output import run_replication  # noqa: E402
-from sim.plots import band, map_figure, save, trajectory_figure  # noqa: E402
-from sim.streams import replication_seeds  # noqa: E402
+from sim.calibration import TARGETS, indicators
+from sim.loading import load_scenario
+from sim.output import run_replication
+from sim.plots import band, map_figure, save, trajectory_figure
+from sim.streams import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 REPLICATIONS = 10

@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="binnenstad: an agent-based model of a Dutch city centre's shops, visitors "
-        "and vacancy (Mesa). Scenarios are YAML files; see docs/scenarios.md.",
+        "and vacancy (Mesa). Scenarios are YAML files; see README.md and docs/ODD.md.",
         epilog="examples:\n"
         "  binnenstad validate scenarios/*.yaml\n"
         "  binnenstad run scenarios/baseline.yaml --replications 20\n"

@@ -2,8 +2,8 @@
 
 This module is the one place where parameters are declared. Each field's ``description``
 cites its source in ``../shared/domain.md`` (reproduced in ``docs/ODD.md``) or says
-"assumption" with a reason; ``json_schema_extra={"unit": ...}`` gives the unit. The
-scenario reference ``docs/scenarios.md`` and the JSON Schema are generated from here.
+"assumption" with a reason; ``json_schema_extra={"unit": ...}`` gives the unit. A
+scenario reference and a JSON Schema can be generated from here (planned: issue 4).
 """
 
 from __future__ import annotations
@@ -198,8 +198,8 @@ class Population(Strict):
     )
     households_per_agent: float = _f(
         5.0,
-        "Households one agent stands for (the household weight). A mid-size G40 city has about "
-        "120,000 inhabitants, about 55,000 households (domain brief, G40).",
+        "Households one agent stands for (the household weight). Assumption: a G40 city of "
+        "about 120,000 inhabitants has about 55,000 households (2.2 persons each).",
         "households", gt=0.0, le=10_000.0,
     )
     region_share: float = _f(
@@ -416,9 +416,9 @@ class Shops(Strict):
     )
     patience_weeks: int = _f(
         78,
-        "A shop closes when its rolling 52-week profit has been negative this many weeks in a "
-        "row (documented exit rule; Kickert & vom Hofe 2018 find weak, remote shops close "
-        "first). Assumption.",
+        "A shop closes when its smoothed weekly profit (running mean over the first 26 weeks, "
+        "then a 26-week moving average) has been negative this many weeks in a row (exit "
+        "rule; Kickert & vom Hofe 2018 find weak, remote shops close first). Assumption.",
         "weeks", ge=1, le=520,
     )
     base_exit_rate_per_year: float = _f(

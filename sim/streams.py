@@ -13,8 +13,6 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("init", "residents", "trips", "choice", "exits", "entries")
-
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Integer seeds of replications 0..n-1 from ``SeedSequence(seed).spawn(n)``.
@@ -31,8 +29,3 @@ def stream(seed: int, name: str) -> np.random.Generator:
     """The generator of stream ``name`` for a replication seed (stable across versions)."""
     key = zlib.crc32(name.encode("utf-8"))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
-
-
-def make_streams(seed: int, names: tuple[str, ...] = STREAMS) -> dict[str, np.random.Generator]:
-    """One independent generator per named random process."""
-    return {name: stream(seed, name) for name in names}
