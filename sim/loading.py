@@ -35,9 +35,11 @@ from sim.town import MapError, Town, load_preset, parse_map
 __all__ = [
     "LineIndex",
     "build_town",
+    "load_resolved",
     "load_scenario",
     "load_yaml",
     "parse_override",
+    "scenario_parent",
     "scenario_source",
 ]
 
@@ -56,17 +58,30 @@ class LineIndex(dict[KeyPath, int]):
             (``map: |``), so that a row of an inline map can be traced to its line in the file.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, file: str | None = None) -> None:
         super().__init__()
         self.blocks: dict[KeyPath, int] = {}
+        self.file = file  # the file these lines are in, unless `files` says otherwise
+        self.files: dict[KeyPath, str] = {}  # key path -> file it came from (via `extends`)
 
     def nearest(self, path: Sequence[object]) -> int | None:
         """Line of ``path`` or of its nearest parent that is in the file; None if none is."""
+        return self.where(path)[1]
+
+    def file_of(self, path: Sequence[object]) -> str | None:
+        """The file the value at exactly ``path`` was written in."""
+        return self.files.get(tuple(path), self.file)
+
+    def where(self, path: Sequence[object]) -> tuple[str | None, int | None]:
+        """``(file, line)`` of ``path`` or of its nearest parent that is in a file.
+
+        With ``extends``, a key inherited from a parent file is reported in that file.
+        """
         path = tuple(path)
         for n in range(len(path), 0, -1):
             if path[:n] in self:
-                return self[path[:n]]
-        return None
+                return self.file_of(path[:n]), self[path[:n]]
+        return self.file, None
 
 
 # ------------------------------------------------------------------------------- YAML
@@ -158,7 +173,7 @@ def _construct(node: Node, label: str) -> object:
 
 def _index_lines(root: Node, label: str) -> LineIndex:
     """Record the line of every key path; refuse duplicate keys (YAML would keep the last)."""
-    lines = LineIndex()
+    lines = LineIndex(label)
     keys = _Constructor()
     seen: set[int] = set()
     active: set[int] = set()  # mappings being walked, to skip merges of a mapping into itself
@@ -231,6 +246,10 @@ def load_yaml(path: str | os.PathLike[str]) -> tuple[dict, LineIndex]:
         text = _read_text(Path(path))
     except _ReadError as exc:
         raise ScenarioError(exc.message, file=label, line=exc.line) from None
+    return _load_text(text, label)
+
+
+def _load_text(text: str, label: str) -> tuple[dict, LineIndex]:
     root = _compose(text, label)
     if root is None:
         raise ScenarioError(
@@ -253,6 +272,147 @@ def _node_kind(node: Node) -> str:
     if isinstance(node, ScalarNode):
         return f"the single value {_show(_Constructor().construct_object(node))}"
     return "a mapping"
+
+
+# ---------------------------------------------------------------------------- extends
+EXTENDS = "extends"
+# Keys of which a mapping may give only one: a child that gives one drops the parent's others.
+_EXCLUSIVE: dict[KeyPath, frozenset[str]] = {("town",): frozenset({"preset", "map", "map_file"})}
+
+
+def load_resolved(path: str | os.PathLike[str]) -> tuple[dict, LineIndex]:
+    """Read a scenario file and, if it has ``extends: parent.yaml``, merge it over its parent.
+
+    The parent's path is relative to the extending file's folder; parents may extend further
+    files (a chain), but not in a cycle. Mappings are merged key by key, recursively; any other
+    value (a number, text, a list) in the child replaces the parent's. Giving one of
+    ``town.preset``, ``town.map`` or ``town.map_file`` replaces whichever of them the parent gave.
+    A parent's relative ``town.map_file`` keeps pointing at the same file.
+
+    Args:
+        path: The scenario file; error messages name it as given, and its parents relative to it.
+
+    Returns:
+        ``(data, lines)`` as :func:`load_yaml`, without the ``extends`` key; ``lines`` records for
+        each key the file and line it came from (:meth:`LineIndex.where`).
+
+    Raises:
+        ScenarioError: For anything :func:`load_yaml` refuses in any file of the chain, an
+            ``extends`` that is not a file name or names a missing file, and a cycle.
+    """
+    return _resolve(str(path), ())
+
+
+def scenario_parent(path: str | os.PathLike[str]) -> str | None:
+    """The file that scenario file ``path`` extends, as a path usable from here; None if none.
+
+    Raises:
+        ScenarioError: If the file cannot be read or its ``extends`` is not a file name.
+    """
+    data, lines = load_yaml(path)
+    return _parent_label(data, lines, str(path))
+
+
+def _parent_label(data: dict, lines: LineIndex, label: str) -> str | None:
+    if EXTENDS not in data:
+        return None
+    target = data[EXTENDS]
+    if not isinstance(target, str) or not target.strip():
+        raise ScenarioError(
+            "must be the name of a scenario file, e.g. extends: baseline.yaml "
+            f"(got {_show(target)})",
+            file=label, line=lines.get((EXTENDS,)), key_path=EXTENDS,
+        )
+    return os.path.normpath(os.path.join(os.path.dirname(label), target.strip()))
+
+
+def _resolve(label: str, chain: tuple[tuple[str, Path], ...]) -> tuple[dict, LineIndex]:
+    data, lines = load_yaml(label)
+    parent_label = _parent_label(data, lines, label)
+    del_line = lines.get((EXTENDS,))
+    data.pop(EXTENDS, None)
+    if parent_label is None:
+        return data, lines
+    chain = (*chain, (label, Path(label).resolve()))
+    parent_real = Path(parent_label).resolve()
+    seen = [real for _, real in chain]
+    if parent_real in seen:
+        cycle = [shown for shown, _ in chain[seen.index(parent_real):]]
+        raise ScenarioError(
+            f"extends files in a cycle: {' -> '.join([*cycle, parent_label])}",
+            file=label, line=del_line, key_path=EXTENDS,
+        )
+    try:
+        _read_text(Path(parent_label))
+    except _ReadError as exc:
+        if exc.line is None:  # missing, a folder, unreadable: the child's `extends` is wrong
+            raise ScenarioError(
+                f"{parent_label}: {exc.message}", file=label, line=del_line, key_path=EXTENDS
+            ) from None
+    parent, parent_lines = _resolve(parent_label, chain)
+    merged = LineIndex(label)
+    result = _merge(parent, data, (), parent_lines, lines, merged)
+    _rebase_map_file(result, merged, label)
+    return result, merged
+
+
+def _copy_lines(src: LineIndex, prefix: KeyPath, dst: LineIndex) -> None:
+    """Copy ``src``'s lines (with their files) of ``prefix`` and everything below it to ``dst``."""
+    n = len(prefix)
+    for path, line in src.items():
+        if path[:n] == prefix:
+            dst[path] = line
+            file = src.file_of(path)
+            if file != dst.file:
+                dst.files[path] = file
+            else:
+                dst.files.pop(path, None)
+    for path, line in src.blocks.items():
+        if path[:n] == prefix:
+            dst.blocks[path] = line
+
+
+def _merge(
+    parent: dict, child: dict, path: KeyPath, plines: LineIndex, clines: LineIndex, out: LineIndex
+) -> dict:
+    """Deep merge of mappings (child wins, lists replace), recording where each key came from."""
+    exclusive = _EXCLUSIVE.get(path, frozenset())
+    dropped = exclusive if exclusive & set(child) else frozenset()
+    merged: dict = {}
+    for key, value in parent.items():
+        sub = (*path, key)
+        if key in child:
+            theirs = child[key]
+            if isinstance(value, dict) and isinstance(theirs, dict):
+                merged[key] = _merge(value, theirs, sub, plines, clines, out)
+                src = clines if sub in clines else plines  # the key's own line: the child's
+                if sub in src:
+                    out[sub] = src[sub]
+                    if src.file_of(sub) != out.file:
+                        out.files[sub] = src.file_of(sub)
+            else:
+                merged[key] = theirs
+                _copy_lines(clines, sub, out)
+        elif key not in dropped:
+            merged[key] = value
+            _copy_lines(plines, sub, out)
+    for key, value in child.items():
+        if key not in parent:
+            merged[key] = value
+            _copy_lines(clines, (*path, key), out)
+    return merged
+
+
+def _rebase_map_file(data: dict, lines: LineIndex, label: str) -> None:
+    """Make an inherited relative ``town.map_file`` relative to the extending file's folder."""
+    town = data.get("town")
+    if not isinstance(town, dict) or not isinstance(town.get("map_file"), str):
+        return
+    origin = lines.file_of(("town", "map_file"))
+    if origin is None or origin == label or os.path.isabs(town["map_file"]):
+        return
+    target = os.path.join(os.path.dirname(origin), town["map_file"])
+    town["map_file"] = os.path.relpath(target, os.path.dirname(label) or os.curdir)
 
 
 # -------------------------------------------------------------------------- overrides
@@ -383,7 +543,8 @@ def _origin(
             common += 1
         if common and loc[:common] not in lines:  # a key the override created
             return SET, None
-    return label, lines.nearest(loc)
+    file, line = lines.where(loc)
+    return (file or label), line
 
 
 # ------------------------------------------------------------------------ validation
@@ -539,6 +700,9 @@ def _validation_error(
 def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
     """Read, override, validate a scenario file and build its town.
 
+    A file with a top-level ``extends: other.yaml`` is first merged over the file it extends
+    (see :func:`load_resolved`); ``overrides`` apply after the merge.
+
     Args:
         path: The scenario YAML file; error messages name it as given.
         overrides: ``key.path=value`` strings applied before validation (``--set``).
@@ -552,7 +716,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
         ScenarioError: For anything wrong in the file, the overrides or the map.
     """
     label = str(path)
-    data, lines = load_yaml(path)
+    data, lines = load_resolved(path)
     set_paths = _apply_overrides(data, overrides)
     try:
         scenario = Scenario.model_validate(data)
