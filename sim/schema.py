@@ -3,7 +3,7 @@
 This module is the one place where parameters are declared. Each field's ``description``
 cites its source in ``../shared/domain.md`` (reproduced in ``docs/ODD.md``) or says
 "assumption" with a reason; ``json_schema_extra={"unit": ...}`` gives the unit. A
-scenario reference and a JSON Schema can be generated from here (planned: issue 4).
+scenario reference and a JSON Schema are generated from here (``binnenstad schema``).
 """
 
 from __future__ import annotations
@@ -406,6 +406,10 @@ class Shops(Strict):
         0.35, "Share of entrants that are chain stores. Assumption after Locatus.", "share",
         ge=0.0, le=1.0,
     )
+    chain_brands_per_sector: int = _f(
+        4, "Chain stores belong to one of this many chains per sector (drawn at opening). "
+        "Assumption.", "chains", ge=1, le=100,
+    )
     chain_reserve_factor: float = _f(
         3.0, "Chains hold this many times the cash reserve of an independent. Assumption.", "-",
         ge=1.0, le=50.0,
@@ -465,6 +469,556 @@ class Economy(Strict):
     shops: Shops = Field(default_factory=Shops)
 
 
+# --------------------------------------------------------------------- landlords
+class OwnerKind(Strict):
+    """Rent-setting behaviour of one kind of property owner."""
+
+    months_before_cut: float = Field(
+        ..., ge=0, le=240, json_schema_extra={"unit": "months"},
+        description="Months a unit stays vacant at the old asking rent before the owner cuts it.",
+    )
+    cut_per_year: float = Field(
+        ..., ge=0, le=1, json_schema_extra={"unit": "share/year"},
+        description="Relative cut of the asking rent per year once cutting has begun.",
+    )
+    valuation_floor: float = Field(
+        ..., ge=0, le=2, json_schema_extra={"unit": "share"},
+        description="Lowest asking rent, as a share of the last contract rent of the unit.",
+    )
+    meanwhile_after_months: float = Field(
+        ..., ge=0, le=240, json_schema_extra={"unit": "months"},
+        description="Months vacant after which the owner accepts a meanwhile (cultural) user.",
+    )
+    can_coinvest: float = Field(
+        ..., ge=0, le=1, json_schema_extra={"unit": "share"},
+        description="Share of owners of this kind able to co-invest in a transformation.",
+    )
+
+
+class Landlords(Strict):
+    """Property owners: who owns the premises and how sticky their asking rents are.
+
+    gebiedsontwikkeling.nu and stadszaken.nl: owners wait for the old rent because a cut lowers
+    the valuation and bank collateral; institutional owners overlook single units."""
+
+    institutional_share: float = _f(
+        0.4, "Share of premises owned by institutional investors (the rest by local owners). "
+        "Assumption: a mid-size centre's A and B streets are largely in institutional hands.",
+        "share", ge=0.0, le=1.0,
+    )
+    units_per_institutional_owner: int = _f(
+        12, "Premises per institutional owner (portfolio size). Assumption.", "units",
+        ge=1, le=1000,
+    )
+    units_per_local_owner: int = _f(
+        2, "Premises per local owner. Assumption: mostly one or two units.", "units",
+        ge=1, le=100,
+    )
+    institutional: OwnerKind = Field(
+        default_factory=lambda: OwnerKind(
+            months_before_cut=18, cut_per_year=0.10, valuation_floor=0.85,
+            meanwhile_after_months=24, can_coinvest=0.9),
+        description="Valuation-driven owners: wait long, cut little, keep a high floor "
+        "(gebiedsontwikkeling.nu: a cut lowers the valuation). Assumption for the numbers.",
+    )
+    local: OwnerKind = Field(
+        default_factory=lambda: OwnerKind(
+            months_before_cut=6, cut_per_year=0.20, valuation_floor=0.6,
+            meanwhile_after_months=12, can_coinvest=0.4),
+        description="Local owners: need the income sooner, cut faster. Assumption.",
+    )
+    conversion_after_months: float = _f(
+        24, "Months vacant after which an owner considers converting a unit to housing "
+        "(where zoning allows). Assumption.", "months", ge=0, le=240,
+    )
+    conversion_rate_per_year: float = _f(
+        0.10,
+        "Yearly probability that an eligible long-vacant unit at the edge is converted. Domain "
+        "brief: about 1% of the retail stock a year becomes homes nationally, mostly from "
+        "vacancy (about 8%), so about 0.1 a year per vacant unit.", "1/year", ge=0.0, le=1.0,
+    )
+    core_conversion_factor: float = _f(
+        1 / 3.5,
+        "Conversion rate in the core relative to the edge. Domain brief: transformation happens "
+        "3.5 times as often at the edge.", "-", ge=0.0, le=1.0,
+    )
+    conversion_cost_eur_per_m2: float = _f(
+        1500.0, "Cost of converting retail floor space to homes. Assumption (building cost).",
+        "EUR/m2", ge=0.0, le=20000.0,
+    )
+    m2_per_household: float = _f(
+        80.0, "Floor area per new home after conversion. Assumption.", "m2", gt=0, le=1000,
+    )
+
+
+# ------------------------------------------------------------------------- culture
+CULTURE_KINDS = ("pop_venue", "theatre", "gallery", "makerspace", "meanwhile")
+
+
+class VenueKind(Strict):
+    """Programme and accounts of one kind of cultural venue."""
+
+    events_per_week: float = Field(..., ge=0, le=50, json_schema_extra={"unit": "1/week"},
+                                   description="Events programmed per week.")
+    visitors_per_event: float = Field(..., ge=0, le=50000, json_schema_extra={"unit": "people"},
+                                      description="Mean visitors (households) per event.")
+    ticket_eur: float = Field(..., ge=0, le=500, json_schema_extra={"unit": "EUR"},
+                              description="Net ticket revenue per visitor.")
+    subsidy_eur_per_year: float = Field(
+        ..., ge=0, le=1e8, json_schema_extra={"unit": "EUR/year"},
+        description="Structural subsidy outside any intervention.")
+    cost_eur_per_m2_year: float = Field(
+        ..., ge=0, le=1e5, json_schema_extra={"unit": "EUR/m2/year"},
+        description="Fixed costs per m2 apart from rent (staff, programme, energy).")
+    min_floor_m2: float = Field(0.0, ge=0, le=1e5, json_schema_extra={"unit": "m2"},
+                                description="Smallest premises the venue can use.")
+
+
+class Culture(Strict):
+    """Cultural entrepreneurs: venues and meanwhile users (stedenintransitie.nl; ideedoen.nl).
+
+    Numbers are assumptions of the order of Dutch mid-size venues (VNPF, theatre benchmarks)."""
+
+    kinds: dict[Literal["pop_venue", "theatre", "gallery", "makerspace", "meanwhile"],
+                VenueKind] = Field(
+        default_factory=lambda: {
+            "pop_venue": VenueKind(events_per_week=2.0, visitors_per_event=250, ticket_eur=12,
+                                   subsidy_eur_per_year=150_000, cost_eur_per_m2_year=450,
+                                   min_floor_m2=400),
+            "theatre": VenueKind(events_per_week=3.0, visitors_per_event=200, ticket_eur=18,
+                                 subsidy_eur_per_year=400_000, cost_eur_per_m2_year=900,
+                                 min_floor_m2=1000),
+            "gallery": VenueKind(events_per_week=0.5, visitors_per_event=40, ticket_eur=2,
+                                 subsidy_eur_per_year=5_000, cost_eur_per_m2_year=60),
+            "makerspace": VenueKind(events_per_week=0.5, visitors_per_event=25, ticket_eur=4,
+                                    subsidy_eur_per_year=3_000, cost_eur_per_m2_year=50),
+            "meanwhile": VenueKind(events_per_week=0.3, visitors_per_event=30, ticket_eur=2,
+                                   subsidy_eur_per_year=0, cost_eur_per_m2_year=20),
+        },
+        description="Programme and accounts per kind of venue. Assumption (orders of magnitude "
+        "of Dutch venues; meanwhile users are low-cost pop-ups).",
+    )
+    initial_venues: dict[Literal["pop_venue", "theatre", "gallery", "makerspace"], int] = Field(
+        default_factory=lambda: {"pop_venue": 1, "theatre": 1, "gallery": 2, "makerspace": 0},
+        description="Venues open at the start, placed in the largest fitting units near squares. "
+        "Assumption: a mid-size centre has a theatre and a pop venue.",
+    )
+    entry_rate_per_year: float = _f(
+        2.0, "Cultural or creative starters looking for premises per year (galleries, "
+        "makerspaces, meanwhile users). Assumption.", "1/year", ge=0.0, le=500.0,
+    )
+    meanwhile_rent_eur_per_m2_year: float = _f(
+        25.0, "Rent of a meanwhile lease (service costs only). ideedoen.nl: low rent.",
+        "EUR/m2/year", ge=0.0, le=1000.0,
+    )
+    meanwhile_lease_weeks: int = _f(
+        52, "Length of a meanwhile lease; the owner may let the unit regularly after it.",
+        "weeks", ge=1, le=520,
+    )
+    reserve_months: float = _f(
+        6.0, "Starting cash reserve of a venue in months of its fixed costs. Assumption.",
+        "months", ge=0.0, le=120.0,
+    )
+    fnb_stop_share: float = _f(
+        0.5, "Share of event visitors who also visit food & beverage near the venue (evening "
+        "economy). Assumption.", "share", ge=0.0, le=1.0,
+    )
+    fnb_decay_per_100m: float = _f(
+        1.5, "Decline of the chance to pick a food & beverage outlet per 100 m from the venue "
+        "(logit). Assumption: visitors stay close.", "1/100 m", ge=0.0, le=20.0,
+    )
+    attendance_elasticity: float = _f(
+        0.5, "Elasticity of event attendance to the share of open units around the venue "
+        "(a lively neighbourhood draws more). Assumption.", "-", ge=0.0, le=5.0,
+    )
+
+
+# ------------------------------------------------------------------ municipality
+class Collaboration(Strict):
+    """The collaboration stock: grows with joint action, withers without (Platform31 2021:
+    'samenwerken is een werkwoord ... als een spier')."""
+
+    initial: float = _f(0.3, "Stock at the start. Assumption: some existing cooperation.",
+                        "-", ge=0.0, le=1.0)
+    floor: float = _f(0.1, "Level the stock decays to without joint action. Assumption.",
+                      "-", ge=0.0, le=1.0)
+    half_life_years: float = _f(
+        2.0, "Half-life of the stock's excess over the floor without joint action. Assumption.",
+        "years", gt=0.0, le=100.0,
+    )
+    gain_per_action: float = _f(
+        0.01, "Share of the gap to 1 closed by one joint action. Assumption: a year of monthly "
+        "joint actions lifts the stock by about a tenth of the gap.", "-", ge=0.0, le=1.0,
+    )
+    effect: float = _f(
+        1.0, "Effectiveness multiplier of cooperation-dependent instruments is "
+        "1 + effect * (stock - 0.3). Assumption: at the initial stock the instruments work as "
+        "specified.", "-", ge=0.0, le=10.0,
+    )
+
+
+class Municipality(Strict):
+    """The municipality: its yearly budget for the centre and the collaboration stock."""
+
+    budget_eur_per_year: float = _f(
+        2_000_000.0, "Yearly municipal budget for centre instruments (the co-funded part is "
+        "extra). Assumption for a G40 city.", "EUR/year", ge=0.0, le=1e10,
+    )
+    collaboration: Collaboration = Field(default_factory=Collaboration)
+
+
+class FundingRound(Strict):
+    """Co-funding from the province or the national government for a period."""
+
+    name: str = Field(..., description="Name of the round, e.g. 'Impulsaanpak Winkelgebieden'.")
+    funder: Literal["province", "national"] = Field("national", description="Who pays.")
+    start: dt.date = Field(..., description="First day money can be committed.")
+    end: dt.date = Field(..., description="Last day money can be committed.")
+    match_share: float = _f(
+        0.5, "Share of eligible spending the round pays (the municipality pays the rest).",
+        "share", ge=0.0, le=1.0,
+    )
+    instruments: list[str] = Field(
+        default_factory=list, description="Intervention types the round co-funds (empty: all).")
+    cap_eur: float = _f(5_000_000.0, "Total the round pays out. rvo.nl Impulsaanpak: at most "
+                        "EUR 5m a project.", "EUR", ge=0.0, le=1e10)
+    owner_coinvestment: float = _f(
+        0.0, "Condition: owners pay at least this share of a co-funded transformation "
+        "(Impulsaanpak: private co-investors required).", "share", ge=0.0, le=1.0,
+    )
+
+    def describe(self) -> str:
+        which = ", ".join(self.instruments) if self.instruments else "all instruments"
+        cond = (f"; owners co-invest at least {self.owner_coinvestment:.0%}"
+                if self.owner_coinvestment else "")
+        return (f"{self.name} ({self.funder}) from {self.start} to {self.end}: pays "
+                f"{self.match_share:.0%} of spending on {which}, up to EUR "
+                f"{self.cap_eur:,.0f}{cond}.")
+
+
+# -------------------------------------------------------------------- interventions
+def _eur(x: float) -> str:
+    return f"EUR {x:,.0f}"
+
+
+class Intervention(Strict):
+    """Common fields of every instrument: its period and whether it is switched on."""
+
+    start: dt.date = Field(..., description="First day the instrument acts.")
+    end: dt.date | None = Field(None, description="Last day it acts (empty: to the horizon).")
+    enabled: bool = Field(True, description="Switch the instrument off without deleting it.")
+    label: str = Field("", description="Optional name shown in reports.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def active(self, date: dt.date) -> bool:
+        """Whether the instrument acts on ``date``."""
+        return self.enabled and self.start <= date and (self.end is None or date <= self.end)
+
+    def period(self) -> str:
+        return f"from {self.start}" + (f" to {self.end}" if self.end else " onwards")
+
+    def title(self) -> str:
+        return self.label or TITLES.get(self.type, self.type.replace("_", " ").capitalize())
+
+    def describe(self) -> str:
+        """The instrument, its period, what it does and its cost, in plain words."""
+        off = "" if self.enabled else " (switched off)"
+        return f"{self.title()} {self.period()}{off}: {self.what()}"
+
+    def what(self) -> str:  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+
+Zone = Literal["core", "edge", "all", "squares"]
+#: Plain-language names of instruments and shocks (reports, app).
+TITLES = {
+    "core_designation": "Core designation", "vacancy_ordinance": "Vacancy ordinance",
+    "biz": "BIZ (business investment zone)", "events_programme": "Events programme",
+    "culture_subsidy": "Culture subsidy", "public_space": "Public-space investment",
+    "starter_support": "Starter support", "meanwhile_use": "Meanwhile use",
+    "transformation_subsidy": "Transformation subsidy", "centre_management": "Centre management",
+    "lockdown": "Lockdown", "chain_bankruptcy": "Chain bankruptcy",
+}
+
+
+class CoreDesignation(Intervention):
+    """Concentreren: a compact core; outside it retail zoning lapses (G40 kennisdossier)."""
+
+    type: Literal["core_designation"]
+    core_walk_m: float = _f(250.0, "Walking distance from the busiest point that bounds the "
+                            "designated core.", "m", gt=0, le=10000)
+    relocation_support_eur: float = _f(
+        0.0, "Grant per shop that moves from outside into a vacant core unit (0: none).",
+        "EUR", ge=0, le=1e7)
+    relocation_rate_per_year: float = _f(
+        0.15, "Yearly probability that a shop outside the core moves in when supported and a "
+        "core unit is vacant. Assumption.", "1/year", ge=0, le=1)
+    cost_eur_per_year: float = _f(50_000.0, "Planning and zoning work. Assumption.",
+                                  "EUR/year", ge=0, le=1e8)
+
+    def what(self) -> str:
+        move = (f", {_eur(self.relocation_support_eur)} per shop relocating into the core"
+                if self.relocation_support_eur else "")
+        return (f"a compact core within {self.core_walk_m:.0f} m of the busiest point; outside "
+                f"it vacant units may not be let to shops and may become homes{move}. Cost "
+                f"{_eur(self.cost_eur_per_year)} a year{' plus grants' if move else ''}.")
+
+
+class VacancyOrdinance(Intervention):
+    """Leegstandverordening (Leegstandwet 2010)."""
+
+    type: Literal["vacancy_ordinance"]
+    report_after_months: float = _f(6, "Owners report vacancy after this many months.",
+                                    "months", ge=0, le=120)
+    nominate_after_months: float = _f(
+        12, "After this many months the municipality nominates a tenant.", "months",
+        ge=0, le=240)
+    cost_rent_eur_per_m2_year: float = _f(
+        100.0, "Cost-based rent of a nominated tenancy. Assumption (service and upkeep).",
+        "EUR/m2/year", ge=0, le=5000)
+    penalty_eur_per_m2: float = _f(20.0, "Penalty per m2 if the owner refuses (Amsterdam: EUR "
+                                   "20/m2).", "EUR/m2", ge=0, le=1000)
+    cultural_share: float = _f(0.3, "Share of nominees that are cultural or creative users "
+                               "(the rest are starter shops). Assumption.", "share", ge=0, le=1)
+    cost_per_case_eur: float = _f(500.0, "Administrative cost per report or nomination. "
+                                  "Assumption.", "EUR", ge=0, le=1e6)
+
+    def what(self) -> str:
+        return (f"owners report units vacant {self.report_after_months:g} months; after "
+                f"{self.nominate_after_months:g} months the municipality nominates a tenant at "
+                f"EUR {self.cost_rent_eur_per_m2_year:g}/m2/yr or the owner pays EUR "
+                f"{self.penalty_eur_per_m2:g}/m2. Cost {_eur(self.cost_per_case_eur)} per case.")
+
+
+class Biz(Intervention):
+    """Bedrijveninvesteringszone (BIZ law 2015): levy adopted by vote, at most 5 years."""
+
+    type: Literal["biz"]
+    zone: Zone = Field("core", description="Where the BIZ applies: core, edge, all.")
+    levy_eur_per_m2_year: float = _f(6.0, "Levy on entrepreneurs per m2. Assumption (Dutch "
+                                     "BIZ levies are a few euros per m2).", "EUR/m2/year",
+                                     ge=0, le=1000)
+    term_years: int = _f(5, "Term until a renewal vote (law: at most 5).", "years", ge=1, le=5)
+    turnout_min: float = _f(0.5, "Quorum: at least this share votes (law).", "share", ge=0, le=1)
+    majority: float = _f(2 / 3, "Share of voters in favour needed (law).", "share", ge=0, le=1)
+    turnout: float = _f(0.6, "Chance an entrepreneur votes, times the collaboration "
+                        "multiplier. Assumption.", "share", ge=0, le=1)
+    attractiveness_per_eur_per_m2: float = _f(
+        0.01, "Utility gain of zone units per EUR/m2/yr of levy spent on public space and "
+        "marketing, times the collaboration multiplier. Assumption.", "1/(EUR/m2/year)",
+        ge=0, le=1)
+    event_share: float = _f(0.4, "Share of the levy spent on events.", "share", ge=0, le=1)
+    cost_per_event_eur: float = _f(10_000.0, "Cost of one BIZ event. Assumption.", "EUR",
+                                   gt=0, le=1e7)
+    visitors_per_event: float = _f(800.0, "Visitors per BIZ event. Assumption.", "people",
+                                   ge=0, le=1e6)
+    cost_eur_per_year: float = _f(10_000.0, "Municipal cost of collecting the levy. "
+                                  "Assumption.", "EUR/year", ge=0, le=1e7)
+
+    def what(self) -> str:
+        return (f"a business investment zone ({self.zone}) if entrepreneurs vote for it "
+                f"(quorum {self.turnout_min:.0%}, {self.majority:.0%} in favour): a levy of EUR "
+                f"{self.levy_eur_per_m2_year:g}/m2/yr for {self.term_years} years for public "
+                f"space, events and marketing, renewed by a new vote. Municipal cost "
+                f"{_eur(self.cost_eur_per_year)} a year.")
+
+
+class EventsProgramme(Intervention):
+    """Events on squares and streets (profileren)."""
+
+    type: Literal["events_programme"]
+    budget_eur_per_year: float = _f(150_000.0, "Yearly budget.", "EUR/year", ge=0, le=1e9)
+    cost_per_event_eur: float = _f(10_000.0, "Cost of one event. Assumption.", "EUR",
+                                   gt=0, le=1e7)
+    visitors_per_event: float = _f(1000.0, "Visitors per event at the initial collaboration "
+                                   "stock. Assumption (market, festival).", "people",
+                                   ge=0, le=1e6)
+
+    def what(self) -> str:
+        n = self.budget_eur_per_year / self.cost_per_event_eur
+        return (f"about {n:.0f} events a year on squares, each drawing about "
+                f"{self.visitors_per_event:,.0f} visitors. Cost "
+                f"{_eur(self.budget_eur_per_year)} a year.")
+
+
+class CultureSubsidy(Intervention):
+    """Support for cultural venues and new cultural entrants."""
+
+    type: Literal["culture_subsidy"]
+    budget_eur_per_year: float = _f(200_000.0, "Yearly budget, shared by venues in need.",
+                                    "EUR/year", ge=0, le=1e9)
+    entrant_grant_eur: float = _f(15_000.0, "Start grant per new cultural entrant, paid "
+                                  "from the budget.", "EUR", ge=0, le=1e7)
+    entry_multiplier: float = _f(2.0, "Multiplier on the rate of cultural starters while "
+                                 "grants are available. Assumption.", "-", ge=1, le=20)
+
+    def what(self) -> str:
+        return (f"subsidy for cultural venues and a start grant of "
+                f"{_eur(self.entrant_grant_eur)} for new ones (starters x"
+                f"{self.entry_multiplier:g}). Budget {_eur(self.budget_eur_per_year)} a year.")
+
+
+class PublicSpace(Intervention):
+    """Investment in chosen streets and squares."""
+
+    type: Literal["public_space"]
+    area: Zone | tuple[int, int, int, int] = Field(
+        "squares", description="Where: core, edge, all, squares, or a cell rectangle "
+        "[x0, y0, x1, y1].")
+    investment_eur: float = _f(3_000_000.0, "Total investment, spread over the period "
+                               "(or over one year if open-ended).", "EUR", ge=0, le=1e10)
+    attractiveness_gain: float = _f(
+        0.2, "Utility gain of units facing the improved cells, reached at the end of the "
+        "works and kept afterwards. Assumption (public-realm upgrades raise footfall by some "
+        "10-20%).", "-", ge=0, le=5)
+    radius_cells: int = _f(3, "Units within this many cells of an improved cell benefit.",
+                           "cells", ge=0, le=50)
+
+    def what(self) -> str:
+        where = self.area if isinstance(self.area, str) else f"cells {list(self.area)}"
+        return (f"public space works in {where}, making the units there more attractive "
+                f"(+{self.attractiveness_gain:g} utility). Cost {_eur(self.investment_eur)}.")
+
+
+class StarterSupport(Intervention):
+    """A share of rent paid for new tenants of long-vacant units."""
+
+    type: Literal["starter_support"]
+    rent_share: float = _f(0.5, "Share of rent paid. Koster et al. (2019): optimal subsidy "
+                           "about 10% of rent; starter schemes often pay more.", "share",
+                           ge=0, le=1)
+    support_months: float = _f(12, "How long each new tenant is supported.", "months",
+                               gt=0, le=120)
+    min_vacant_months: float = _f(6, "Units must have been vacant this long.", "months",
+                                  ge=0, le=240)
+    zone: Zone = Field("core", description="Where support applies: core, edge, all.")
+
+    def what(self) -> str:
+        return (f"{self.rent_share:.0%} of the rent for {self.support_months:g} months for new "
+                f"tenants of units ({self.zone}) vacant at least {self.min_vacant_months:g} "
+                f"months. Cost: the rent paid.")
+
+
+class MeanwhileUse(Intervention):
+    """The municipality brokers vacant units to cultural and creative users."""
+
+    type: Literal["meanwhile_use"]
+    after_months: float = _f(3, "Owners accept a brokered meanwhile user after this many "
+                             "months vacant.", "months", ge=0, le=120)
+    extra_users_per_year: float = _f(6.0, "Extra cultural/creative users found by the broker "
+                                     "per year, times the collaboration multiplier. "
+                                     "Assumption.", "1/year", ge=0, le=1000)
+    cost_per_lease_eur: float = _f(3_000.0, "Brokering and fitting-out cost per lease.",
+                                   "EUR", ge=0, le=1e6)
+    cost_eur_per_year: float = _f(40_000.0, "A part-time broker. Assumption.", "EUR/year",
+                                  ge=0, le=1e7)
+
+    def what(self) -> str:
+        return (f"a broker places cultural and creative users in units vacant "
+                f"{self.after_months:g}+ months (about {self.extra_users_per_year:g} extra a "
+                f"year). Cost {_eur(self.cost_eur_per_year)} a year plus "
+                f"{_eur(self.cost_per_lease_eur)} per lease.")
+
+
+class TransformationSubsidy(Intervention):
+    """Converting vacant edge units to homes (Impulsaanpak-like)."""
+
+    type: Literal["transformation_subsidy"]
+    subsidy_share: float = _f(0.3, "Share of the conversion cost paid.", "share", ge=0, le=1)
+    zone: Zone = Field("edge", description="Eligible units: edge (outside the core), all.")
+    min_vacant_months: float = _f(12, "Units must have been vacant this long.", "months",
+                                  ge=0, le=240)
+    uptake_elasticity: float = _f(
+        3.0, "Conversion rate multiplier per unit of subsidy share: rate x (1 + e x share). "
+        "Assumption.", "-", ge=0, le=100)
+
+    def what(self) -> str:
+        return (f"pays {self.subsidy_share:.0%} of converting {self.zone} units vacant "
+                f"{self.min_vacant_months:g}+ months to homes, for owners who co-invest. "
+                f"Cost: the subsidy paid.")
+
+
+class CentreManagement(Intervention):
+    """The arranging role: a centre manager organising joint action."""
+
+    type: Literal["centre_management"]
+    cost_eur_per_year: float = _f(120_000.0, "Centre manager and office. Assumption.",
+                                  "EUR/year", ge=0, le=1e8)
+    joint_actions_per_year: float = _f(24.0, "Joint actions organised per year (meetings, "
+                                       "campaigns, shared projects). Assumption.", "1/year",
+                                       ge=0, le=1000)
+
+    def what(self) -> str:
+        return (f"a centre manager organising about {self.joint_actions_per_year:g} joint "
+                f"actions a year. Cost {_eur(self.cost_eur_per_year)} a year.")
+
+
+AnyIntervention = Annotated[
+    CoreDesignation | VacancyOrdinance | Biz | EventsProgramme | CultureSubsidy | PublicSpace
+    | StarterSupport | MeanwhileUse | TransformationSubsidy | CentreManagement,
+    Field(discriminator="type"),
+]
+INTERVENTION_TYPES = (
+    "core_designation", "vacancy_ordinance", "biz", "events_programme", "culture_subsidy",
+    "public_space", "starter_support", "meanwhile_use", "transformation_subsidy",
+    "centre_management",
+)
+
+
+# ----------------------------------------------------------------------------- shocks
+class Lockdown(Intervention):
+    """Corona measures: fewer trips, closed sectors, a jump in online shopping, support."""
+
+    type: Literal["lockdown"]
+    end: dt.date = Field(..., description="Last day of the measures.")
+    footfall_multiplier: PerPurpose = Field(
+        default_factory=lambda: PerPurpose(daily=0.5, comparison=0.2, leisure=0.1),
+        description="Visit rates per purpose relative to normal. Locatus via nieuws.nl "
+        "(2020): footfall about 25% of normal in March 2020.")
+    closed_sectors: list[Literal["comparison", "daily", "food_beverage", "services",
+                                 "leisure", "culture"]] = Field(
+        default_factory=lambda: ["food_beverage", "leisure", "culture"],
+        description="Sectors that may not open.")
+    online_jump: float = _f(0.08, "Added to the online share of comparison and daily goods "
+                            "while it lasts. Thuiswinkel (2021): above 22% in lockdown vs 16%.",
+                            "share", ge=0, le=1)
+    online_persistence: float = _f(0.4, "Share of the jump that stays after the end. "
+                                   "Domain brief: partly back in 2022.", "share", ge=0, le=1)
+    support_share: float = _f(
+        0.0, "Share of rent and fixed costs of closed businesses paid by the national "
+        "government (TVL/NOW) while it lasts; supported businesses do not fail during it.",
+        "share", ge=0, le=1)
+
+    def what(self) -> str:
+        closed = ", ".join(self.closed_sectors) or "none"
+        sup = (f"; the government pays {self.support_share:.0%} of closed businesses' rent "
+               f"and fixed costs" if self.support_share else "; no support payments")
+        return (f"visits at {self.footfall_multiplier.daily:.0%} (daily), "
+                f"{self.footfall_multiplier.comparison:.0%} (comparison), "
+                f"{self.footfall_multiplier.leisure:.0%} (leisure) of normal; closed: {closed}; "
+                f"online share +{self.online_jump:.0%}{sup}.")
+
+
+class ChainBankruptcy(Intervention):
+    """A chain goes bankrupt: all its units close at once (Benmelech et al. 2019)."""
+
+    type: Literal["chain_bankruptcy"]
+    sector: Literal["comparison", "daily", "food_beverage", "services", "leisure"] = Field(
+        "comparison", description="Sector of the chain (the largest chain of it fails).")
+
+    def what(self) -> str:
+        return f"the largest {self.sector} chain closes all its units at once."
+
+
+AnyShock = Annotated[Lockdown | ChainBankruptcy, Field(discriminator="type")]
+SHOCK_TYPES = ("lockdown", "chain_bankruptcy")
+
+
 # ------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     """A binnenstad scenario: a town, its population and its economy over a horizon."""
@@ -490,6 +1044,16 @@ class Scenario(Strict):
     town: Town = Field(default_factory=Town)
     population: Population = Field(default_factory=Population)
     economy: Economy = Field(default_factory=Economy)
+    landlords: Landlords = Field(default_factory=Landlords)
+    culture: Culture = Field(default_factory=Culture)
+    municipality: Municipality = Field(default_factory=Municipality)
+    funding: list[FundingRound] = Field(
+        default_factory=list, description="Co-funding rounds of the province or the state.")
+    interventions: list[AnyIntervention] = Field(
+        default_factory=list, description="Municipal instruments, each with a `type`, `start`, "
+        "`end` and its parameters (see docs/scenarios.md).")
+    shocks: list[AnyShock] = Field(
+        default_factory=list, description="Exogenous shocks: `lockdown`, `chain_bankruptcy`.")
 
     @property
     def weeks(self) -> int:
