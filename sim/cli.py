@@ -157,11 +157,97 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -------------------------------------------------------------------------- experiment
+def _add_experiment(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "experiment",
+        help="run a parameter sweep, replication study or sensitivity analysis",
+        description="Run an experiment file (experiments/*.yaml): every design point of its "
+        "uncertainties and levers, times its replications. Each run is stored as one Parquet "
+        "file the moment it finishes; results.parquet, results.csv and the analyses "
+        "(sensitivity indices, sweep figures) are written at the end. See "
+        "docs/experiments.md.",
+        epilog="examples:\n"
+        "  binnenstad experiment experiments/morris_baseline.yaml --workers 2\n"
+        "  binnenstad experiment experiments/morris_baseline.yaml --resume\n"
+        "  binnenstad experiment experiments/x.yaml --scheduler tcp://10.0.0.5:8786\n\n"
+        "exit status: 0 every run done, 1 some runs failed (recorded in manifest.json) or an "
+        "internal error, 2 bad input, 130 interrupted (rerun with --resume)",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("spec", metavar="SPEC", help="experiment YAML file")
+    parser.add_argument(
+        "--out", "-o", type=Path, default=None, metavar="DIR",
+        help="experiment folder, the run store (default: results/experiments/<name>/)",
+    )
+    parser.add_argument(
+        "--workers", "-w", type=_positive_int, default=1, metavar="N",
+        help="local worker processes, one run each at a time (default: 1, this process)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://host:8786 (needs the 'cluster' extra); "
+        "--workers is then ignored",
+    )
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="continue an experiment in DIR: keep every stored run, run only the rest",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true",
+        help="with --resume, also run the runs that failed before",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    return parser
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from sim.experiments import load_experiment, run_experiment
+
+    if args.retry_failed and not args.resume:
+        raise UsageError("--retry-failed needs --resume")
+    exp = load_experiment(args.spec)
+    out_dir = args.out if args.out is not None else Path("results") / "experiments" / exp.spec.name
+    counts = run_experiment(
+        exp, out_dir, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+        retry_failed=args.retry_failed, progress=not args.quiet,
+    )
+    print(f"{exp.spec.name}: {counts['done']} runs done, {counts['failed']} failed; "
+          f"results in {out_dir}")
+    return EXIT_OK if counts["failed"] == 0 else EXIT_INTERNAL
+
+
+def _add_collect(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "collect",
+        help="assemble an experiment's results and analyses from its stored runs",
+        description="Assemble results.parquet and results.csv (one row per run and outcome "
+        "time) and the analyses from the runs stored in an experiment folder, complete or "
+        "not.",
+        epilog="example:\n  binnenstad collect results/experiments/morris_baseline",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="experiment folder")
+    parser.add_argument("--no-analysis", action="store_true", help="only the results tables")
+    return parser
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from sim.store import collect
+
+    results, counts = collect(args.folder, analyse=not args.no_analysis)
+    print(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
+          f"({counts['failed']} failed, {counts['pending']} not run)")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------ parser
 Command = tuple[Callable[..., argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 COMMANDS: dict[str, Command] = {
     "validate": (_add_validate, _cmd_validate),
     "run": (_add_run, _cmd_run),
+    "experiment": (_add_experiment, _cmd_experiment),
+    "collect": (_add_collect, _cmd_collect),
 }
 
 

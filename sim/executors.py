@@ -1,0 +1,196 @@
+"""Where the runs of an experiment execute: this process, local processes, or Dask.
+
+All three take the same list of :class:`~sim.experiments.RunTask` and call ``on_done`` with
+each :class:`~sim.experiments.RunOutcome` in the main process as soon as it arrives, so the
+store writes every run the moment it finishes. A run is a pure function of its task, so the
+results do not depend on the executor, the number of workers or the order of completion.
+
+- ``serial``: one run after another in this process (``--workers 1``).
+- ``processes``: a pool of N worker processes (one run per process at a time, no threads).
+  If a worker process dies, the pool is rebuilt and its runs are retried.
+- ``dask``: one task per run on a Dask cluster (``--scheduler tcp://host:8786``), with
+  ``retries`` for lost workers. Dask is imported only here, only when asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sim.errors import ScenarioError
+from sim.experiments import RunOutcome, RunTask, run_task
+
+__all__ = ["Progress", "execute"]
+
+OnDone = Callable[[RunOutcome], None]
+
+
+class Progress:
+    """A progress bar of runs: done, failed, remaining, rate and time left (tqdm)."""
+
+    def __init__(self, total: int, skipped: int, desc: str, enabled: bool) -> None:
+        self.done = self.failed = 0
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total, initial=skipped, desc=desc, unit="run", dynamic_ncols=True,
+                file=sys.stderr,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+            )
+            self.skipped = skipped
+            self._postfix()
+
+    def _postfix(self, pending: int = 0) -> None:
+        left = self.bar.total - self.bar.n - pending
+        stored = f"stored earlier {self.skipped}, " if self.skipped else ""
+        self.bar.set_postfix_str(f"{stored}done {self.done}, failed {self.failed}, "
+                                 f"remaining {left}", refresh=False)
+
+    def update(self, outcome: RunOutcome) -> None:
+        if outcome.ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.bar is not None:
+            self._postfix(pending=1)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def execute(
+    tasks: Sequence[RunTask],
+    on_done: OnDone,
+    *,
+    workers: int = 1,
+    scheduler: Any = None,
+    retries: int = 3,
+) -> None:
+    """Run every task and pass each outcome to ``on_done`` as it arrives.
+
+    Args:
+        tasks: The runs to do.
+        on_done: Called in this process with each run's outcome (stores it).
+        workers: Local worker processes; 1 runs in this process.
+        scheduler: A Dask scheduler address (``tcp://host:8786``), a
+            ``distributed.Client`` or a ``LocalCluster``; None for local execution.
+        retries: How often a run is retried after its worker process was lost.
+    """
+    if not tasks:
+        return
+    if scheduler is not None:
+        _dask(tasks, on_done, scheduler, retries)
+    elif workers <= 1:
+        for task in tasks:
+            on_done(run_task(task))
+    else:
+        _processes(tasks, on_done, workers, retries)
+
+
+# ---------------------------------------------------------------------- processes
+def _worker_init() -> None:
+    """Worker processes die with their parent (Linux), and leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
+        except OSError:
+            pass
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: no fork of a threaded parent; workers import sim once and stay warm.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+    todo = list(tasks)
+    attempts: dict[str, int] = {}
+    while todo:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_context(),
+                                   initializer=_worker_init)
+        lost: list[RunTask] = []
+        try:
+            pending = {pool.submit(run_task, t): t for t in todo}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    on_done(outcome)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_children(pool)
+            raise
+        pool.shutdown(wait=True)
+        todo = []
+        for task in lost:  # runs whose worker process died (killed, out of memory)
+            attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
+            if attempts[task.run_id] > retries:
+                on_done(RunOutcome(task.run_id, False,
+                                   error=f"worker process died {attempts[task.run_id]} times"))
+            else:
+                todo.append(task)
+
+
+def _kill_children(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's worker processes now (after Ctrl-C or an error in this process)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
+
+
+# --------------------------------------------------------------------------- dask
+def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ScenarioError(
+            "--scheduler needs Dask: install the optional extra with "
+            "pip install 'binnenstad[cluster]'"
+        ) from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler) if own else scheduler
+    except OSError as exc:
+        raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    futures: list = []
+    try:
+        futures = [client.submit(run_task, t, key=f"binnenstad-run-{t.run_id}", pure=False,
+                                 retries=retries) for t in tasks]
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # KilledWorker: the run took down workers repeatedly
+                detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+                outcome = RunOutcome(by_key[future.key].run_id, False, error=detail)
+            on_done(outcome)
+            future.release()
+    except BaseException:
+        client.cancel(futures)
+        raise
+    finally:
+        if own:
+            client.close()
