@@ -29,6 +29,7 @@ from sim.experiments import RunOutcome, RunTask, run_task
 __all__ = ["Progress", "execute"]
 
 OnDone = Callable[[RunOutcome], None]
+CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
 
 
 class Progress:
@@ -172,7 +173,7 @@ def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: in
         ) from None
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler) if own else scheduler
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT) if own else scheduler
     except OSError as exc:
         raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     futures: list = []

@@ -1,0 +1,111 @@
+"""Experiments on a Dask LocalCluster: the same dataset as serial, even when a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.experiments import load_experiment, run_experiment
+
+distributed = pytest.importorskip("distributed")
+
+BASE = """\
+name: base
+seed: 7
+years: 1
+warmup_years: 1
+town:
+  preset: kleinstad
+population:
+  agents: 1500
+"""
+
+SPEC = """\
+name: dask
+scenario: base.yaml
+seed: 5
+replications: 4
+uncertainties:
+  economy.footfall_trend_per_year: {min: -0.04, max: 0.0}
+  economy.shops.entry_rate_per_year: {min: 0.5, max: 1.5}
+outcomes: [vacancy_rate, closures]
+design: {type: lhs, samples: 4}
+analyses: []
+"""
+RUNS = 16
+
+
+def dataset(folder: Path) -> tuple[bytes, bytes]:
+    return (folder / "results.parquet").read_bytes(), (folder / "results.csv").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dask")
+    (folder / "base.yaml").write_text(BASE)
+    (folder / "exp.yaml").write_text(SPEC)
+    exp = load_experiment(folder / "exp.yaml")
+    run_experiment(exp, folder / "serial", progress=False)
+    return exp, folder
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield cluster, client
+
+
+def test_local_cluster_equals_serial(experiment, cluster):
+    exp, folder = experiment
+    _, client = cluster
+    counts = run_experiment(exp, folder / "dask", scheduler=client, progress=False)
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert dataset(folder / "dask") == dataset(folder / "serial")
+
+
+def test_a_worker_killed_mid_run_still_completes(experiment, cluster):
+    exp, folder = experiment
+    _, client = cluster
+    out = folder / "killed"
+    pids = list(client.run(os.getpid).values())
+    killed = []
+
+    def kill_one_worker():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = out / "runs"
+            if runs.is_dir() and len(list(runs.glob("*.parquet"))) >= 2:
+                os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker
+                killed.append(len(list(runs.glob("*.parquet"))))
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    counts = run_experiment(exp, out, scheduler=client, progress=False)
+    killer.join()
+    assert killed and killed[0] < RUNS, "the worker was killed too late to test anything"
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert dataset(out) == dataset(folder / "serial")
+
+
+def test_missing_scheduler_is_a_one_line_error(experiment, capsys, monkeypatch):
+    from sim import executors
+    from sim.cli import main
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    _, folder = experiment
+    status = main(["experiment", str(folder / "exp.yaml"), "--out", str(folder / "none"),
+                   "--scheduler", "tcp://127.0.0.1:9", "-q"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9") and \
+        err.count("\n") == 1
