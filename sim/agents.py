@@ -115,3 +115,118 @@ class Shop(FixedAgent):
     def revenue_eur_per_week(self) -> float:
         """Revenue booked in the last week (destination visits plus passers-by)."""
         return float(self.model.units.revenue[self.premises])
+
+
+class Owner(Agent):
+    """A property owner: an institutional investor with a portfolio or a local owner.
+
+    Owners set the asking rent of their vacant units (sticky: they wait for the old rent,
+    then cut slowly, never below a valuation floor), accept meanwhile users after a while
+    and may convert long-vacant units to homes (``CityCentre.owners_set_rents``,
+    ``CityCentre.owners_convert``).
+    """
+
+    def __init__(self, model: CityCentre, kind: str, units: list[int], can_coinvest: bool) -> None:
+        super().__init__(model)
+        self.kind = kind  # "institutional" or "local"
+        self.units = units
+        self.can_coinvest = can_coinvest
+
+    @property
+    def behaviour(self):
+        """The rent-setting parameters of this owner's kind (``landlords.<kind>``)."""
+        return getattr(self.model.params.landlords, self.kind)
+
+    @property
+    def vacant_units(self) -> list[int]:
+        """This owner's premises that are vacant now."""
+        return [p for p in self.units if self.model.units.use[p] == 0]
+
+
+class CulturalVenue(FixedAgent):
+    """A cultural entrepreneur: pop venue, theatre, gallery, makerspace or meanwhile user.
+
+    It programmes events that draw visitors (who may also visit food & beverage nearby),
+    lives on tickets and subsidy, pays rent, and closes when its reserve runs out.
+    """
+
+    def __init__(self, model: CityCentre, premises: int, cell, kind: str, *, rent: float,
+                 lease_end: int, meanwhile: bool, reserve: float) -> None:
+        super().__init__(model)
+        self.premises = premises
+        self.cell = cell
+        self.kind = kind
+        self.rent = rent  # EUR/m2/year
+        self.lease_end = lease_end
+        self.meanwhile = meanwhile
+        self.reserve = reserve
+        self.visitors_last_week = 0.0
+        self.events_last_week = 0
+        self.subsidy_received = 0.0
+        self.weeks_open = 0
+
+    @property
+    def programme(self):
+        """The kind's events, attendance and cost parameters (``culture.kinds.<kind>``)."""
+        return self.model.params.culture.kinds[self.kind]
+
+
+class Municipality(Agent):
+    """The municipality: pays for instruments from a yearly budget, draws co-funding from the
+    province and the state, and keeps the centre's collaboration stock.
+    """
+
+    def __init__(self, model: CityCentre) -> None:
+        super().__init__(model)
+        params = model.params
+        self.budget_left = params.municipality.budget_eur_per_year
+        self.collaboration = params.municipality.collaboration.initial
+        self.round_left = [r.cap_eur for r in params.funding]
+        self.spend_week: dict[str, float] = {}
+        self.cofunded_week = 0.0
+        self.joint_actions_week = 0.0
+
+    def new_year(self) -> None:
+        """A new budget year."""
+        self.budget_left = self.model.params.municipality.budget_eur_per_year
+
+    def pay(self, instrument: str, amount: float, *, owner_coinvests: bool = True) -> bool:
+        """Pay ``amount`` for ``instrument`` now, co-funded by active funding rounds.
+
+        Returns False (and pays nothing) when the municipal part exceeds what is left of this
+        year's budget.
+        """
+        if amount <= 0:
+            return True
+        date = self.model.date
+        cofund = []
+        for i, r in enumerate(self.model.params.funding):
+            if (r.start <= date <= r.end and (not r.instruments or instrument in r.instruments)
+                    and self.round_left[i] > 0
+                    and (owner_coinvests or r.owner_coinvestment == 0)):
+                cofund.append((i, min(r.match_share * amount, self.round_left[i])))
+        co = min(sum(c for _, c in cofund), amount)
+        municipal = amount - co
+        if municipal > self.budget_left + 1e-9:
+            return False
+        for i, c in cofund:
+            self.round_left[i] -= c
+        self.budget_left -= municipal
+        self.spend_week[instrument] = self.spend_week.get(instrument, 0.0) + municipal
+        self.cofunded_week += co
+        if co > 0:
+            self.joint_actions_week = max(self.joint_actions_week, 1.0)  # a joint project
+        return True
+
+    def multiplier(self) -> float:
+        """Effectiveness of cooperation-dependent instruments at the current stock."""
+        c = self.model.params.municipality.collaboration
+        return max(0.0, 1.0 + c.effect * (self.collaboration - 0.3))
+
+    def update_collaboration(self) -> None:
+        """Decay towards the floor; each joint action closes part of the gap to 1."""
+        c = self.model.params.municipality.collaboration
+        keep = 0.5 ** (1.0 / (52.0 * c.half_life_years))
+        stock = c.floor + (self.collaboration - c.floor) * keep
+        stock += (1.0 - stock) * (1.0 - (1.0 - c.gain_per_action) ** self.joint_actions_week)
+        self.collaboration = min(1.0, max(0.0, stock))

@@ -19,11 +19,19 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
-from sim import kernels
-from sim.agents import Resident, Shop
+from sim import kernels, policy
+from sim.agents import CulturalVenue, Municipality, Owner, Resident, Shop
 from sim.loading import build_town
 from sim.routing import accumulate_along_paths, accumulate_paths, shortest_path_trees
-from sim.schema import ENTRY_KINDS, INCOME_CLASSES, PURPOSES, SECTORS, TASTE_CLASSES, Scenario
+from sim.schema import (
+    ENTRY_KINDS,
+    INCOME_CLASSES,
+    INTERVENTION_TYPES,
+    PURPOSES,
+    SECTORS,
+    TASTE_CLASSES,
+    Scenario,
+)
 from sim.streams import stream
 from sim.town import home_zones
 
@@ -44,12 +52,23 @@ LOCATION_CLASSES = (("A1", 0.5), ("A2", 0.25), ("B", 0.1), ("C", 0.0))
 FOOTFALL_SMOOTHING_WEEKS = 8.0
 PROFIT_SMOOTHING_WEEKS = 26.0
 MAX_STOPS = 8
+WEEKS_PER_MONTH = 52 / 12
+#: Kinds of rows in events.csv.
+EVENT_KINDS = (
+    "opening", "closure", "cultural_opening", "cultural_closure", "meanwhile_lease",
+    "conversion", "vacancy_report", "nomination", "biz_vote", "core_designation",
+)
+#: Uses of a premises (``UnitState.use``).
+VACANT, SHOP, CULTURE, HOUSING = 0, 1, 2, 3
 
 #: Timeseries columns reported every week (DataCollector model reporters, by name).
 METRICS = (
     "vacancy_rate", "vacancy_rate_floor", "vacancy_rate_core", "vacancy_rate_edge",
     "footfall", "turnover", "open_units", "vacant_units", "openings", "closures",
     "mean_rent", "online_share",
+    "conversions", "cultural_venues", "events", "municipal_spend", "cofunding_spend",
+    "support_paid", "collaboration",
+    *(f"spend_{kind}" for kind in INTERVENTION_TYPES),
 )
 
 
@@ -83,11 +102,33 @@ class UnitState:
     weeks_open: np.ndarray  # (P,) int32 weeks the current business has traded
     lease_end: np.ndarray  # (P,) int32 week at which the lease ends
     vacant_since: np.ndarray  # (P,) int32 week the unit became vacant
+    use: np.ndarray  # (P,) int8 VACANT, SHOP, CULTURE or HOUSING (converted, for good)
+    owner: np.ndarray  # (P,) int32 index into CityCentre.owners
+    asking_rent: np.ndarray  # (P,) EUR/m2/year the owner asks while the unit is vacant
+    last_rent: np.ndarray  # (P,) EUR/m2/year contract rent of the last lease
+    brand: np.ndarray  # (P,) int16 chain brand of the shop, -1 for independents
+    retail_zoned: np.ndarray  # (P,) bool: shops may be let into it
+    support_share: np.ndarray  # (P,) share of rent paid by the municipality (starter support)
+    support_until: np.ndarray  # (P,) int32 week starter support ends
+    levy: np.ndarray  # (P,) EUR/m2/year BIZ levy on the shop
+    bonus: np.ndarray  # (P,) utility bonus from public space and BIZ spending
+    reported: np.ndarray  # (P,) bool: vacancy reported in this spell (vacancy ordinance)
+    nominated_week: np.ndarray  # (P,) int32 week of the last nomination, -10**6 if none
 
     @property
     def open(self) -> np.ndarray:
-        """(P,) bool: occupied by a business."""
+        """(P,) bool: a shop trades here."""
         return self.sector >= 0
+
+    @property
+    def vacant(self) -> np.ndarray:
+        """(P,) bool: empty premises (meanwhile use counts as occupied)."""
+        return self.use == VACANT
+
+    @property
+    def retail(self) -> np.ndarray:
+        """(P,) bool: still part of the premises stock (not converted to homes)."""
+        return self.use != HOUSING
 
 
 class CityCentre(Model):
@@ -108,14 +149,25 @@ class CityCentre(Model):
             (self.town.width, self.town.height), torus=False, random=self.random
         )
         self.sim_start = scenario.start - dt.timedelta(weeks=scenario.warmup_weeks)
-        self.events: list[tuple] = []
+        self.event_log: list[tuple] = []  # (date, step, event, premises, sector, cause)
         init = stream(seed, "init")
+        self.visit_multiplier = np.ones(len(PURPOSES))  # lockdowns lower it
+        self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
+        self.culture_closed = False
+        self.lockdown_support = 0.0
+        self.public_events: list[tuple[int, float, str]] = []  # (door, visitors, organiser)
+        self.support_week = 0.0
 
         self._build_routes()
         self._create_residents(stream(seed, "residents"))
         self._create_units(init)
         self._measure_baseline()
+        self._create_owners(stream(seed, "owners"))
+        self.venues: list[CulturalVenue | None] = [None] * len(self.floor_m2)
+        self._open_initial_venues()
         self._open_initial_shops(init)
+        self.municipality = Municipality(self)
+        self.policy = policy.PolicyState(self)
         self._perceive()
 
         self.datacollector = DataCollector(
@@ -128,11 +180,18 @@ class CityCentre(Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One week, in the order of the ODD schedule."""
-        self.update_drivers()  # calendar, online shares, footfall trend
-        self.residents_visit()  # trips, destination choice, spending, footfall
+        self.update_drivers()  # calendar, online shares, footfall trend, shocks in force
+        self.municipality_acts()  # instruments, co-funding, collaboration stock
+        self.residents_visit()  # trips, destination choice, spending
+        self.venues_programme()  # cultural and public events draw visitors
+        self.walk_the_streets()  # footfall along the routes, impulse spending
         self.shops_book_accounts()  # revenue minus rent and fixed costs
+        self.venues_book_accounts()  # tickets and subsidy minus rent and costs
         self.shops_close()  # insolvency, sustained losses, lease end, other reasons
-        self.vacant_units_let()  # entry of new tenants
+        self.venues_close()  # cultural venues out of money, meanwhile leases ending
+        self.owners_set_rents()  # sticky asking rents of vacant units
+        self.owners_convert()  # long-vacant units become homes where zoning allows
+        self.vacant_units_let()  # entry of new shops, then cultural and meanwhile users
         self.review_rents()  # yearly market-rent review from footfall
         if self.week % self.params.economy.choice.perception_weeks == 0:
             self._perceive()  # visitors update what they know of the centre
@@ -183,8 +242,10 @@ class CityCentre(Model):
         self.zone_of_dwelling, zone_origin = home_zones(town, self.params.town.home_zone_cells)
         self.n_entries = len(town.entry_access)
         origins = np.concatenate([town.entry_access, zone_origin]).astype(np.int32)
-        destinations = np.unique(town.premises_access)
+        self.event_sites = self._event_sites()
+        destinations = np.unique(np.concatenate([town.premises_access, self.event_sites]))
         self.trees = shortest_path_trees(town.adjacency, origins, destinations)
+        self.site_door = np.searchsorted(destinations, self.event_sites)
         # column of each premises' door in the (origin, destination) walker counts
         self.door = np.searchsorted(destinations, town.premises_access)
         self.n_doors = destinations.size
@@ -194,8 +255,28 @@ class CityCentre(Model):
         self.n_origins = len(origins)
         self.n_cells = town.adjacency.shape[0]
         self.neighbours = town.premises_neighbours(self.params.town.neighbour_radius_cells)
+        self._neighbour_slots = np.asarray(self.neighbours.sum(axis=1)).ravel().astype(float)
         self.units_per_cell = np.bincount(town.premises_access, minlength=self.n_cells)
         self.units_along = accumulate_along_paths(self.trees, self.units_per_cell.astype(float))
+
+    def _event_sites(self) -> np.ndarray:
+        """Walkable cells where public events take place: the most central cell of each square
+        (``:`` area); without squares, the street cell with the most premises around it."""
+        from scipy import ndimage
+
+        town = self.town
+        squares = town.symbols == ":"
+        labels, n = ndimage.label(squares)
+        sites = []
+        for k in range(1, n + 1):
+            ys, xs = np.nonzero(labels == k)
+            d = (xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2
+            i = int(np.argmin(d))
+            sites.append(int(town.walkable_index[ys[i], xs[i]]))
+        if not sites:
+            per_cell = np.bincount(town.premises_access, minlength=len(town.walkable_xy))
+            sites.append(int(np.argmax(per_cell)))
+        return np.array(sites, dtype=np.int32)
 
     def _create_residents(self, rng: np.random.Generator) -> None:
         """Draw every resident's home, weight, income, online propensity, frequency, taste."""
@@ -232,16 +313,51 @@ class CityCentre(Model):
              for p in PURPOSES]
         )  # (purpose, home type)
         self._entry_cdf = self._entry_probabilities().cumsum(axis=1)
-        rates = self._visit_rates[:, home_type] * self.residents.frequency  # (purpose, N)
-        self._visit_rate_total = rates.sum(axis=0)
-        total = np.maximum(self._visit_rate_total, 1e-300)
-        self._purpose_cut = np.cumsum(rates, axis=0)[:2] / total  # (2, N) purpose shares
+        self._resident_rates()
         extra = self.params.economy.choice.extra_stops
         self._extra_stops = np.array([getattr(extra, p) for p in PURPOSES])
         self._spend = self._sector_array("spend_per_visit_eur")
         self._income_mult = np.array([pop.income_spend_multiplier[c] for c in INCOME_CLASSES])
         self._retail_sector = np.isin(np.arange(len(SECTORS)),
                                       [SECTORS.index("comparison"), SECTORS.index("daily")])
+
+    def _resident_rates(self) -> None:
+        """Per-resident visit rates, purpose shares and the draw table for event visitors."""
+        res = self.residents
+        rates = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
+        self._visit_rate_total = rates.sum(axis=0)
+        total = np.maximum(self._visit_rate_total, 1e-300)
+        self._purpose_cut = np.cumsum(rates, axis=0)[:2] / total  # (2, N) purpose shares
+        leisure = rates[PURPOSES.index("leisure")]
+        self._leisure_cdf = np.cumsum(leisure) / max(leisure.sum(), 1e-300)
+
+    def add_residents(self, zone: int, households: float, rng: np.random.Generator) -> int:
+        """New households in the centre (after a conversion) become Resident agents of home
+        district ``zone``, with attributes drawn like the initial ones. Returns how many."""
+        pop = self.params.population
+        n = int(np.floor(households / pop.households_per_agent + rng.random()))
+        if n == 0:
+            return 0
+        res = self.residents
+        income_p = np.array([getattr(pop.income_shares, c) for c in INCOME_CLASSES])
+        taste_p = np.array([getattr(pop.taste_shares, c) for c in TASTE_CLASSES])
+        sigma, shape = pop.online_propensity_sigma, pop.visit_frequency_shape
+        new = {
+            "home_type": np.zeros(n, dtype=np.int8),
+            "zone": np.full(n, zone, dtype=np.int32),
+            "weight": np.full(n, pop.households_per_agent),
+            "income": rng.choice(3, size=n, p=income_p / income_p.sum()).astype(np.int8),
+            "propensity": rng.lognormal(-sigma**2 / 2, sigma, size=n),
+            "frequency": rng.gamma(shape, 1.0 / shape, size=n),
+            "taste": rng.choice(3, size=n, p=taste_p / taste_p.sum()).astype(np.int8),
+            "trips_last_week": np.zeros(n, dtype=np.int32),
+        }
+        start = res.home_type.size
+        for name, values in new.items():
+            setattr(res, name, np.concatenate([getattr(res, name), values]))
+        self.resident_agents += [Resident(self, i) for i in range(start, start + n)]
+        self._resident_rates()
+        return n
 
     def _entry_probabilities(self) -> np.ndarray:
         """(2, E) probability that a city / region visit arrives at each entry point."""
@@ -274,6 +390,18 @@ class CityCentre(Model):
             weeks_open=np.zeros(n, dtype=np.int32),
             lease_end=np.zeros(n, dtype=np.int32),
             vacant_since=np.zeros(n, dtype=np.int32),
+            use=np.zeros(n, dtype=np.int8),
+            owner=np.zeros(n, dtype=np.int32),
+            asking_rent=np.zeros(n),
+            last_rent=np.zeros(n),
+            brand=np.full(n, -1, dtype=np.int16),
+            retail_zoned=np.ones(n, dtype=bool),
+            support_share=np.zeros(n),
+            support_until=np.zeros(n, dtype=np.int32),
+            levy=np.zeros(n),
+            bonus=np.zeros(n),
+            reported=np.zeros(n, dtype=bool),
+            nominated_week=np.full(n, -(10**6), dtype=np.int32),
         )
         self.shops: list[Shop | None] = [None] * n
         self.floor_m2 = self.town.premises_floor_m2.astype(float)
@@ -296,6 +424,7 @@ class CityCentre(Model):
     def _measure_baseline(self) -> None:
         """Expected footfall with every unit open: location classes, core flag, rents."""
         self.units.sector[:] = self._initial_sector
+        self.units.use[:] = SHOP
         self._perceive()
         self.footfall_baseline = self._expected_footfall()
         access = self.town.premises_access
@@ -312,7 +441,11 @@ class CityCentre(Model):
         self.footfall_smooth = self.footfall_baseline.copy()
         self.footfall_ref = float(f_units.max())
         self.units.market_rent[:] = self._market_rent()
+        self.units.asking_rent[:] = self.units.market_rent
+        self.units.last_rent[:] = self.units.market_rent
         self.units.sector[:] = -1
+        self.units.use[:] = VACANT
+        self.housing_zoned = np.ones(len(self.floor_m2), dtype=bool)  # core designation narrows
 
     def _market_rent(self) -> np.ndarray:
         """(P,) market rent from smoothed footfall and distance to the busiest point."""
@@ -327,19 +460,54 @@ class CityCentre(Model):
             floor_eur_per_m2_year=r.floor_eur_per_m2_year,
         )
 
+    def _create_owners(self, rng: np.random.Generator) -> None:
+        """Owners and their premises: institutional portfolios and local owners."""
+        ll = self.params.landlords
+        n = len(self.floor_m2)
+        order = rng.permutation(n)
+        n_inst = round(ll.institutional_share * n)
+        self.owners: list[Owner] = []
+        for kind, units, size in (("institutional", order[:n_inst],
+                                   ll.units_per_institutional_owner),
+                                  ("local", order[n_inst:], ll.units_per_local_owner)):
+            share = getattr(ll, kind).can_coinvest
+            for start in range(0, len(units), size):
+                group = sorted(int(p) for p in units[start:start + size])
+                self.units.owner[group] = len(self.owners)
+                self.owners.append(Owner(self, kind, group, bool(rng.random() < share)))
+
+    def _open_initial_venues(self) -> None:
+        """Place the initial cultural venues in fitting units closest to a square."""
+        cult = self.params.culture
+        site_xy = self.town.walkable_xy[self.event_sites]
+        dist = np.abs(self.town.premises_xy[:, None, :] - site_xy[None, :, :]).sum(axis=2)
+        near = dist.min(axis=1)
+        for kind, count in cult.initial_venues.items():
+            for _ in range(count):
+                free = self.units.use == VACANT
+                fits = free & (self.floor_m2 >= cult.kinds[kind].min_floor_m2)
+                pool = fits if fits.any() else free
+                if not pool.any():
+                    return
+                p = int(np.flatnonzero(pool)[np.argmin(near[pool])])
+                self._open_venue(p, kind, rent=cult.venue_rent_eur_per_m2_year,
+                                 lease_weeks=10**6, meanwhile=False, record=False)
+
     def _open_initial_shops(self, rng: np.random.Generator) -> None:
         """Occupy all but ``initial_vacancy`` of the units, weaker locations vacant more often."""
         shops = self.params.economy.shops
         n = len(self.floor_m2)
         f_units = self.footfall_baseline[self.town.premises_access]
         weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / f_units.max())
-        n_vacant = round(shops.initial_vacancy * n)
+        free = self.units.use == VACANT
+        weakness[~free] = 0.0
+        n_vacant = min(round(shops.initial_vacancy * n), int(free.sum()))
         vacant = rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
-        occupied = np.setdiff1d(np.arange(n), vacant)
-        chain = rng.random(n) < shops.chain_share
+        occupied = np.setdiff1d(np.flatnonzero(free), vacant)
+        u_chain = rng.random(n)
         lease_left = rng.integers(1, self.params.economy.rent.lease_years * 52 + 1, size=n)
         for p in occupied:
-            self._open_shop(int(p), int(self._initial_sector[p]), bool(chain[p]),
+            self._open_shop(int(p), int(self._initial_sector[p]), float(u_chain[p]),
                             lease_weeks=int(lease_left[p]), record=False)
         self.units.vacant_since[vacant] = 0
 
@@ -359,6 +527,52 @@ class CityCentre(Model):
         ])
         years_from_start = (date - self.params.start).days / 365.25
         self.trend = (1.0 + eco.footfall_trend_per_year) ** years_from_start
+        self.shocks_strike()
+
+    def shocks_strike(self) -> None:
+        """Lockdowns in force (visits, closed sectors, online jump) and chain bankruptcies."""
+        date = self.date
+        self.visit_multiplier = np.ones(len(PURPOSES))
+        self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
+        self.culture_closed = False
+        self.lockdown_support = 0.0
+        online_retail = [SECTORS.index("comparison"), SECTORS.index("daily")]
+        for shock in self.params.shocks:
+            if not shock.enabled:
+                continue
+            if shock.type == "lockdown":
+                if shock.active(date):
+                    self.visit_multiplier *= [getattr(shock.footfall_multiplier, p)
+                                              for p in PURPOSES]
+                    for s in shock.closed_sectors:
+                        if s == "culture":
+                            self.culture_closed = True
+                        else:
+                            self.closed_sectors[SECTORS.index(s)] = True
+                    self.online_by_sector[online_retail] += shock.online_jump
+                    self.lockdown_support = max(self.lockdown_support, shock.support_share)
+                elif date > shock.end:
+                    self.online_by_sector[online_retail] += (shock.online_jump
+                                                             * shock.online_persistence)
+            elif shock.type == "chain_bankruptcy" and shock.start <= date < (
+                    shock.start + dt.timedelta(weeks=1)):
+                self.chain_goes_bankrupt(SECTORS.index(shock.sector))
+        self.online_by_sector = np.minimum(self.online_by_sector, 1.0)
+
+    def chain_goes_bankrupt(self, sector: int) -> None:
+        """The chain with the most open units in ``sector`` closes all of them at once."""
+        units = self.units
+        mine = units.open & (units.sector == sector) & (units.brand >= 0)
+        if not mine.any():
+            return
+        brand = int(np.argmax(np.bincount(units.brand[mine])))
+        for p in np.flatnonzero(mine & (units.brand == brand)):
+            self._close_shop(int(p), "chain_bankruptcy")
+
+    def municipality_acts(self) -> None:
+        """The municipality runs its instruments (see :mod:`sim.policy`) and the collaboration
+        stock grows with joint action or decays without it."""
+        policy.act(self)
 
     def residents_visit(self) -> None:
         """Each resident draws its trips; each stop picks a shop; spending and footfall follow."""
@@ -373,6 +587,10 @@ class CityCentre(Model):
                    + (u_purpose >= self._purpose_cut[1, who]))
         origin = self._trip_origins(who, trips_rng)
         n_stops = np.minimum(1 + trips_rng.poisson(self._extra_stops[purpose]), MAX_STOPS)
+        if (self.visit_multiplier < 1).any():  # lockdown: trips not made, own stream
+            made = self._weekly("lockdown").random(who.size) < self.visit_multiplier[purpose]
+            n_trips = np.bincount(who[made], minlength=n_trips.size)
+            who, purpose, origin, n_stops = who[made], purpose[made], origin[made], n_stops[made]
         res.trips_last_week[:] = n_trips
         # stops: each its own destination draw from its group's choice probabilities
         stop_trip = np.repeat(np.arange(who.size), n_stops)
@@ -404,13 +622,89 @@ class CityCentre(Model):
         last = np.r_[stop_trip[1:] != stop_trip[:-1], True]
         flat = origin[stop_trip] * self.n_doors + self.door[unit]
         walkers = res.weight[stop_who] * (1.0 + last)
-        counts = np.bincount(flat, weights=walkers, minlength=self.n_origins * self.n_doors)
-        self.footfall_cells = accumulate_paths(self.trees, counts.reshape(self.n_origins, -1))
-        impulse = self.params.economy.shops.impulse_eur_per_passerby
-        revenue += units.open * impulse * self.footfall_cells[self.town.premises_access]
+        self.walks = np.bincount(flat, weights=walkers, minlength=self.n_origins * self.n_doors)
         units.revenue[:] = revenue
+
+    def walk_the_streets(self) -> None:
+        """Footfall: every walk (origin to door) counted on each cell of its route; shops earn
+        impulse revenue from the passers-by at their door."""
+        units = self.units
+        self.footfall_cells = accumulate_paths(self.trees, self.walks.reshape(self.n_origins, -1))
+        impulse = self.params.economy.shops.impulse_eur_per_passerby
+        trading = units.open & ~self.closed_sectors[units.sector]
+        units.revenue += trading * impulse * self.footfall_cells[self.town.premises_access]
         self.footfall_smooth = kernels.ewma(self.footfall_smooth, self.footfall_cells,
                                             FOOTFALL_SMOOTHING_WEEKS)
+
+    def venues_programme(self) -> None:
+        """Cultural venues and public events (events programme, BIZ) draw visitors.
+
+        Each event's attendance is a Poisson draw; each attendee is an individual resident,
+        drawn in proportion to its leisure visit rate, who walks from its own origin to the
+        event and, with probability ``culture.fnb_stop_share``, on to a food & beverage
+        outlet near the event, where it spends like a leisure stop.
+        """
+        cult = self.params.culture
+        rng = self._weekly("events")
+        events: list[tuple[int, float, tuple[int, int], CulturalVenue | None]] = []
+        lively = self.open_neighbours / np.maximum(self._neighbour_slots, 1.0)
+        for venue in self.venue_list():
+            venue.events_last_week = 0
+            venue.visitors_last_week = 0.0
+            if self.culture_closed:
+                continue
+            prog = venue.programme
+            n = int(rng.poisson(prog.events_per_week))
+            venue.events_last_week = n
+            visitors = (prog.visitors_per_event * self.trend * self.visit_multiplier[2]
+                        * (lively[venue.premises] / 0.8) ** cult.attendance_elasticity)
+            xy = tuple(self.town.premises_xy[venue.premises])
+            events += [(int(self.door[venue.premises]), visitors, xy, venue)] * n
+        for door, visitors, _organiser in self.public_events:
+            xy = tuple(self.town.walkable_xy[self.trees.destinations[door]])
+            events.append((door, visitors * self.visit_multiplier[2], xy, None))
+        self.events_week += len(events)
+        if not events:
+            return
+        res = self.residents
+        w_mean = float(res.weight.mean())
+        n_att = rng.poisson([max(v, 0.0) / w_mean for _, v, _, _ in events])
+        event_of = np.repeat(np.arange(len(events)), n_att)
+        who = np.minimum(np.searchsorted(self._leisure_cdf, rng.random(event_of.size),
+                                         side="right"), res.weight.size - 1)
+        origin = self._trip_origins(who, rng)
+        weight = res.weight[who]
+        for k, (_, _, _, venue) in enumerate(events):
+            if venue is not None:
+                venue.visitors_last_week += float(weight[event_of == k].sum())
+        # on to food & beverage near the event?
+        fnb = SECTORS.index("food_beverage")
+        outlets = np.flatnonzero((self.units.sector == fnb) & ~self.closed_sectors[fnb])
+        stop = rng.random(who.size) < cult.fnb_stop_share
+        doors = np.array([d for d, _, _, _ in events])[event_of]
+        back = doors.copy()
+        if outlets.size and stop.any():
+            xy = np.array([e[2] for e in events])[event_of[stop]]  # (A, 2)
+            d = np.abs(self.town.premises_xy[outlets][None, :, :] - xy[:, None, :]).sum(axis=2)
+            logw = (self.params.economy.choice.floor_area_exponent
+                    * np.log(self.floor_m2[outlets])[None, :]
+                    - cult.fnb_decay_per_100m * d * self.town.cell_size_m / 100)
+            wts = np.exp(logw - logw.max(axis=1, keepdims=True))
+            cdf = np.cumsum(wts, axis=1)
+            u = rng.random(cdf.shape[0]) * cdf[:, -1]
+            pick = outlets[np.minimum((cdf < u[:, None]).sum(axis=1), outlets.size - 1)]
+            spend = (self._spend[fnb] * self._income_mult[res.income[who[stop]]]
+                     * weight[stop] * kernels.online_spend_factor(
+                         np.full(pick.size, self.online_by_sector[fnb]), res.propensity[who[stop]]))
+            self.units.revenue += np.bincount(pick, weights=spend, minlength=self.units.use.size)
+            back[stop] = self.door[pick]
+        for dest in (doors, back):  # there, and home from the event or the outlet
+            self.walks += np.bincount(origin * self.n_doors + dest, weights=weight,
+                                      minlength=self.walks.size)
+
+    def venue_list(self) -> list[CulturalVenue]:
+        """Open cultural venues in premises order."""
+        return [v for v in self.venues if v is not None]
 
     def _trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Origin of each trip: the home district, or an entry point drawn by modal split."""
@@ -428,7 +722,9 @@ class CityCentre(Model):
     def _choice_weights(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
         """(O*K, D) choice weights over the open units serving ``purpose``, and those units."""
         units = self.units
-        candidates = np.flatnonzero(np.isin(units.sector, self._purpose_codes[purpose]))
+        serving = np.isin(units.sector, self._purpose_codes[purpose])
+        serving &= ~self.closed_sectors[units.sector]
+        candidates = np.flatnonzero(serving)
         loc = self._location_weights[purpose][:, candidates]  # (O, D)
         taste = self._taste_weights[:, units.sector[candidates]]  # (K, D)
         weights = (loc[:, None, :] * taste[None, :, :]).reshape(loc.shape[0] * taste.shape[0], -1)
@@ -443,10 +739,11 @@ class CityCentre(Model):
     def _perceive(self) -> None:
         """Update what visitors know: open neighbours (agglomeration) and vitality on the way."""
         ch = self.params.economy.choice
-        open_ = self.units.open
+        open_ = (self.units.use == SHOP) | (self.units.use == CULTURE)
         self.open_neighbours = self.neighbours @ open_.astype(float)
         log_attr = (ch.floor_area_exponent * np.log(self.floor_m2)
-                    + ch.neighbour_elasticity * np.log1p(self.open_neighbours))
+                    + ch.neighbour_elasticity * np.log1p(self.open_neighbours)
+                    + self.units.bonus)
         open_per_cell = np.bincount(self.town.premises_access[open_], minlength=self.n_cells)
         open_along = accumulate_along_paths(self.trees, open_per_cell.astype(float))
         access = self.town.premises_access
@@ -495,7 +792,24 @@ class CityCentre(Model):
         sector = np.where(is_open, units.sector, 0)
         margin = self._sector_array("gross_margin")[sector]
         fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector] * self.size_factor
-        profit = kernels.weekly_profit(units.revenue, margin, units.rent, fixed, self.floor_m2)
+        # starter support: the municipality pays a share of the rent while it lasts
+        supported = is_open & (units.support_share > 0) & (units.support_until > self.week)
+        paid_share = np.zeros_like(units.rent)
+        for p in np.flatnonzero(supported):
+            amount = units.support_share[p] * units.rent[p] * self.floor_m2[p] / 52
+            if self.municipality.pay("starter_support", amount):
+                paid_share[p] = units.support_share[p]
+            else:
+                units.support_until[p] = self.week  # the budget ran out: support ends
+        rent_paid = units.rent * (1.0 - paid_share) + units.levy
+        profit = kernels.weekly_profit(units.revenue, margin, rent_paid, fixed, self.floor_m2)
+        # lockdown: closed businesses may get part of their rent and fixed costs paid
+        closed = is_open & self.closed_sectors[sector]
+        self.support_week = 0.0
+        if self.lockdown_support > 0 and closed.any():
+            support = (self.lockdown_support * (units.rent + fixed) * self.floor_m2 / 52)[closed]
+            profit[closed] += support
+            self.support_week = float(support.sum())
         profit = np.where(is_open, profit, 0.0)
         units.reserve += profit
         units.weeks_open[:] = np.where(is_open, units.weeks_open + 1, 0)
@@ -512,8 +826,11 @@ class CityCentre(Model):
         shops = self.params.economy.shops
         u = self._weekly("exits").random(len(self.floor_m2))
         is_open = units.open
-        insolvent = is_open & (units.reserve < 0)
-        losing = is_open & (units.loss_weeks >= shops.patience_weeks)
+        # a supported lockdown keeps closed businesses from failing while it lasts
+        protected = (self.closed_sectors[np.where(is_open, units.sector, 0)]
+                     & (self.lockdown_support > 0))
+        insolvent = is_open & (units.reserve < 0) & ~protected
+        losing = is_open & (units.loss_weeks >= shops.patience_weeks) & ~protected
         lease_ends = is_open & (units.lease_end <= self.week)
         leave_at_end = lease_ends & (units.profit_avg < 0)
         retire = is_open & (u < shops.base_exit_rate_per_year / 52)
@@ -522,20 +839,140 @@ class CityCentre(Model):
             for p in np.flatnonzero(mask & units.open):
                 self._close_shop(int(p), cause)
         renew = lease_ends & units.open
-        units.rent[renew] = units.market_rent[renew]
+        units.rent[renew] = units.market_rent[renew]  # rent reset at renewal
         units.lease_end[renew] = self.week + self.params.economy.rent.lease_years * 52
+
+    def venues_book_accounts(self) -> None:
+        """Venues book tickets and subsidy against rent and fixed costs."""
+        for venue in self.venue_list():
+            prog = venue.programme
+            floor = self.floor_m2[venue.premises]
+            cost = (venue.rent + prog.cost_eur_per_m2_year) * floor / 52
+            if self.culture_closed and self.lockdown_support > 0:
+                cost *= 1.0 - self.lockdown_support
+            income = (venue.visitors_last_week * prog.ticket_eur
+                      + prog.subsidy_eur_per_year / 52 + venue.subsidy_received)
+            venue.reserve += income - cost
+            venue.subsidy_received = 0.0
+            venue.weeks_open += 1
+
+    def venues_close(self) -> None:
+        """Venues out of money close; meanwhile users leave when their lease ends."""
+        for venue in self.venue_list():
+            if venue.reserve < 0 and not (self.culture_closed and self.lockdown_support > 0):
+                self._close_venue(venue, "insolvent")
+            elif venue.lease_end <= self.week:
+                self._close_venue(venue, "meanwhile_end" if venue.meanwhile else "lease_end")
+
+    def months_vacant(self) -> np.ndarray:
+        """(P,) months each vacant unit has been empty (0 for occupied units)."""
+        units = self.units
+        return np.where(units.vacant, (self.week - units.vacant_since) / WEEKS_PER_MONTH, 0.0)
+
+    def owners_set_rents(self) -> None:
+        """Owners set the asking rent of vacant units: first the old rent (or the market rent
+        if higher); after ``months_before_cut`` months cuts of ``cut_per_year``; never below
+        the market rent or the valuation floor (a share of the last contract rent)."""
+        units = self.units
+        ll = self.params.landlords
+        kind = np.array([o.kind == "institutional" for o in self.owners])[units.owner]
+        pick = {f: np.where(kind, getattr(ll.institutional, f), getattr(ll.local, f))
+                for f in ("months_before_cut", "cut_per_year", "valuation_floor")}
+        months = (self.week - units.vacant_since) / WEEKS_PER_MONTH  # meanwhile use included
+        start = np.maximum(units.last_rent, units.market_rent)
+        cut_years = np.maximum(months - pick["months_before_cut"], 0.0) / 12
+        target = np.maximum(units.market_rent, pick["valuation_floor"] * units.last_rent)
+        asking = np.maximum(target, start * (1.0 - pick["cut_per_year"]) ** cut_years)
+        lettable = units.vacant | self._meanwhile_mask()
+        units.asking_rent[:] = np.where(lettable, asking, units.asking_rent)
+
+    def _meanwhile_mask(self) -> np.ndarray:
+        mask = np.zeros(self.units.use.size, dtype=bool)
+        for v in self.venue_list():
+            mask[v.premises] = v.meanwhile
+        return mask
+
+    def owners_convert(self) -> None:
+        """Long-vacant units where zoning allows become homes, at a yearly rate (3.5 times
+        lower in the core); a transformation subsidy raises the rate for owners who
+        co-invest. Conversion is for good and brings new resident households."""
+        ll = self.params.landlords
+        units = self.units
+        months = self.months_vacant()
+        eligible = (units.vacant & self.housing_zoned
+                    & (months >= ll.conversion_after_months))
+        rng = self._weekly("conversions")
+        u = rng.random(units.use.size)
+        if not eligible.any():
+            return
+        base = ll.conversion_rate_per_year * np.where(self.core, ll.core_conversion_factor, 1.0)
+        subsidy, uptake = policy.transformation_offer(self, months)  # (P,) share of cost paid
+        coinvest = np.array([o.can_coinvest for o in self.owners])[units.owner]
+        subsidy = np.where(coinvest, subsidy, 0.0)
+        rate = base * (1.0 + uptake * subsidy)
+        for p in np.flatnonzero(eligible & (u < rate / 52)):
+            grant = subsidy[p] * ll.conversion_cost_eur_per_m2 * self.floor_m2[p]
+            paid = grant > 0 and self.municipality.pay("transformation_subsidy", grant,
+                                                       owner_coinvests=True)
+            if u[p] >= base[p] / 52 and not paid:
+                continue  # only the subsidy made it worthwhile, and there is no money left
+            self._convert(int(p), rng)
+
+    def _convert(self, p: int, rng: np.random.Generator) -> None:
+        units = self.units
+        units.use[p] = HOUSING
+        units.retail_zoned[p] = False
+        self.conversions_week += 1
+        households = self.floor_m2[p] / self.params.landlords.m2_per_household
+        n_zones = self.n_origins - self.n_entries
+        zone = int(np.argmin(self.distance_m[self.n_entries:, p])) if n_zones else -1
+        added = self.add_residents(zone, households, rng) if zone >= 0 else 0
+        self._record("conversion", p, -1, f"{households:.1f} households, {added} residents")
 
     def vacant_units_let(self) -> None:
         """Vacant units find tenants at a rate rising with expected revenue, falling with rent."""
-        shops = self.params.economy.shops
         rng = self._weekly("entries")
         n = len(self.floor_m2)
         u_enter, u_sector, u_chain = rng.random(n), rng.random(n), rng.random(n)
         vacant, sector, p_enter = self.letting_offers(u_sector)
         enter = u_enter[vacant] < p_enter
+        support = policy.starter_support_offer(self)
         for p, s in zip(vacant[enter], sector[enter], strict=True):
-            self._open_shop(int(p), int(s), bool(u_chain[p] < shops.chain_share),
-                            lease_weeks=self.params.economy.rent.lease_years * 52)
+            if self.venues[p] is not None:  # a regular tenant ends the meanwhile lease
+                self._close_venue(self.venues[p], "meanwhile_end")
+            self._open_shop(int(p), int(s), float(u_chain[p]),
+                            lease_weeks=self.params.economy.rent.lease_years * 52,
+                            support=(support[0][p], support[1]))
+        self.cultural_users_arrive()
+
+    def cultural_users_arrive(self) -> None:
+        """Cultural and creative starters look for premises: owners accept them on a cheap
+        meanwhile lease once a unit has been vacant long enough (sooner with a broker)."""
+        cult = self.params.culture
+        rng = self._weekly("culture")
+        rate, after_months, broker_cost = policy.meanwhile_demand(self)
+        n = int(rng.poisson(rate / 52))
+        if n == 0 or self.culture_closed:
+            return
+        units = self.units
+        months = self.months_vacant()
+        kinds = ("meanwhile", "gallery", "makerspace")
+        own = np.array([getattr(self.params.landlords, o.kind).meanwhile_after_months
+                        for o in self.owners])[units.owner]  # owner's own threshold
+        footfall = self.footfall_smooth[self.town.premises_access]
+        for _ in range(n):
+            kind = kinds[int(rng.choice(3, p=[0.5, 0.25, 0.25]))]
+            ok = units.vacant & (months >= np.minimum(own, after_months)) & (
+                self.floor_m2 >= cult.kinds[kind].min_floor_m2)
+            if not ok.any():
+                return
+            p = int(np.flatnonzero(ok)[np.argmax(footfall[ok])])
+            brokered = months[p] < own[p]  # the owner agreed only because of the broker
+            if brokered and not self.municipality.pay("meanwhile_use", broker_cost):
+                continue
+            venue = self._open_venue(p, kind, rent=cult.meanwhile_rent_eur_per_m2_year,
+                                     lease_weeks=cult.meanwhile_lease_weeks, meanwhile=True)
+            venue.reserve += policy.entrant_grant(self)
 
     def letting_offers(self, u_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each vacant unit: the sector of the best-fitting candidate tenant and the
@@ -552,7 +989,8 @@ class CityCentre(Model):
             vacant units (V,), candidate sectors (V,), weekly letting probabilities (V,).
         """
         shops = self.params.economy.shops
-        vacant = np.flatnonzero(~self.units.open)
+        units = self.units
+        vacant = np.flatnonzero((units.vacant | self._meanwhile_mask()) & units.retail_zoned)
         if vacant.size == 0 or not self.units.open.any():
             return vacant, np.zeros(0, dtype=int), np.zeros(0)
         ratio = self._expected_profit_ratio(vacant)  # (V, S)
@@ -589,7 +1027,9 @@ class CityCentre(Model):
         margin = self._sector_array("gross_margin")
         fixed = (self._sector_array("fixed_cost_eur_per_m2_year")[None, :]
                  * self.size_factor[vacant, None])
-        cost = (units.market_rent[vacant, None] + fixed) * self.floor_m2[vacant, None] / 52
+        share, _ = policy.starter_support_offer(self)
+        rent = units.asking_rent[vacant] * (1.0 - share[vacant])
+        cost = (rent[:, None] + fixed) * self.floor_m2[vacant, None] / 52
         return revenue * margin[None, :] / cost
 
     def review_rents(self) -> None:
@@ -598,15 +1038,24 @@ class CityCentre(Model):
             self.units.market_rent[:] = self._market_rent()
 
     # ------------------------------------------------------------ open / close
-    def _open_shop(self, p: int, sector: int, chain: bool, *, lease_weeks: int,
-                   record: bool = True) -> None:
-        """A new business signs a lease at the asking rent and moves into premises ``p``."""
+    def _open_shop(self, p: int, sector: int, u_chain: float, *, lease_weeks: int,
+                   record: bool = True, rent: float | None = None,
+                   support: tuple[float, int] = (0.0, 0), cause: str = "new_tenant") -> None:
+        """A new business signs a lease at the asking rent (or ``rent``) and moves into
+        premises ``p``. ``u_chain`` < ``chain_share`` makes it a chain store; the same draw
+        picks its chain."""
         units = self.units
         shops = self.params.economy.shops
         fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector] * self.size_factor[p]
+        chain = u_chain < shops.chain_share
         units.sector[p] = sector
+        units.use[p] = SHOP
         units.chain[p] = chain
-        units.rent[p] = units.market_rent[p]
+        units.brand[p] = int(u_chain / shops.chain_share * shops.chain_brands_per_sector) if (
+            chain) else -1
+        units.rent[p] = units.asking_rent[p] if rent is None else rent
+        units.support_share[p], units.support_until[p] = support[0], self.week + support[1]
+        units.reported[p] = False
         monthly_cost = (units.rent[p] + fixed) * self.floor_m2[p] / 12
         units.reserve[p] = shops.reserve_months * monthly_cost * (
             shops.chain_reserve_factor if chain else 1.0)
@@ -618,43 +1067,96 @@ class CityCentre(Model):
         self.shops[p] = Shop(self, p, self._cells[p])
         if record:
             self.openings_week += 1
-            self._record("opening", p, sector, "new_tenant")
+            self._record("opening", p, sector, cause)
 
     def _close_shop(self, p: int, cause: str) -> None:
-        """The business leaves; the premises become vacant."""
+        """The business leaves; the premises become vacant; the owner asks the old rent."""
         units = self.units
         self._record("closure", p, int(units.sector[p]), cause)
         units.sector[p] = -1
+        units.use[p] = VACANT
+        units.brand[p] = -1
+        units.levy[p] = 0.0
+        units.support_share[p] = 0.0
+        units.last_rent[p] = units.rent[p]
+        units.asking_rent[p] = max(units.rent[p], units.market_rent[p])
         units.vacant_since[p] = self.week
+        units.reported[p] = False
         self.shops[p].remove()
         self.shops[p] = None
         self.closures_week += 1
 
+    def _open_venue(self, p: int, kind: str, *, rent: float, lease_weeks: int, meanwhile: bool,
+                    record: bool = True) -> CulturalVenue:
+        """A cultural venue or meanwhile user moves into premises ``p``."""
+        cult = self.params.culture
+        prog = cult.kinds[kind]
+        monthly = (rent + prog.cost_eur_per_m2_year) * self.floor_m2[p] / 12
+        venue = CulturalVenue(self, p, self._cells[p], kind, rent=rent,
+                              lease_end=self.week + lease_weeks, meanwhile=meanwhile,
+                              reserve=cult.reserve_months * monthly)
+        self.venues[p] = venue
+        self.units.use[p] = CULTURE
+        self.units.reported[p] = False
+        if record:
+            self._record("meanwhile_lease" if meanwhile else "cultural_opening", p, -1, kind)
+        return venue
+
+    def _close_venue(self, venue: CulturalVenue, cause: str) -> None:
+        """The venue leaves. After meanwhile use the vacancy spell of the owner continues."""
+        p = venue.premises
+        units = self.units
+        self._record("cultural_closure", p, -1, f"{venue.kind}: {cause}")
+        units.use[p] = VACANT
+        if not venue.meanwhile:
+            units.vacant_since[p] = self.week
+            units.last_rent[p] = units.market_rent[p]
+        venue.remove()
+        self.venues[p] = None
+
     def _record(self, kind: str, p: int, sector: int, cause: str) -> None:
         if self.reported:
-            self.events.append((self.date_iso, self.report_step, kind, p, SECTORS[sector], cause))
+            label = SECTORS[sector] if sector >= 0 else ""
+            self.event_log.append((self.date_iso, self.report_step, kind, p, label, cause))
 
     # ---------------------------------------------------------------- outputs
     def _reset_week_counters(self) -> None:
         self.openings_week = 0
         self.closures_week = 0
+        self.conversions_week = 0
+        self.events_week = 0
+        self.public_events = []
 
     def _measure(self) -> None:
         """Compute this week's reported indicators (model attributes named as METRICS)."""
         units = self.units
-        vacant = ~units.open
-        n = vacant.size
+        stock = units.retail  # converted units have left the premises stock
+        vacant = units.vacant
+        n = int(stock.sum())
         self.vacant_units = int(vacant.sum())
         self.open_units = n - self.vacant_units
-        self.vacancy_rate = self.vacant_units / n
-        self.vacancy_rate_floor = float(self.floor_m2[vacant].sum() / self.floor_m2.sum())
-        self.vacancy_rate_core = float(vacant[self.core].mean()) if self.core.any() else 0.0
-        self.vacancy_rate_edge = float(vacant[~self.core].mean()) if (~self.core).any() else 0.0
+        self.vacancy_rate = self.vacant_units / max(n, 1)
+        self.vacancy_rate_floor = float(self.floor_m2[vacant].sum()
+                                        / max(self.floor_m2[stock].sum(), 1e-9))
+        core, edge = self.core & stock, ~self.core & stock
+        self.vacancy_rate_core = float(vacant[core].mean()) if core.any() else 0.0
+        self.vacancy_rate_edge = float(vacant[edge].mean()) if edge.any() else 0.0
         self.footfall = float(self.footfall_cells.sum())
         self.turnover = float(units.revenue[units.open].sum())
         self.openings = self.openings_week
         self.closures = self.closures_week
-        self.mean_rent = float(units.rent[units.open].mean()) if self.open_units else 0.0
+        shops_open = units.open.any()
+        self.mean_rent = float(units.rent[units.open].mean()) if shops_open else 0.0
+        self.conversions = self.conversions_week
+        self.cultural_venues = len(self.venue_list())
+        self.events = self.events_week
+        spend = self.municipality.spend_week
+        self.municipal_spend = float(sum(spend.values()))
+        self.cofunding_spend = self.municipality.cofunded_week
+        self.support_paid = self.support_week
+        self.collaboration = self.municipality.collaboration
+        for kind in INTERVENTION_TYPES:
+            setattr(self, f"spend_{kind}", float(spend.get(kind, 0.0)))
         for name, cell in self.town.counting_points.items():
             setattr(self, f"footfall_{name}", float(self.footfall_cells[cell]))
 
@@ -666,8 +1168,17 @@ class CityCentre(Model):
         footfall[y, x] = self.footfall_smooth
         occupancy = np.full(shape, np.nan)
         x, y = self.town.premises_xy.T
-        occupancy[y, x] = self.units.open.astype(float)
+        stock = self.units.retail
+        occupancy[y[stock], x[stock]] = (~self.units.vacant[stock]).astype(float)
         return footfall, occupancy
+
+    def _use_label(self, p: int) -> str:
+        use = self.units.use[p]
+        if use == SHOP:
+            return SECTORS[self.units.sector[p]]
+        if use == CULTURE:
+            return f"culture:{self.venues[p].kind}"
+        return "housing" if use == HOUSING else "vacant"
 
     def premises_table(self) -> list[dict]:
         """Static and final attributes of every premises (location class, core flag, state)."""
@@ -682,8 +1193,10 @@ class CityCentre(Model):
                 "core": bool(self.core[p]),
                 "walk_to_busiest_m": float(self.walk_to_busiest_m[p]),
                 "footfall_baseline": float(self.footfall_baseline[self.town.premises_access[p]]),
-                "sector_end": SECTORS[units.sector[p]] if units.open[p] else "vacant",
+                "owner": int(units.owner[p]),
+                "owner_kind": self.owners[units.owner[p]].kind,
+                "sector_end": self._use_label(p),
                 "rent_end": float(units.rent[p]) if units.open[p] else float(
-                    units.market_rent[p]),
+                    units.asking_rent[p]),
             })
         return rows

@@ -52,7 +52,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int) -> RunResul
     frame.insert(1, "replication", replication)
     frame.insert(2, "seed", seed)
     footfall_map, occupancy_map = model.maps()
-    return RunResult(replication, seed, frame, model.events, model.premises_table(),
+    return RunResult(replication, seed, frame, model.event_log, model.premises_table(),
                      footfall_map, occupancy_map)
 
 

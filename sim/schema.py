@@ -603,6 +603,10 @@ class Culture(Strict):
         description="Venues open at the start, placed in the largest fitting units near squares. "
         "Assumption: a mid-size centre has a theatre and a pop venue.",
     )
+    venue_rent_eur_per_m2_year: float = _f(
+        60.0, "Rent of the initial venues (theatres and pop venues are mostly in municipal "
+        "property at a low rent). Assumption.", "EUR/m2/year", ge=0.0, le=5000.0,
+    )
     entry_rate_per_year: float = _f(
         2.0, "Cultural or creative starters looking for premises per year (galleries, "
         "makerspaces, meanwhile users). Assumption.", "1/year", ge=0.0, le=500.0,
@@ -783,6 +787,9 @@ class VacancyOrdinance(Intervention):
         "EUR/m2/year", ge=0, le=5000)
     penalty_eur_per_m2: float = _f(20.0, "Penalty per m2 if the owner refuses (Amsterdam: EUR "
                                    "20/m2).", "EUR/m2", ge=0, le=1000)
+    owner_acceptance: float = _f(
+        0.7, "Chance that an owner accepts the nominated tenant rather than pay the penalty. "
+        "Assumption: few penalties are reported in practice.", "share", ge=0, le=1)
     cultural_share: float = _f(0.3, "Share of nominees that are cultural or creative users "
                                "(the rest are starter shops). Assumption.", "share", ge=0, le=1)
     cost_per_case_eur: float = _f(500.0, "Administrative cost per report or nomination. "
@@ -977,7 +984,7 @@ class Lockdown(Intervention):
     type: Literal["lockdown"]
     end: dt.date = Field(..., description="Last day of the measures.")
     footfall_multiplier: PerPurpose = Field(
-        default_factory=lambda: PerPurpose(daily=0.5, comparison=0.2, leisure=0.1),
+        default_factory=lambda: PerPurpose(daily=0.4, comparison=0.15, leisure=0.1),
         description="Visit rates per purpose relative to normal. Locatus via nieuws.nl "
         "(2020): footfall about 25% of normal in March 2020.")
     closed_sectors: list[Literal["comparison", "daily", "food_beverage", "services",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim import output
-from sim.model import METRICS
+from sim.model import EVENT_KINDS, METRICS
 from sim.schema import Scenario
 from sim.streams import replication_seeds
 
@@ -38,7 +38,7 @@ def test_run_writes_every_output_and_the_manifest_last(tmp_path):
     assert set(premises["location_class"]) <= {"A1", "A2", "B", "C"}
     assert premises["core"].any() and not premises["core"].all()
     events = pd.read_csv(out / "events.csv")
-    assert set(events["event"]) <= {"opening", "closure"}
+    assert {"opening", "closure"} <= set(events["event"]) <= set(EVENT_KINDS)
     closures = events[events["event"] == "closure"].groupby("replication").size()
     assert closures.sum() == frame["closures"].sum()
 
