@@ -241,6 +241,138 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- compare
+def _add_compare(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "compare",
+        help="compare scenarios with a baseline: paired replications, effects, report",
+        description="Run a baseline ('do nothing') and one or more scenarios, each N times "
+        "with paired seeds: replication i of every scenario uses the same seed and random "
+        "streams, so differences come from the intervention, not from chance. Writes "
+        "timeseries.csv, summary.csv (median and 90% interval per scenario and metric at 1, 3, "
+        "5 years and the horizon, and the paired effect against the baseline), "
+        "cost_effectiveness.csv, figures/, a self-contained report.html and, last, "
+        "manifest.json.",
+        epilog="examples:\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
+        "scenarios/biz.yaml -r 50 --out results/agenda\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml -r 5 "
+        "--set years=2 --set population.agents=3000\n\n"
+        "--set applies to every scenario (the baseline too).\n"
+        "Results are identical for any --workers; the progress bar counts runs.",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("baseline", metavar="BASELINE", help="the baseline scenario file")
+    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                        help="scenario files to compare with the baseline")
+    parser.add_argument(
+        "--replications", "-r", type=_positive_int, default=30, metavar="N",
+        help="replications per scenario, >= 1 (default: 30)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=None, metavar="S",
+        help="master seed of the paired replications (default: the baseline's seed)",
+    )
+    parser.add_argument(
+        "--out", "-o", type=Path, default=None, metavar="DIR",
+        help="output folder (default: results/compare/)",
+    )
+    parser.add_argument(
+        "--workers", "-w", type=_positive_int, default=None, metavar="N",
+        help="worker processes (default: all cores); results do not depend on it",
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a value in every scenario; may be repeated",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    return parser
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from sim.compare import clear_outputs, run_comparison, write_comparison
+    from sim.loading import load_scenario
+
+    baseline = load_scenario(args.baseline, args.overrides)
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    out_dir = args.out if args.out is not None else Path("results") / "compare"
+    started = dt.datetime.now(dt.UTC)
+    clear_outputs(out_dir)  # an interrupted comparison must not leave an old one looking new
+    comparison = run_comparison(
+        baseline, scenarios, replications=args.replications, seed=args.seed,
+        workers=args.workers, progress=not args.quiet, overrides=args.overrides,
+    )
+    report = write_comparison(comparison, out_dir, started=started)
+    print(f"report: {report}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ schema
+def _add_schema(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "schema",
+        help="write the JSON Schema (or Markdown reference) of scenario files",
+        description="Write the JSON Schema of scenario files, for editors that complete and "
+        "check YAML while typing (see README.md), or with --markdown the scenario reference "
+        "(docs/scenarios.md): every key with its default, unit, range and source.",
+        epilog="examples:\n"
+        "  binnenstad schema > scenario.schema.json\n"
+        "  binnenstad schema --out docs/scenario.schema.json\n"
+        "  binnenstad schema --markdown --out docs/scenarios.md",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--markdown", action="store_true",
+                        help="the Markdown reference instead of the JSON Schema")
+    parser.add_argument("--out", "-o", type=Path, default=None, metavar="FILE",
+                        help="write to FILE instead of standard output")
+    return parser
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from sim.reference import json_schema_text, markdown
+
+    text = markdown() if args.markdown else json_schema_text()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        from sim.output import atomic_write_text
+
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------------------- show
+def _add_show(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "show",
+        help="print a scenario fully resolved, and how it differs from the file it extends",
+        description="Print the scenario as the model sees it: after `extends` and --set, with "
+        "every default filled in, as YAML. Then, as YAML comments, every setting in which it "
+        "differs from the file it extends.",
+        epilog="examples:\n"
+        "  binnenstad show scenarios/agenda.yaml\n"
+        "  binnenstad show scenarios/baseline.yaml --set years=2 > my.yaml",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a scenario value; may be repeated",
+    )
+    return parser
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from sim.reference import show_text
+
+    sys.stdout.write(show_text(args.scenario, args.overrides))
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------------- app
 def _add_app(sub) -> argparse.ArgumentParser:
     parser = sub.add_parser(
@@ -305,6 +437,9 @@ Command = tuple[Callable[..., argparse.ArgumentParser], Callable[[argparse.Names
 COMMANDS: dict[str, Command] = {
     "validate": (_add_validate, _cmd_validate),
     "run": (_add_run, _cmd_run),
+    "compare": (_add_compare, _cmd_compare),
+    "show": (_add_show, _cmd_show),
+    "schema": (_add_schema, _cmd_schema),
     "experiment": (_add_experiment, _cmd_experiment),
     "collect": (_add_collect, _cmd_collect),
     "app": (_add_app, _cmd_app),

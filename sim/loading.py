@@ -41,6 +41,7 @@ __all__ = [
     "parse_override",
     "scenario_parent",
     "scenario_source",
+    "with_overrides",
 ]
 
 KeyPath = tuple[object, ...]
@@ -725,6 +726,25 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
     scenario._source = Path(path).resolve()
     _build_town(scenario, label=label, lines=lines, set_paths=set_paths)
     return scenario
+
+
+def with_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
+    """A copy of ``scenario`` with ``key.path=value`` overrides, validated like ``--set``.
+
+    The copy keeps the source file of ``scenario`` (for ``town.map_file``).
+
+    Raises:
+        ScenarioError: With file ``--set`` for a bad override.
+    """
+    data = scenario.model_dump()
+    set_paths = _apply_overrides(data, overrides)
+    try:
+        changed = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, SET, LineIndex(), set_paths) from exc
+    changed._source = scenario._source
+    _build_town(changed, label=SET, set_paths=set_paths)
+    return changed
 
 
 def scenario_source(scenario: Scenario) -> Path | None:

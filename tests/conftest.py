@@ -46,3 +46,64 @@ def write(workdir: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+# ------------------------------------------------------------------- comparisons (issue 4)
+COMPARE_BASE = """\
+name: base
+description: Kleinstad without intervention (a small test town).
+seed: 5
+years: 2
+warmup_years: 1
+town:
+  preset: kleinstad
+population:
+  agents: 2000
+"""
+COMPARE_SAME = "extends: base.yaml\nname: same\n"
+COMPARE_RENT = """\
+extends: base.yaml
+name: cheaper_rent
+description: Landlords ask 30% less, and the town runs an events programme.
+economy:
+  rent:
+    level: 0.7
+interventions:
+  - type: events_programme
+    start: 2019-07-01
+    end: 2020-06-28
+    budget_eur_per_year: 100000
+"""
+
+
+@pytest.fixture(scope="session")
+def compare_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Scenario files of a small comparison: ``base``, ``same`` (base unchanged) and ``rent``
+    (lower rents plus an events programme), in one temporary folder."""
+    folder = tmp_path_factory.mktemp("compare_scenarios")
+    files = {"base": COMPARE_BASE, "same": COMPARE_SAME, "rent": COMPARE_RENT}
+    paths = {}
+    for name, text in files.items():
+        paths[name] = folder / f"{name}.yaml"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def compare_run(compare_files: dict[str, Path]):
+    """:class:`sim.compare.Comparison` of base, same and rent: 5 paired replications."""
+    from sim.compare import run_comparison
+    from sim.loading import load_scenario
+
+    base, same, rent = (load_scenario(compare_files[k]) for k in ("base", "same", "rent"))
+    return run_comparison(base, [same, rent], replications=5, workers=1, progress=False)
+
+
+@pytest.fixture(scope="session")
+def compare_out(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of :func:`sim.compare.write_comparison` for ``compare_run``."""
+    from sim.compare import write_comparison
+
+    out = tmp_path_factory.mktemp("compare_out") / "out"
+    write_comparison(compare_run, out)
+    return out

@@ -1,0 +1,75 @@
+"""The Python API for notebooks: load scenarios, vary them, run and compare, get DataFrames and
+figures. It does what ``binnenstad run`` and ``binnenstad compare`` do::
+
+    from sim import api
+
+    base = api.load("scenarios/baseline.yaml", ["years=2"])
+    cheaper = api.vary(base, "cheaper_rent", ["economy.rent.level=0.7"])
+    result = api.compare(base, [cheaper], replications=10)
+    result.summary()          # pandas DataFrame, as summary.csv
+    result.figures()          # {name: matplotlib Figure}
+
+Comparisons run on processes that are *spawned*: in a script (not a notebook) put the calls
+under ``if __name__ == "__main__":``, or pass ``workers=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.compare import HEADLINE_METRICS, Comparison, run_comparison, write_comparison
+from sim.loading import load_scenario, with_overrides
+from sim.schema import Scenario
+
+__all__ = ["HEADLINE_METRICS", "Comparison", "compare", "load", "run", "vary", "write"]
+
+
+def load(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Load a scenario file (with ``extends``), with ``key.path=value`` overrides.
+
+    Raises:
+        ScenarioError: One line naming the file, line and key for anything wrong.
+    """
+    return load_scenario(path, overrides)
+
+
+def vary(scenario: Scenario, name: str, overrides: Sequence[str] = ()) -> Scenario:
+    """A what-if: ``scenario`` renamed to ``name`` with ``key.path=value`` overrides."""
+    return with_overrides(scenario, [f"name={name}", *overrides])
+
+
+def run(scenario: Scenario, replications: int = 1, seed: int | None = None) -> pd.DataFrame:
+    """Run seeded replications of one scenario; their weekly rows (the columns of
+    ``timeseries.csv``)."""
+    from sim.output import run_replications
+
+    results = run_replications(scenario, replications, seed)
+    return pd.concat([r.timeseries for r in results], ignore_index=True)
+
+
+def compare(
+    baseline: Scenario,
+    scenarios: Sequence[Scenario],
+    *,
+    replications: int = 30,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run the baseline and scenarios with paired seeds (:func:`sim.compare.run_comparison`).
+
+    Returns:
+        A :class:`~sim.compare.Comparison`: ``.timeseries``, ``.summary()``,
+        ``.cost_effectiveness()``, ``.effects(metric, year)``, ``.figures()``.
+    """
+    return run_comparison(baseline, scenarios, replications=replications, seed=seed,
+                          workers=workers, progress=progress)
+
+
+def write(comparison: Comparison, out_dir: str | os.PathLike[str]) -> Path:
+    """Write the comparison's files and report to ``out_dir``; returns the report's path."""
+    return write_comparison(comparison, Path(out_dir))
