@@ -182,3 +182,16 @@ def test_reduce_outcomes_reads_horizon_years_and_weeks():
     assert rows[2]["yearly"] == 78.5
     weeks = [r for r in rows if r["period"] == "week"]
     assert len(weeks) == 104 and weeks[-1]["weekly"] == 104.0
+
+
+@pytest.mark.parametrize("name", ["morris_baseline", "instruments_grid", "replications"])
+def test_shipped_experiments_load(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / f"{name}.yaml"
+    exp = load_experiment(path)
+    assert exp.spec.name == name and exp.tasks
+    if name == "instruments_grid":  # two instruments' budgets, addressed by list index
+        kinds = {exp.tasks[0].scenario["interventions"][i]["type"] for i in (2, 3)}
+        assert kinds == {"culture_subsidy", "events_programme"}
+        assert len(exp.points) == 16
