@@ -286,6 +286,13 @@ def with_and_without(scenario: Scenario, choice: str) -> tuple[Scenario, Scenari
 
 
 # ------------------------------------------------------------------------ live model
+def event_log(model: CityCentre) -> list[tuple]:
+    """Openings and closures so far: (date, step, event, premises, sector, cause) tuples
+    (``model.event_log``, named ``model.events`` in older versions of the model)."""
+    log = getattr(model, "event_log", None)
+    return log if isinstance(log, list) else list(getattr(model, "events", []))
+
+
 @dataclass
 class Run:
     """One CityCentre the app shows, with its label."""
