@@ -29,6 +29,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.core
 	$(BIN)/python benchmarks/bench.py
+	$(PIP) -e '.[cluster]' && $(BIN)/python benchmarks/bench_experiments.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
