@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel
 
 from sim.schema import Scenario
@@ -323,16 +324,33 @@ def differences(a: Scenario, b: Scenario, skip: Iterable[str] = ()
                 ) -> list[tuple[str, object, object]]:
     """Settings in which ``b`` differs from ``a``: ``(key path, a's value, b's value)``.
 
+    Mappings are compared key by key and lists item by item; an item only one side has (an
+    added instrument, say) is one difference with the whole item. A side without the setting
+    shows ``"(not set)"``.
+
     Args:
         a, b: Two scenarios.
         skip: Top-level keys to leave out (e.g. ``name``).
     """
     skip = set(skip)
-    flat_a = flatten({k: v for k, v in a.model_dump(mode="json").items() if k not in skip})
-    flat_b = flatten({k: v for k, v in b.model_dump(mode="json").items() if k not in skip})
-    keys = list(flat_a) + [k for k in flat_b if k not in flat_a]
-    return [(k, flat_a.get(k, _NOT_SET), flat_b.get(k, _NOT_SET))
-            for k in keys if flat_a.get(k, _NOT_SET) != flat_b.get(k, _NOT_SET)]
+    data_a = {k: v for k, v in a.model_dump(mode="json").items() if k not in skip}
+    data_b = {k: v for k, v in b.model_dump(mode="json").items() if k not in skip}
+    out: list[tuple[str, object, object]] = []
+    _diff(data_a, data_b, "", out)
+    return out
+
+
+def _diff(a: object, b: object, path: str, out: list) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            _diff(a.get(key, _NOT_SET), b.get(key, _NOT_SET), f"{path}.{key}" if path else key,
+                  out)
+    elif isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            _diff(a[i] if i < len(a) else _NOT_SET, b[i] if i < len(b) else _NOT_SET,
+                  f"{path}[{i}]", out)
+    elif a != b:
+        out.append((path, a, b))
 
 
 _SEGMENT = re.compile(r"[^.\[\]]+|\[\d+\]")
@@ -400,8 +418,6 @@ def show_text(path: str, overrides: Sequence[str] = ()) -> str:
     Raises:
         ScenarioError: For anything wrong in the file, the files it extends or the overrides.
     """
-    import yaml
-
     from sim.loading import load_scenario, scenario_parent
 
     scenario = load_scenario(path, overrides)
@@ -421,11 +437,14 @@ def show_text(path: str, overrides: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _inline(value: object) -> str:
-    if isinstance(value, str) and value != _NOT_SET:
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _inline(value: object, width: int = 70) -> str:
+    """A value on one line, as YAML flow would show it; long text is shortened."""
+    if value == _NOT_SET:
+        return value
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6,
+                              allow_unicode=True).strip()
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= width else text[: width - 4] + '..."'
+    return json.dumps(value)
