@@ -244,9 +244,9 @@ class Comparison:
         return np.where(np.isnan(occ[0]), np.nan, (occ == 0).mean(axis=0))
 
     def markers(self, scenario: Scenario) -> list[tuple[str, dt.date | None, dt.date | None]]:
-        """``(what, start, end)`` of every enabled intervention, funding round and shock."""
+        """``(what, start, end)`` of every enabled intervention and shock."""
         out = []
-        for kind in ("interventions", "shocks", "funding"):
+        for kind in ("interventions", "shocks"):
             for item in getattr(scenario, kind, None) or []:
                 if not getattr(item, "enabled", True):
                     continue

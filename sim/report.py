@@ -61,6 +61,8 @@ th{background:#f0f0f0}td.l,th.l{text-align:left}
 .small{font-size:.85em;color:#555}figure{margin:1em 0}img{max-width:100%}
 code{background:#f4f4f4;padding:0 .2em}pre{background:#f4f4f4;padding:.6em;overflow-x:auto}
 """
+#: Settings of an instrument that its plain-words description already gives.
+_PLAIN_KEYS = {"type", "start", "end", "enabled", "label", "name"}
 #: Metrics for which lower is better (vacancy, closures, spending).
 _LOWER_IS_BETTER = ("vacancy", "closures", "spend")
 
@@ -238,23 +240,39 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
 def _assumptions_section(comparison: Comparison) -> str:
     from sim.reference import differences, field_doc
 
-    changed: dict[str, str] = {}
-    for scenario in comparison.scenarios[1:]:
-        for path, _, _ in differences(comparison.baseline, scenario,
-                                      skip=("name", "description", "seed")):
-            changed.setdefault(path, field_doc(path))
     parts = []
-    if changed:
-        parts.append("<p>Settings the scenarios change, with what they mean and where their "
-                     "values come from (from the scenario schema, see docs/scenarios.md):</p><ul>")
-        parts.extend(f"<li><code>{_esc(p)}</code>: {_esc(d or 'no description')}</li>"
-                     for p, d in changed.items())
-        parts.append("</ul>")
+    for scenario in comparison.scenarios[1:]:
+        items = []
+        for path, _, new in differences(comparison.baseline, scenario,
+                                        skip=("name", "description", "seed")):
+            # an added instrument, shock or funding round: each of its settings
+            settings = ({f"{path}.{k}": v for k, v in new.items() if k not in _PLAIN_KEYS}
+                        if isinstance(new, dict) else {path: new})
+            for sub, value in settings.items():
+                doc = field_doc(sub, scenario, comparison.baseline)
+                if doc:
+                    items.append(f"<li><code>{_esc(sub)}</code> = {_esc(_plain(value))}: "
+                                 f"{_esc(doc)}</li>")
+        if items:
+            parts.append(f"<p>What <b>{_esc(scenario.name)}</b> sets differently from "
+                         f"{_esc(comparison.baseline.name)}, with the meaning and source of "
+                         "each setting (from the scenario schema, see docs/scenarios.md):</p>"
+                         f"<ul>{''.join(items)}</ul>")
     parts.append("<p>Key assumptions of the model (docs/ODD.md describes every rule):</p><ul>")
     parts.extend(f"<li>{_esc(text)} <span class='small'>Source: {_esc(src)}.</span></li>"
                  for text, src in KEY_ASSUMPTIONS)
     parts.append("</ul>")
     return "\n".join(parts)
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return str(value)
 
 
 def reproduce_command(comparison: Comparison) -> str:
