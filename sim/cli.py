@@ -181,8 +181,9 @@ def _add_experiment(sub) -> argparse.ArgumentParser:
         help="experiment folder, the run store (default: results/experiments/<name>/)",
     )
     parser.add_argument(
-        "--workers", "-w", type=_positive_int, default=1, metavar="N",
-        help="local worker processes, one run each at a time (default: 1, this process)",
+        "--workers", "-w", type=_positive_int, default=None, metavar="N",
+        help="local worker processes, one run each at a time (default: one per CPU core; "
+        "1 runs in this process)",
     )
     parser.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",
@@ -202,14 +203,17 @@ def _add_experiment(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
+    import os
+
     from sim.experiments import load_experiment, run_experiment
 
     if args.retry_failed and not args.resume:
         raise UsageError("--retry-failed needs --resume")
     exp = load_experiment(args.spec)
     out_dir = args.out if args.out is not None else Path("results") / "experiments" / exp.spec.name
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     counts = run_experiment(
-        exp, out_dir, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+        exp, out_dir, workers=workers, scheduler=args.scheduler, resume=args.resume,
         retry_failed=args.retry_failed, progress=not args.quiet,
     )
     print(f"{exp.spec.name}: {counts['done']} runs done, {counts['failed']} failed; "

@@ -100,7 +100,7 @@ def execute(
 
 
 # ---------------------------------------------------------------------- processes
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """Worker processes die with their parent (Linux), and leave Ctrl-C to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
@@ -111,12 +111,14 @@ def _worker_init() -> None:
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
         except OSError:
             pass
+    if os.getppid() != parent:  # the parent died while this worker was starting
+        os._exit(1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: no fork of a threaded parent; workers import sim once and stay warm.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
+    # spawn: no fork of a threaded parent, and the workers are children of this process, so
+    # they die with it (a forkserver's children would outlive a kill -9 of this process).
+    return multiprocessing.get_context("spawn")
 
 
 def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
@@ -124,7 +126,7 @@ def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
     attempts: dict[str, int] = {}
     while todo:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_context(),
-                                   initializer=_worker_init)
+                                   initializer=_worker_init, initargs=(os.getpid(),))
         lost: list[RunTask] = []
         try:
             pending = {pool.submit(run_task, t): t for t in todo}

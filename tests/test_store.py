@@ -117,7 +117,7 @@ def test_kill_9_part_way_then_resume_equals_uninterrupted(reference, tmp_path):
     pending = [r["id"] for r in manifest["runs"] if not (runs / f"{r['id']}.parquet").exists()]
     (runs / f"{pending[0]}.parquet").write_bytes(stored[0].read_bytes()[:100])
 
-    assert main(["experiment", str(spec), "--out", str(out), "--resume", "-q"]) == 0
+    assert main(["experiment", str(spec), "--out", str(out), "--resume", "-w", "1", "-q"]) == 0
     assert dataset(out) == dataset(reference)
     assert not list(runs.glob(".*.tmp"))
 
