@@ -293,6 +293,8 @@ def _replications(manifest: dict, results: pd.DataFrame, folder: Path) -> list[P
                 if len(part) < 3:
                     continue
                 table = replication_table(part[name].to_numpy())
+                label = part["label"].iloc[0] if "label" in part else None
+                table.insert(0, "label", label if isinstance(label, str) else f"point {point}")
                 table.insert(0, "point", point)
                 table.insert(0, "time", time)
                 table.insert(0, "outcome", name)
@@ -303,8 +305,8 @@ def _replications(manifest: dict, results: pd.DataFrame, folder: Path) -> list[P
     paths = [_csv(table, folder / "replications.csv")]
     for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True)
-        for point, p in part.groupby("point"):
-            line = top.plot(p["n"], p["mean"], label=f"point {point}")[0]
+        for _, p in part.groupby("point"):
+            line = top.plot(p["n"], p["mean"], label=p["label"].iloc[0])[0]
             top.fill_between(p["n"], p["ci90_low"], p["ci90_high"], alpha=0.25,
                              color=line.get_color())
             top.plot(p["n"], p["p05"], ls=":", color=line.get_color(), lw=0.8)
