@@ -234,12 +234,16 @@ def map_comparison(comparison: Comparison, name: str):
     axes[0, 1].legend(loc="lower right", fontsize=7, markerscale=2)
     fig.colorbar(im, ax=axes[0, :], shrink=0.8, label="passers-by per week")
     shares = None
+    # One colour scale for both panels, up to the highest share (rounded up to a tenth), so
+    # that clusters show even when every unit is vacant in few replications.
+    top = max(np.nanmax(comparison.vacant_share(n), initial=0.0) for n in (base, name))
+    top = max(np.ceil(top * 10) / 10, 0.1)
     for col, n in enumerate((base, name)):
         ax = axes[1, col]
         streets = np.isfinite(comparison.footfall_maps[n][rep])
         ax.imshow(np.where(streets, 0.92, np.nan), cmap="gray", vmin=0, vmax=1,
                   interpolation="nearest")
-        shares = ax.imshow(comparison.vacant_share(n), cmap="Reds", vmin=0, vmax=1,
+        shares = ax.imshow(comparison.vacant_share(n), cmap="Reds", vmin=0, vmax=top,
                            interpolation="nearest")
         ax.set_title(f"{n}: share of {comparison.replications} replications vacant at the "
                      "horizon", fontsize=9)
