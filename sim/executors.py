@@ -140,9 +140,11 @@ def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
                         lost.append(task)
                         continue
                     on_done(outcome)
-        except BaseException:
+        except BaseException:  # Ctrl-C, or the store failed: stop the workers now
+            workers_now = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            _kill_children(pool)
+            for proc in workers_now:
+                proc.terminate()
             raise
         pool.shutdown(wait=True)
         todo = []
@@ -153,15 +155,6 @@ def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
                                    error=f"worker process died {attempts[task.run_id]} times"))
             else:
                 todo.append(task)
-
-
-def _kill_children(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's worker processes now (after Ctrl-C or an error in this process)."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
-        try:
-            os.kill(proc.pid, signal.SIGTERM)
-        except (OSError, AttributeError):
-            pass
 
 
 # --------------------------------------------------------------------------- dask
