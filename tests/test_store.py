@@ -122,6 +122,57 @@ def test_kill_9_part_way_then_resume_equals_uninterrupted(reference, tmp_path):
     assert not list(runs.glob(".*.tmp"))
 
 
+def test_ctrl_c_exits_130_and_resume_completes(reference, tmp_path):
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "experiment", str(spec), "--out", str(out),
+           "--workers", "2", "-q"]
+    # A child of a non-interactive shell may inherit an ignored SIGINT: restore the default.
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    runs = out / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if runs.is_dir() and len(list(runs.glob("*.parquet"))) >= 2:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().endswith("binnenstad: interrupted")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False and manifest["counts"]["pending"] > 0
+    assert main(["experiment", str(spec), "--out", str(out), "--resume", "-w", "1", "-q"]) == 0
+    assert dataset(out) == dataset(reference)
+
+
+def test_a_crashed_local_worker_is_replaced(reference, tmp_path):
+    import multiprocessing
+    import threading
+
+    exp = load_experiment(write_spec(tmp_path))
+    out = tmp_path / "out"
+    killed = []
+
+    def kill_a_worker():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if (out / "runs").is_dir() and len(list((out / "runs").glob("*.parquet"))) >= 2:
+                workers = multiprocessing.active_children()
+                if workers:
+                    os.kill(workers[0].pid, signal.SIGKILL)
+                    killed.append(len(list((out / "runs").glob("*.parquet"))))
+                    return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    counts = run_experiment(exp, out, workers=2, progress=False)
+    killer.join()
+    assert killed and killed[0] < RUNS, "the worker was killed too late to test anything"
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert dataset(out) == dataset(reference)
+
+
 def test_failed_runs_are_recorded_and_can_be_retried(reference, tmp_path, monkeypatch):
     import sim.output
 
