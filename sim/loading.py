@@ -592,10 +592,55 @@ def _is_model(tp: object) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
+_TAG = "type"  # the key that says which kind of instrument or shock a list item is
+
+
+def _tagged(tp: object) -> dict[str, type[BaseModel]]:
+    """``{tag: model}`` of a union of models told apart by their ``type`` (else empty)."""
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return {}
+    members = {}
+    for arg in typing.get_args(tp):
+        arg = _unwrap(arg)
+        if _is_model(arg) and _TAG in arg.model_fields:
+            for tag in typing.get_args(arg.model_fields[_TAG].annotation):
+                members[tag] = arg
+    return members
+
+
+def _without_tags(loc: Sequence[object]) -> KeyPath:
+    """A pydantic error location without the tags it inserts after a tagged-union item
+    (``interventions[0].events_programme.budget`` -> ``interventions[0].budget``)."""
+    tp: object = Scenario
+    out: list[object] = []
+    for part in loc:
+        members = _tagged(tp)
+        if members and part in members:
+            tp = members[part]
+            continue
+        out.append(part)
+        tp = _unwrap(tp)
+        if _is_model(tp) and isinstance(part, str) and part in tp.model_fields:
+            tp = tp.model_fields[part].annotation
+        elif typing.get_origin(tp) is list and isinstance(part, int):
+            tp = typing.get_args(tp)[0]
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            tp = None
+    return tuple(out)
+
+
 def _model_at(loc: Sequence[object]) -> type[BaseModel] | None:
-    """The schema model that the value at ``loc`` must be, if it is a model."""
+    """The schema model that the value at ``loc`` must be, if it is a model (a tag in ``loc``
+    selects the member of a tagged union, as in pydantic's error locations)."""
     tp: object = Scenario
     for part in loc:
+        members = _tagged(tp)
+        if members and part in members:
+            tp = members[part]
+            continue
         tp = _unwrap(tp)
         origin = typing.get_origin(tp)
         if _is_model(tp):
@@ -669,6 +714,12 @@ def _describe(err: dict, loc: KeyPath) -> str:
         return f"keys must be text {got}"
     if kind == "missing":
         return "required key is missing"
+    if kind == "union_tag_invalid":
+        allowed = re.findall(r"'([^']*)'", ctx.get("expected_tags", ""))
+        return f"must be one of {', '.join(allowed)} (got {_show(ctx.get('tag'))})"
+    if kind == "union_tag_not_found":
+        allowed = list(_tagged(_annotation_at(loc)))
+        return f"required key is missing; one of {', '.join(allowed)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         model = _model_at(loc)
         keys = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
@@ -681,6 +732,20 @@ def _describe(err: dict, loc: KeyPath) -> str:
     return f"{msg[:1].lower()}{msg[1:]} {got}"
 
 
+def _annotation_at(loc: Sequence[object]) -> object:
+    """The declared type of the value at a key path without tags (None if unknown)."""
+    parent = _model_at(loc[:-1]) if loc else None
+    if loc and isinstance(loc[-1], int):
+        holder = _model_at(loc[:-2]) if len(loc) >= 2 else None
+        field = holder.model_fields.get(loc[-2]) if holder is not None else None
+        if field is None:
+            return None
+        tp = _unwrap(field.annotation)
+        return typing.get_args(tp)[0] if typing.get_origin(tp) is list else None
+    field = parent.model_fields.get(loc[-1]) if parent is not None and loc else None
+    return field.annotation if field is not None else None
+
+
 def _validation_error(
     exc: ValidationError, label: str, lines: LineIndex, set_paths: Sequence[KeyPath]
 ) -> ScenarioError:
@@ -688,13 +753,16 @@ def _validation_error(
     found = []
     for i, err in enumerate(exc.errors()):
         loc = tuple(p for p in err["loc"] if p != "[key]")
-        file, line = _origin(loc, label, lines, set_paths)
-        found.append(((file != SET, line or 0, i), file, line, loc, err))
-    _, file, line, loc, err = min(found, key=lambda f: f[0])
-    shown = loc
+        plain = _without_tags(loc)  # as the file spells it
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            plain = (*plain, _TAG)  # the problem is the item's `type`
+        file, line = _origin(plain, label, lines, set_paths)
+        found.append(((file != SET, line or 0, i), file, line, loc, plain, err))
+    _, file, line, loc, shown, err = min(found, key=lambda f: f[0])
     if err["type"] == "invalid_key":  # the key itself is the problem: show it as a key
-        shown = (*loc[:-1], str(loc[-1]))
-    return ScenarioError(_describe(err, loc), file=file, line=line, key_path=shown)
+        shown = (*shown[:-1], str(shown[-1]))
+    message = _describe(err, _without_tags(loc) if err["type"].startswith("union_") else loc)
+    return ScenarioError(message, file=file, line=line, key_path=shown)
 
 
 # ------------------------------------------------------------------------- scenarios

@@ -364,3 +364,35 @@ def test_town_cache_follows_changes(write):
     assert build_town(changed) is not first
     assert build_town(changed).cell_size_m == 20
     assert build_town(scenario) is first
+
+
+# ----------------------------------------------------------- instruments (tagged lists)
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ("  - type: events_programme\n    start: 2020-01-06\n    budgt_eur_per_year: 5\n",
+         "x.yaml:5: interventions[0].budgt_eur_per_year: unknown key; did you mean "
+         "'budget_eur_per_year'?"),
+        ("  - type: biz\n    start: 2020-01-06\n    levy_eur_per_m2_year: -1\n",
+         "x.yaml:5: interventions[0].levy_eur_per_m2_year: must be >= 0 (got -1)"),
+        ("  - type: biz\n    start: 2020-01-06\n  - start: 2020-01-06\n    type: tax_cut\n",
+         "x.yaml:6: interventions[1].type: must be one of core_designation, vacancy_ordinance, "
+         "biz, events_programme, culture_subsidy, public_space, starter_support, meanwhile_use, "
+         "transformation_subsidy, centre_management (got 'tax_cut')"),
+        ("  - start: 2020-01-06\n",
+         "x.yaml:3: interventions[0].type: required key is missing; one of core_designation, "
+         "vacancy_ordinance, biz, events_programme, culture_subsidy, public_space, "
+         "starter_support, meanwhile_use, transformation_subsidy, centre_management"),
+    ],
+    ids=["unknown-key", "range", "unknown-type", "no-type"],
+)
+def test_instrument_errors_name_the_item_and_key(write, items, expected):
+    assert error_of(write("x.yaml", "name: x\ninterventions:\n" + items)) == expected
+
+
+def test_instrument_override_errors(write):
+    path = write("x.yaml", "name: x\ninterventions:\n  - type: biz\n    start: 2020-01-06\n")
+    assert load_scenario(path, ["interventions[0].levy_eur_per_m2_year=2"]).interventions[
+        0].levy_eur_per_m2_year == 2
+    assert error_of(path, ["interventions[0].turnout=2"]) == (
+        "--set interventions[0].turnout: must be <= 1 (got 2)")
