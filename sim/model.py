@@ -322,9 +322,20 @@ class CityCentre(Model):
                                       [SECTORS.index("comparison"), SECTORS.index("daily")])
 
     def _resident_rates(self) -> None:
-        """Per-resident visit rates, purpose shares and the draw table for event visitors."""
+        """Per-resident visit rates, purpose shares and the draw table for event visitors.
+
+        A resident's rate per purpose is the scenario's rate for its home type, times its own
+        frequency, times the pull of the centre it perceives (``_pull``, 1 when every unit is
+        open; see ``economy.choice.visit_elasticity``)."""
         res = self.residents
         rates = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
+        pull = getattr(self, "_pull", None)
+        if pull is not None:
+            centre = res.home_type == 0
+            origin = np.where(centre, self.n_entries + res.zone, 0)
+            by_group = pull[0][:, origin, res.taste]  # (purpose, N) centre residents
+            outside = pull[1][:, np.maximum(res.home_type - 1, 0), res.taste]
+            rates = rates * np.where(centre[None, :], by_group, outside)
         self._visit_rate_total = rates.sum(axis=0)
         total = np.maximum(self._visit_rate_total, 1e-300)
         self._purpose_cut = np.cumsum(rates, axis=0)[:2] / total  # (2, N) purpose shares
@@ -719,11 +730,14 @@ class CityCentre(Model):
                                      n_e - 1)
         return origin
 
-    def _choice_weights(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
-        """(O*K, D) choice weights over the open units serving ``purpose``, and those units."""
+    def _choice_weights(self, purpose: str, during_lockdown: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(O*K, D) choice weights over the open units serving ``purpose``, and those units
+        (without the units of sectors a lockdown closes, unless ``during_lockdown`` is False)."""
         units = self.units
         serving = np.isin(units.sector, self._purpose_codes[purpose])
-        serving &= ~self.closed_sectors[units.sector]
+        if during_lockdown:
+            serving &= ~self.closed_sectors[units.sector]
         candidates = np.flatnonzero(serving)
         loc = self._location_weights[purpose][:, candidates]  # (O, D)
         taste = self._taste_weights[:, units.sector[candidates]]  # (K, D)
@@ -761,6 +775,27 @@ class CityCentre(Model):
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
+        self._update_pull()
+
+    def _update_pull(self) -> None:
+        """The centre's pull per purpose, origin and taste: (total choice weight now / with
+        every unit open) ** visit_elasticity. Lockdown closures are left out (their effect is
+        the lockdown's visit multiplier). Visit rates follow at the next :meth:`_perceive`."""
+        n_k = len(TASTE_CLASSES)
+        total = np.stack([
+            self._choice_weights(purpose, during_lockdown=False)[0].sum(axis=1)
+            .reshape(self.n_origins, n_k) for purpose in PURPOSES])  # (purpose, O, K)
+        if not hasattr(self, "_full_weight"):
+            self._full_weight = total  # the baseline: every unit open (_measure_baseline)
+            return
+        theta = self.params.economy.choice.visit_elasticity
+        ratio = np.divide(total, self._full_weight, out=np.ones_like(total),
+                          where=self._full_weight > 0)
+        pull = ratio ** theta  # (purpose, O, K)
+        entry_p = self._entry_probabilities()  # (2, E) city / region arrivals
+        outside = np.einsum("he,pek->phk", entry_p, pull[:, : self.n_entries])  # (purpose, 2, K)
+        self._pull = (pull, outside)
+        self._resident_rates()
 
     def _expected_footfall(self) -> np.ndarray:
         """(C,) expected weekly passers-by per cell: the baseline, without random draws."""
@@ -833,7 +868,10 @@ class CityCentre(Model):
         losing = is_open & (units.loss_weeks >= shops.patience_weeks) & ~protected
         lease_ends = is_open & (units.lease_end <= self.week)
         leave_at_end = lease_ends & (units.profit_avg < 0)
-        retire = is_open & (u < shops.base_exit_rate_per_year / 52)
+        vacant_near = (self.neighbours @ units.vacant.astype(float)) / np.maximum(
+            self._neighbour_slots, 1.0)
+        retire = is_open & (u < shops.base_exit_rate_per_year / 52 * (
+            1.0 + shops.vacant_neighbour_exit * vacant_near))
         for cause, mask in (("insolvent", insolvent), ("sustained_losses", losing),
                             ("lease_end", leave_at_end), ("other", retire)):
             for p in np.flatnonzero(mask & units.open):
@@ -871,8 +909,8 @@ class CityCentre(Model):
 
     def owners_set_rents(self) -> None:
         """Owners set the asking rent of vacant units: first the old rent (or the market rent
-        if higher); after ``months_before_cut`` months cuts of ``cut_per_year``; never below
-        the market rent or the valuation floor (a share of the last contract rent)."""
+        if higher); after ``months_before_cut`` months cuts of ``cut_per_year``, compounding,
+        but never below the valuation floor (a share of the last contract rent)."""
         units = self.units
         ll = self.params.landlords
         kind = np.array([o.kind == "institutional" for o in self.owners])[units.owner]
@@ -881,8 +919,8 @@ class CityCentre(Model):
         months = (self.week - units.vacant_since) / WEEKS_PER_MONTH  # meanwhile use included
         start = np.maximum(units.last_rent, units.market_rent)
         cut_years = np.maximum(months - pick["months_before_cut"], 0.0) / 12
-        target = np.maximum(units.market_rent, pick["valuation_floor"] * units.last_rent)
-        asking = np.maximum(target, start * (1.0 - pick["cut_per_year"]) ** cut_years)
+        floor = pick["valuation_floor"] * units.last_rent
+        asking = np.maximum(floor, start * (1.0 - pick["cut_per_year"]) ** cut_years)
         lettable = units.vacant | self._meanwhile_mask()
         units.asking_rent[:] = np.where(lettable, asking, units.asking_rent)
 
@@ -899,16 +937,17 @@ class CityCentre(Model):
         ll = self.params.landlords
         units = self.units
         months = self.months_vacant()
-        eligible = (units.vacant & self.housing_zoned
-                    & (months >= ll.conversion_after_months))
         rng = self._weekly("conversions")
         u = rng.random(units.use.size)
-        if not eligible.any():
-            return
-        base = ll.conversion_rate_per_year * np.where(self.core, ll.core_conversion_factor, 1.0)
         subsidy, uptake = policy.transformation_offer(self, months)  # (P,) share of cost paid
         coinvest = np.array([o.can_coinvest for o in self.owners])[units.owner]
         subsidy = np.where(coinvest, subsidy, 0.0)
+        # owners consider converting after a long vacancy, or earlier when subsidised
+        eligible = units.vacant & self.housing_zoned & (
+            (months >= ll.conversion_after_months) | (subsidy > 0))
+        if not eligible.any():
+            return
+        base = ll.conversion_rate_per_year * np.where(self.core, ll.core_conversion_factor, 1.0)
         rate = base * (1.0 + uptake * subsidy)
         for p in np.flatnonzero(eligible & (u < rate / 52)):
             grant = subsidy[p] * ll.conversion_cost_eur_per_m2 * self.floor_m2[p]
@@ -991,8 +1030,8 @@ class CityCentre(Model):
         shops = self.params.economy.shops
         units = self.units
         vacant = np.flatnonzero((units.vacant | self._meanwhile_mask()) & units.retail_zoned)
-        if vacant.size == 0 or not self.units.open.any():
-            return vacant, np.zeros(0, dtype=int), np.zeros(0)
+        if vacant.size == 0 or not self.units.open.any():  # no market to learn from
+            return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
         ratio = self._expected_profit_ratio(vacant)  # (V, S)
         score = self._sector_array("sector_mix")[None, :] * np.maximum(ratio, 0.0) ** 4
         cdf = np.cumsum(score, axis=1) / np.maximum(score.sum(axis=1), 1e-300)[:, None]

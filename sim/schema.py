@@ -324,6 +324,16 @@ class Choice(Strict):
         "Timmermans pedestrian models: shopping visits chain several stops (assumed means).",
         json_schema_extra={"unit": "stops"},
     )
+    visit_elasticity: float = _f(
+        0.5,
+        "Elasticity of a resident's visit rate (per purpose) to the total attractiveness of "
+        "the centre it perceives from its origin (the sum of its choice weights), relative to "
+        "the fully occupied centre. 0: closures only shift visits to other shops; 1: every "
+        "shop's pull is independent of the others (Huff with a fixed outside option: other "
+        "centres, online). D'Alessandro et al. (MAS 2016): visit propensity rises with the open "
+        "units a visitor sees. Assumption: 0.5.",
+        "-", ge=0.0, le=2.0,
+    )
     perception_weeks: int = _f(
         4,
         "Visitors update what they know of vitality (open units on the way) every this many "
@@ -426,10 +436,19 @@ class Shops(Strict):
         "weeks", ge=1, le=520,
     )
     base_exit_rate_per_year: float = _f(
-        0.008,
+        0.012,
         "Yearly probability that a profitable shop closes anyway (retirement, chain strategy). "
         "nrc.nl 2020: fewer than 20% of closures are bankruptcies. Assumption.",
         "1/year", ge=0.0, le=1.0,
+    )
+    vacant_neighbour_exit: float = _f(
+        2.0,
+        "The yearly exit probability of a profitable shop is multiplied by 1 + this times the "
+        "share of vacant premises among its neighbours (a deteriorating street makes owners "
+        "give up). Kickert & vom Hofe (2018): shops with fewer neighbouring shops close more "
+        "often; Benmelech et al. (2019): after a chain liquidation nearby stores close more "
+        "often. Assumption for the size.",
+        "-", ge=0.0, le=50.0,
     )
     entry_rate_per_year: float = _f(
         1.0,
@@ -458,7 +477,7 @@ class Economy(Strict):
 
     online_share: OnlineShares = Field(default_factory=OnlineShares)
     footfall_trend_per_year: float = _f(
-        -0.009,
+        -0.015,
         "Background change in visit rates per year, apart from what the model produces itself. "
         "Locatus: footfall -1 to -1.5% a year before corona; part of it comes from the model's "
         "own closures (assumed split).",
@@ -588,10 +607,10 @@ class Culture(Strict):
             "theatre": VenueKind(events_per_week=3.0, visitors_per_event=200, ticket_eur=18,
                                  subsidy_eur_per_year=400_000, cost_eur_per_m2_year=900,
                                  min_floor_m2=1000),
-            "gallery": VenueKind(events_per_week=0.5, visitors_per_event=40, ticket_eur=2,
-                                 subsidy_eur_per_year=5_000, cost_eur_per_m2_year=60),
+            "gallery": VenueKind(events_per_week=1.0, visitors_per_event=40, ticket_eur=2,
+                                 subsidy_eur_per_year=10_000, cost_eur_per_m2_year=30),
             "makerspace": VenueKind(events_per_week=0.5, visitors_per_event=25, ticket_eur=4,
-                                    subsidy_eur_per_year=3_000, cost_eur_per_m2_year=50),
+                                    subsidy_eur_per_year=6_000, cost_eur_per_m2_year=25),
             "meanwhile": VenueKind(events_per_week=0.3, visitors_per_event=30, ticket_eur=2,
                                    subsidy_eur_per_year=0, cost_eur_per_m2_year=20),
         },
