@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.loading import load_scenario
 from sim.model import CULTURE, HOUSING, SHOP, CityCentre
 from sim.schema import SECTORS, Scenario
+from tests.conftest import REPO
 
 START = dt.date(2019, 1, 7)
 SEEDS = (3, 4)
@@ -410,9 +412,6 @@ def test_chain_bankruptcy_closes_the_chain_and_raises_neighbour_closures():
 
 
 def test_corona_scenario_footfall_trough_near_a_quarter_of_normal():
-    from sim.loading import load_scenario
-    from tests.conftest import REPO
-
     corona = load_scenario(REPO / "scenarios" / "corona.yaml",
                            ["population.agents=4000", "town.preset=kleinstad", "years=2"])
     _, frame = simulate(corona, SEEDS[0])
@@ -435,12 +434,24 @@ def test_shops_of_closed_sectors_earn_nothing_during_a_lockdown():
 
 
 def test_every_scenario_file_describes_its_instruments_and_shocks():
-    from sim.loading import load_scenario
-    from tests.conftest import REPO
-
     for path in sorted((REPO / "scenarios").glob("*.yaml")):
         scenario = load_scenario(path)
         for item in [*scenario.interventions, *scenario.shocks]:
             text = item.describe()
             assert str(item.start) in text and len(text) > 40, (path.name, text)
         json.dumps(scenario.model_dump(mode="json"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_scenario_file_runs(path):
+    """Each shipped scenario runs (its first two reported years, warm-up shortened) and
+    books what its instruments cost."""
+    scenario = load_scenario(path, ["years=2", "warmup_years=1"])
+    model = CityCentre(scenario, seed=1)
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 104 and frame["vacancy_rate"].between(0, 1).all()
+    for iv in scenario.interventions:
+        if iv.start < dt.date(2021, 1, 4):
+            assert frame[f"spend_{iv.type}"].abs().sum() > 0, iv.type

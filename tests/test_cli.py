@@ -167,9 +167,11 @@ def test_run_set_unknown_key(write, capsys, fake_write_run):
          "(see 'binnenstad run --help')"),
         (["run"], "binnenstad: error: the following arguments are required: SCENARIO "
          "(see 'binnenstad run --help')"),
-        ([], "binnenstad: error: choose a command: validate, run (see 'binnenstad --help')"),
+        ([], f"binnenstad: error: choose a command: {', '.join(sim.cli.COMMANDS)} "
+         "(see 'binnenstad --help')"),
         (["frobnicate"], "binnenstad: error: argument COMMAND: invalid choice: 'frobnicate' "
-         "(choose from 'validate', 'run') (see 'binnenstad --help')"),
+         f"(choose from {', '.join(repr(c) for c in sim.cli.COMMANDS)}) "
+         "(see 'binnenstad --help')"),
         (["validate", "--frob", "ok.yaml"],
          "binnenstad: error: unrecognized arguments: --frob (see 'binnenstad --help')"),
     ],
