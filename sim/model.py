@@ -932,8 +932,9 @@ class CityCentre(Model):
 
     def owners_convert(self) -> None:
         """Long-vacant units where zoning allows become homes, at a yearly rate (3.5 times
-        lower in the core); a transformation subsidy raises the rate for owners who
-        co-invest. Conversion is for good and brings new resident households."""
+        lower in the core, higher and at once for units that lost their retail zoning); a
+        transformation subsidy raises the rate for owners who co-invest. Conversion is for
+        good and brings new resident households."""
         ll = self.params.landlords
         units = self.units
         months = self.months_vacant()
@@ -943,11 +944,14 @@ class CityCentre(Model):
         coinvest = np.array([o.can_coinvest for o in self.owners])[units.owner]
         subsidy = np.where(coinvest, subsidy, 0.0)
         # owners consider converting after a long vacancy, or earlier when subsidised
+        rezoned = ~units.retail_zoned
         eligible = units.vacant & self.housing_zoned & (
-            (months >= ll.conversion_after_months) | (subsidy > 0))
+            (months >= ll.conversion_after_months) | (subsidy > 0) | rezoned)
         if not eligible.any():
             return
-        base = ll.conversion_rate_per_year * np.where(self.core, ll.core_conversion_factor, 1.0)
+        base = ll.conversion_rate_per_year * np.where(
+            rezoned, ll.rezoned_conversion_factor,
+            np.where(self.core, ll.core_conversion_factor, 1.0))
         rate = base * (1.0 + uptake * subsidy)
         for p in np.flatnonzero(eligible & (u < rate / 52)):
             grant = subsidy[p] * ll.conversion_cost_eur_per_m2 * self.floor_m2[p]

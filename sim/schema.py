@@ -561,6 +561,11 @@ class Landlords(Strict):
         "Conversion rate in the core relative to the edge. Domain brief: transformation happens "
         "3.5 times as often at the edge.", "-", ge=0.0, le=1.0,
     )
+    rezoned_conversion_factor: float = _f(
+        4.0, "Conversion rate of vacant units that lost their retail zoning (outside a "
+        "designated core) relative to the edge rate; they may convert at once. Assumption: "
+        "without a retail prospect, homes are the owner's best use.", "-", ge=1.0, le=100.0,
+    )
     conversion_cost_eur_per_m2: float = _f(
         1500.0, "Cost of converting retail floor space to homes. Assumption (building cost).",
         "EUR/m2", ge=0.0, le=20000.0,
