@@ -90,7 +90,12 @@ def core_designation(model: CityCentre, i: int, iv, active: bool) -> None:
     relocation grant, shops outside move into vacant core units."""
     units = model.units
     if i not in model.policy.designated:
-        core = model.walk_to_busiest_m <= iv.core_walk_m
+        if iv.area is None:
+            core = model.walk_to_busiest_m <= iv.core_walk_m
+        else:
+            x0, y0, x1, y1 = iv.area
+            x, y = model.town.premises_xy.T
+            core = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
         model.policy.designated[i] = core
         units.retail_zoned &= core
         model.housing_zoned = ~core

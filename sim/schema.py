@@ -779,7 +779,10 @@ class CoreDesignation(Intervention):
 
     type: Literal["core_designation"]
     core_walk_m: float = _f(250.0, "Walking distance from the busiest point that bounds the "
-                            "designated core.", "m", gt=0, le=10000)
+                            "designated core (unless `area` is given).", "m", gt=0, le=10000)
+    area: tuple[int, int, int, int] | None = Field(
+        None, description="A map zone instead of a walking distance: the premises inside the "
+        "cell rectangle [x0, y0, x1, y1] (inclusive) form the core.")
     relocation_support_eur: float = _f(
         0.0, "Grant per shop that moves from outside into a vacant core unit (0: none).",
         "EUR", ge=0, le=1e7)
@@ -792,7 +795,9 @@ class CoreDesignation(Intervention):
     def what(self) -> str:
         move = (f", {_eur(self.relocation_support_eur)} per shop relocating into the core"
                 if self.relocation_support_eur else "")
-        return (f"a compact core within {self.core_walk_m:.0f} m of the busiest point; outside "
+        where = (f"in the map zone {list(self.area)}" if self.area else
+                 f"within {self.core_walk_m:.0f} m of the busiest point")
+        return (f"a compact core {where}; outside "
                 f"it vacant units may not be let to shops and may become homes{move}. Cost "
                 f"{_eur(self.cost_eur_per_year)} a year{' plus grants' if move else ''}.")
 

@@ -455,3 +455,15 @@ def test_every_scenario_file_runs(path):
     for iv in scenario.interventions:
         if iv.start < dt.date(2021, 1, 4):
             assert frame[f"spend_{iv.type}"].abs().sum() > 0, iv.type
+
+
+def test_core_designation_by_map_zone():
+    scenario = with_intervention("core_designation", area=[0, 0, 30, 40])
+    model = CityCentre(scenario, seed=SEEDS[0])
+    while model.date < START + dt.timedelta(weeks=2):
+        model.step()
+    inside = model.town.premises_xy[:, 0] <= 30
+    assert inside.any() and not inside.all()
+    assert np.array_equal(model.policy.designated[0], inside)
+    assert not model.units.retail_zoned[~inside].any()
+    assert "map zone [0, 0, 30, 40]" in scenario.interventions[0].describe()
