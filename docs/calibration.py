@@ -1,13 +1,17 @@
-"""Reproduce docs/calibration.md's figures and table: ``.venv/bin/python docs/calibration.py``.
+"""Reproduce docs/calibration.md's figures and tables: ``.venv/bin/python docs/calibration.py``.
 
-Runs the default baseline with 10 replications (2 processes), prints the calibration
-indicators against their targets as a Markdown table, and writes
-``docs/figures/calibration.png``, ``docs/figures/baseline_vacancy.png`` and
-``docs/figures/baseline_map.png`` (the last two are shown in the README).
+Runs the default baseline (owners, cultural venues and the municipality in the loop, no
+instrument) and the corona scenario with 10 replications each (2 processes; the same
+replication seeds, so the two share their random numbers up to the first lockdown), prints
+the calibration indicators against their targets and the corona check as Markdown tables,
+and writes ``docs/figures/calibration.png``, ``docs/figures/calibration_corona.png``,
+``docs/figures/baseline_vacancy.png`` and ``docs/figures/baseline_map.png`` (the last two
+are shown in the README).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -15,7 +19,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from sim.calibration import TARGETS, indicators
 from sim.loading import load_scenario
@@ -25,22 +31,36 @@ from sim.streams import replication_seeds
 
 HERE = Path(__file__).resolve().parent
 REPLICATIONS = 10
+#: The corona check: the first lockdown's first four weeks against the eight weeks before.
+LOCKDOWN_START = dt.date(2020, 3, 16)
+LOCKDOWN_WEEKS = 4
+BEFORE_WEEKS = 8
+#: Locatus (via nieuws.nl 07-05-2020): footfall about 25% of normal in March 2020.
+CORONA_TARGET = 0.25
 
 
-def main() -> None:
-    """Run, tabulate and draw."""
-    scenario = load_scenario(HERE.parent / "scenarios" / "baseline.yaml")
+def run(name: str, pool: ProcessPoolExecutor) -> tuple[list, pd.DataFrame]:
+    """All replications of ``scenarios/<name>.yaml``: the results and their timeseries."""
+    scenario = load_scenario(HERE.parent / "scenarios" / f"{name}.yaml")
     seeds = replication_seeds(scenario.seed, REPLICATIONS)
-    with ProcessPoolExecutor(2) as pool:
-        results = list(pool.map(run_replication, [scenario] * REPLICATIONS,
-                                range(REPLICATIONS), seeds))
-    frame = pd.concat([r.timeseries for r in results], ignore_index=True)
-    values = indicators(frame)
-    print("| indicator | model (mean of 10 replications) | target |")
-    print("|---|---|---|")
-    for key, (low, high) in TARGETS.items():
-        print(f"| {key} | {values[key]:.4f} | {low} to {high} |")
+    jobs = pool.map(run_replication, [scenario] * REPLICATIONS, range(REPLICATIONS), seeds)
+    results = list(tqdm(jobs, total=REPLICATIONS, desc=name))
+    return results, pd.concat([r.timeseries for r in results], ignore_index=True)
 
+
+def lockdown_ratio(frame: pd.DataFrame) -> pd.Series:
+    """Per replication: mean weekly footfall in the first lockdown weeks over the weeks before."""
+    date = pd.to_datetime(frame["date"]).dt.date
+    start = LOCKDOWN_START
+    during = (date >= start) & (date < start + dt.timedelta(weeks=LOCKDOWN_WEEKS))
+    before = (date < start) & (date >= start - dt.timedelta(weeks=BEFORE_WEEKS))
+    by_rep = frame.groupby("replication")["footfall"]
+    return (frame[during].groupby("replication")["footfall"].mean()
+            / frame[before].groupby("replication")["footfall"].mean()).reindex(by_rep.size().index)
+
+
+def calibration_figure(frame: pd.DataFrame) -> plt.Figure:
+    """Vacancy band, yearly closure rates and the footfall index against the targets."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), layout="constrained")
     b = band(frame, "vacancy_rate")
     axes[0].fill_between(b.index, b["low"], b["high"], alpha=0.3)
@@ -65,9 +85,62 @@ def main() -> None:
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    save(fig, HERE / "figures" / "calibration.png")
+    return fig
+
+
+def corona_figure(base: pd.DataFrame, corona: pd.DataFrame, shocks) -> plt.Figure:
+    """Weekly footfall of baseline and corona, median and 90% band over replications."""
+    fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
+    for frame, label, colour in ((base, "baseline", "C0"), (corona, "corona", "C3")):
+        b = band(frame, "footfall")
+        ax.fill_between(b.index, b["low"], b["high"], color=colour, alpha=0.25)
+        ax.plot(b.index, b["median"], color=colour, label=f"{label} (median, 90% band)")
+    for shock in shocks:
+        ax.axvspan(pd.Timestamp(shock.start), pd.Timestamp(shock.end), color="grey",
+                   alpha=0.12)
+    before = base[pd.to_datetime(base["date"]).dt.date < LOCKDOWN_START]
+    level = before.groupby("date")["footfall"].median().iloc[-BEFORE_WEEKS:].mean()
+    ax.axhline(CORONA_TARGET * level, color="green", ls="--", lw=1,
+               label="25% of the weeks before (Locatus, March 2020)")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("footfall (passers-by a week, all streets)")
+    ax.set_title("Weekly footfall, baseline vs corona (grey: lockdowns), 10 replications")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def main() -> None:
+    """Run, tabulate and draw."""
+    with ProcessPoolExecutor(2) as pool:
+        results, frame = run("baseline", pool)
+        _, corona = run("corona", pool)
+    values = indicators(frame)
+    print(f"| indicator | model (mean of {REPLICATIONS} replications) | target |")
+    print("|---|---|---|")
+    for key, (low, high) in TARGETS.items():
+        print(f"| {key} | {values[key]:.4f} | {low} to {high} |")
+    print()
+    ratio_c, ratio_b = lockdown_ratio(corona), lockdown_ratio(frame)
+    print(f"| first {LOCKDOWN_WEEKS} lockdown weeks / {BEFORE_WEEKS} weeks before | mean | "
+          "min | max | target |")
+    print("|---|---|---|---|---|")
+    for label, r in (("corona", ratio_c), ("baseline (same weeks)", ratio_b)):
+        target = f"about {CORONA_TARGET}" if label == "corona" else "about 1"
+        print(f"| {label} | {r.mean():.3f} | {r.min():.3f} | {r.max():.3f} | {target} |")
+    same = corona.set_index(["replication", "date"])["footfall"] / frame.set_index(
+        ["replication", "date"])["footfall"]
+    date = pd.to_datetime(same.index.get_level_values("date")).date
+    during = (date >= LOCKDOWN_START) & (
+        date < LOCKDOWN_START + dt.timedelta(weeks=LOCKDOWN_WEEKS))
+    print(f"\ncorona / baseline in the same lockdown weeks: {np.mean(same[during]):.3f}")
+
+    save(calibration_figure(frame), HERE / "figures" / "calibration.png")
+    shocks = load_scenario(HERE.parent / "scenarios" / "corona.yaml").shocks
+    save(corona_figure(frame, corona, shocks), HERE / "figures" / "calibration_corona.png")
     save(trajectory_figure(frame, "vacancy_rate", "vacancy (share of premises)",
-                           "baseline: vacancy, median and 90% band of 10 replications"),
+                           f"baseline: vacancy, median and 90% band of {REPLICATIONS} "
+                           "replications"),
          HERE / "figures" / "baseline_vacancy.png")
     save(map_figure(results[0], "baseline: footfall and occupancy in 2024 (replication 0)"),
          HERE / "figures" / "baseline_map.png")
