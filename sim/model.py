@@ -22,7 +22,12 @@ from mesa.discrete_space import OrthogonalVonNeumannGrid
 from sim import kernels, policy
 from sim.agents import CulturalVenue, Municipality, Owner, Resident, Shop
 from sim.loading import build_town
-from sim.routing import accumulate_along_paths, accumulate_paths, shortest_path_trees
+from sim.routing import (
+    accumulate_along_paths,
+    accumulate_paths,
+    accumulate_to_destinations,
+    shortest_path_trees,
+)
 from sim.schema import (
     ENTRY_KINDS,
     INCOME_CLASSES,
@@ -326,19 +331,36 @@ class CityCentre(Model):
 
         A resident's rate per purpose is the scenario's rate for its home type, times its own
         frequency, times the pull of the centre it perceives (``_pull``, 1 when every unit is
-        open; see ``economy.choice.visit_elasticity``)."""
+        open; see ``economy.choice.visit_elasticity``). Also keeps what the weekly draws need
+        per resident: its home origin and income multiplier, and the entry table."""
         res = self.residents
-        rates = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
+        n_k = len(TASTE_CLASSES)
+        if getattr(self, "_rate_base", np.empty((0, 0))).shape[1:] != res.home_type.shape:
+            # what only changes when residents are added: base rates, pull group, home
+            # origin (-1 city, -2 region), income multiplier, whether all residents
+            # stand for the same number of households, and the entry-point table
+            pop = self.params.population
+            self._rate_base = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
+            centre = res.home_type == 0
+            origin = self.n_entries + res.zone
+            outside = self.n_origins * n_k + (res.home_type.astype(np.int32) - 1) * n_k
+            self._pull_group = np.where(centre, origin * n_k, outside) + res.taste
+            self._home_origin = np.where(centre, origin, -res.home_type.astype(np.int32))
+            income_mult = np.array([pop.income_spend_multiplier[c] for c in INCOME_CLASSES])
+            self._income_factor = income_mult[res.income]
+            weight = res.weight
+            self._uniform_weight = float(weight[0]) if (weight.size and (weight == weight[0]).all()
+                                                        ) else None
+            self._entry_table = kernels.choice_table(self._entry_probabilities())
+        rates = self._rate_base  # (purpose, N)
         pull = getattr(self, "_pull", None)
         if pull is not None:
-            centre = res.home_type == 0
-            origin = np.where(centre, self.n_entries + res.zone, 0)
-            by_group = pull[0][:, origin, res.taste]  # (purpose, N) centre residents
-            outside = pull[1][:, np.maximum(res.home_type - 1, 0), res.taste]
-            rates = rates * np.where(centre[None, :], by_group, outside)
+            by_group = np.concatenate([pull[0].reshape(len(PURPOSES), -1),
+                                       pull[1].reshape(len(PURPOSES), 2 * n_k)], axis=1)
+            rates = rates * np.take(by_group, self._pull_group, axis=1)
         self._visit_rate_total = rates.sum(axis=0)
         total = np.maximum(self._visit_rate_total, 1e-300)
-        self._purpose_cut = np.cumsum(rates, axis=0)[:2] / total  # (2, N) purpose shares
+        self._purpose_cut = np.cumsum(rates[:2], axis=0) / total  # (2, N) purpose shares
         leisure = rates[PURPOSES.index("leisure")]
         self._leisure_cdf = np.cumsum(leisure) / max(leisure.sum(), 1e-300)
 
@@ -592,10 +614,10 @@ class CityCentre(Model):
         trips_rng, choice_rng = self._weekly("trips"), self._weekly("choice")
         # trips: one Poisson draw per resident for all purposes, then a purpose per trip
         n_trips = trips_rng.poisson(self._visit_rate_total * self.trend)
-        who = np.repeat(np.arange(n_trips.size), n_trips)
+        who = np.repeat(np.arange(n_trips.size, dtype=np.int32), n_trips)
         u_purpose = trips_rng.random(who.size)
-        purpose = ((u_purpose >= self._purpose_cut[0, who]).astype(np.int8)
-                   + (u_purpose >= self._purpose_cut[1, who]))
+        purpose = (u_purpose >= self._purpose_cut[0][who]).astype(np.int32)
+        purpose += u_purpose >= self._purpose_cut[1][who]
         origin = self._trip_origins(who, trips_rng)
         n_stops = np.minimum(1 + trips_rng.poisson(self._extra_stops[purpose]), MAX_STOPS)
         if (self.visit_multiplier < 1).any():  # lockdown: trips not made, own stream
@@ -604,36 +626,45 @@ class CityCentre(Model):
             who, purpose, origin, n_stops = who[made], purpose[made], origin[made], n_stops[made]
         res.trips_last_week[:] = n_trips
         # stops: each its own destination draw from its group's choice probabilities
-        stop_trip = np.repeat(np.arange(who.size), n_stops)
-        stop_who = who[stop_trip]
-        stop_purpose = purpose[stop_trip]
-        group = origin[stop_trip] * len(TASTE_CLASSES) + res.taste[stop_who]
-        u_choice = choice_rng.random(stop_trip.size)
-        unit = np.full(stop_trip.size, -1)
-        for p_idx, name in enumerate(PURPOSES):
-            cdf, has_choice, candidates = self._choice_table(name)
-            sel = np.flatnonzero((stop_purpose == p_idx) & has_choice[group]
-                                 if candidates.size else np.zeros(0, dtype=bool))
-            if sel.size:
-                unit[sel] = candidates[kernels.draw_choices(
-                    cdf, candidates.size, group[sel], u_choice[sel])]
-        chose = unit >= 0
-        stop_trip, stop_who, unit = stop_trip[chose], stop_who[chose], unit[chose]
+        table, candidates = self._choice_table()
+        n_k = len(TASTE_CLASSES)
+        row = purpose * (self.n_origins * n_k) + origin * n_k + res.taste[who]
+        u_choice = choice_rng.random(int(n_stops.sum()))
+        if not table.has_choice.all():  # no open unit serves the trip: its stops are dropped
+            ok = table.has_choice[row]
+            u_choice = u_choice[np.repeat(ok, n_stops)]
+            who, purpose, origin, n_stops, row = (
+                who[ok], purpose[ok], origin[ok], n_stops[ok], row[ok])
+        trip = np.repeat(np.arange(who.size, dtype=np.int32), n_stops)
+        col = kernels.draw_choices(table, row[trip], u_choice)
+        col += (purpose * candidates.shape[1])[trip]
+        unit = candidates.ravel()[col]
+        stop_who = who[trip]
         # spending, minus what the resident buys online in that sector
-        sector = units.sector[unit]
-        potential = self._spend[sector] * self._income_mult[res.income[stop_who]] * (
-            res.weight[stop_who])
+        sector = units.sector
+        potential = self._spend[sector][unit] * self._income_factor[stop_who]
+        if self._uniform_weight is None:
+            potential *= res.weight[stop_who]
+        else:
+            potential *= self._uniform_weight
         kept = potential * kernels.online_spend_factor(
-            self.online_by_sector[sector], res.propensity[stop_who])
-        revenue = np.bincount(unit, weights=kept, minlength=len(self.floor_m2))
-        retail = self._retail_sector[sector]
-        lost = potential[retail].sum() - kept[retail].sum()
-        self.online_share = lost / potential[retail].sum() if retail.any() else 0.0
+            self.online_by_sector[sector][unit], res.propensity[stop_who])
+        n_units = len(self.floor_m2)
+        revenue = np.bincount(unit, weights=kept, minlength=n_units)
+        retail = self._retail_sector[sector][unit]
+        potential_retail = potential[retail].sum()
+        lost = potential_retail - kept[retail].sum()
+        self.online_share = lost / potential_retail if retail.any() else 0.0
         # walkers: out to each stop, and back home from the last stop of the visit
-        last = np.r_[stop_trip[1:] != stop_trip[:-1], True]
-        flat = origin[stop_trip] * self.n_doors + self.door[unit]
-        walkers = res.weight[stop_who] * (1.0 + last)
+        walkers = np.ones(trip.size)
+        walkers[np.cumsum(n_stops) - 1] = 2.0
+        flat = origin[trip] * self.n_doors
+        flat += self.door[unit]
+        if self._uniform_weight is None:
+            walkers *= res.weight[stop_who]
         self.walks = np.bincount(flat, weights=walkers, minlength=self.n_origins * self.n_doors)
+        if self._uniform_weight is not None:
+            self.walks *= self._uniform_weight
         units.revenue[:] = revenue
 
     def walk_the_streets(self) -> None:
@@ -719,15 +750,12 @@ class CityCentre(Model):
 
     def _trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Origin of each trip: the home district, or an entry point drawn by modal split."""
-        home = self.residents.home_type[who]
-        origin = self.n_entries + self.residents.zone[who]
-        outside = home > 0
-        u = rng.random(who.size)[outside]
-        row = home[outside] - 1
-        n_e = self.n_entries
-        flat = (self._entry_cdf + np.arange(2)[:, None]).ravel()
-        origin[outside] = np.minimum(np.searchsorted(flat, row + u, side="right") - row * n_e,
-                                     n_e - 1)
+        origin = self._home_origin[who]
+        u = rng.random(who.size)
+        outside = np.flatnonzero(origin < 0)
+        if outside.size:
+            row = -1 - origin[outside]  # 0 city, 1 region
+            origin[outside] = kernels.draw_choices(self._entry_table, row, u[outside])
         return origin
 
     def _choice_weights(self, purpose: str, during_lockdown: bool = True
@@ -744,11 +772,43 @@ class CityCentre(Model):
         weights = (loc[:, None, :] * taste[None, :, :]).reshape(loc.shape[0] * taste.shape[0], -1)
         return weights, candidates
 
-    def _choice_table(self, purpose: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Choice CDF per (origin, taste) group, rows with a choice, and the candidate units."""
-        weights, candidates = self._choice_weights(purpose)
-        cdf, has_choice = kernels.choice_cdf(weights)
-        return cdf, has_choice, candidates
+    def _choice_table(self) -> tuple[kernels.ChoiceTable, np.ndarray]:
+        """The choice table of all purposes stacked (row ``purpose * O * K + origin * K +
+        taste``) over each purpose's open candidates, padded with zero weights to a common
+        width W, and the (purpose, W) candidate units (-1 in the padding).
+
+        A purpose's table is rebuilt only when its candidates or their sectors changed, or at
+        a new perception (which clears the cache)."""
+        units = self.units
+        cache = self._choice_cache
+        keys = {}
+        for purpose in PURPOSES:
+            serving = np.isin(units.sector, self._purpose_codes[purpose])
+            serving &= ~self.closed_sectors[units.sector]
+            keys[purpose] = np.where(serving, units.sector, -1)
+        if "stacked" in cache and all(np.array_equal(keys[p], cache[p][0]) for p in PURPOSES):
+            return cache["stacked"]
+        n_max = max(int((keys[p] >= 0).sum()) for p in PURPOSES)
+        width = max(64 * -(-n_max // 64), 64)  # rounded up: fewer full rebuilds
+        rebuilt = False
+        for purpose in PURPOSES:
+            old = cache.get(purpose)
+            if old is not None and old[1].n_cols == width and np.array_equal(keys[purpose],
+                                                                             old[0]):
+                continue
+            weights, candidates = self._choice_weights(purpose)
+            padded = np.zeros((weights.shape[0], width))
+            padded[:, : candidates.size] = weights
+            cand = np.full(width, -1, dtype=np.int64)
+            cand[: candidates.size] = candidates
+            cache[purpose] = (keys[purpose], kernels.choice_table(padded), cand)
+            rebuilt = True
+        if rebuilt or "stacked" not in cache:
+            cache["stacked"] = (
+                kernels.stack_choice_tables([cache[p][1] for p in PURPOSES]),
+                np.stack([cache[p][2] for p in PURPOSES]),
+            )
+        return cache["stacked"]
 
     def _perceive(self) -> None:
         """Update what visitors know: open neighbours (agglomeration) and vitality on the way."""
@@ -759,9 +819,11 @@ class CityCentre(Model):
                     + ch.neighbour_elasticity * np.log1p(self.open_neighbours)
                     + self.units.bonus)
         open_per_cell = np.bincount(self.town.premises_access[open_], minlength=self.n_cells)
-        open_along = accumulate_along_paths(self.trees, open_per_cell.astype(float))
-        access = self.town.premises_access
-        vitality = open_along[:, access] / np.maximum(self.units_along[:, access], 1.0)
+        open_along = accumulate_to_destinations(self.trees, open_per_cell.astype(float))
+        if not hasattr(self, "_units_along_door"):
+            self._units_along_door = np.maximum(
+                self.units_along[:, self.town.premises_access], 1.0)
+        vitality = open_along[:, self.door] / self._units_along_door
         self._location_weights = {
             purpose: kernels.location_utility(
                 log_attr, vitality, self.distance_m,
@@ -775,6 +837,7 @@ class CityCentre(Model):
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
+        self._choice_cache: dict = {}  # choice tables under this perception
         self._update_pull()
 
     def _update_pull(self) -> None:

@@ -40,7 +40,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, depth_first_order
 
-__all__ = ["PathTrees", "accumulate_along_paths", "accumulate_paths", "shortest_path_trees"]
+__all__ = [
+    "PathTrees",
+    "accumulate_along_paths",
+    "accumulate_paths",
+    "accumulate_to_destinations",
+    "shortest_path_trees",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,3 +293,33 @@ def accumulate_along_paths(trees: PathTrees, values: np.ndarray) -> np.ndarray:
     out = np.full(trees.dist_steps.size, np.nan)
     out[trees.node_flat] = acc
     return out.reshape(trees.dist_steps.shape)
+
+
+def accumulate_to_destinations(trees: PathTrees, values: np.ndarray) -> np.ndarray:
+    """Sum of a cell value along each shortest path to a destination, on the compressed trees.
+
+    The same sums as ``accumulate_along_paths(trees, values)[:, trees.destinations]`` without
+    visiting every (origin, cell) node: each compressed node carries the sum over the chain of
+    cells it stands for (one sparse product with ``trees.expand``), and a path's sum is the
+    sum over its compressed ancestors, which in preorder is a difference array and one
+    cumulative sum (grootstad: about 2 ms instead of 24 ms per call).
+
+    Args:
+        trees: From :func:`shortest_path_trees`.
+        values: (C,) float, a value per walkable cell.
+
+    Returns:
+        (O, D) float64: sum of ``values`` over the cells of the path from origin ``o`` to
+        ``trees.destinations[d]``, both ends included; NaN where unreachable.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.shape != (trees.n_cells,):
+        raise ValueError(f"values must have shape ({trees.n_cells},), got {values.shape}")
+    n_comp = len(trees.subtree_end)
+    chain = trees.expand.T @ values  # (K,) sum over the cells each compressed node stands for
+    diff = np.zeros(n_comp + 1)
+    diff[:n_comp] = chain
+    diff -= np.bincount(trees.subtree_end, weights=chain, minlength=n_comp + 1)
+    along = np.cumsum(diff)
+    along[n_comp] = np.nan  # the slot of unreachable destinations
+    return along[trees.dest_slot]

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from sim.routing import accumulate_along_paths, accumulate_paths, shortest_path_trees
+from sim.routing import (
+    accumulate_along_paths,
+    accumulate_paths,
+    accumulate_to_destinations,
+    shortest_path_trees,
+)
 from sim.town import home_zones, load_preset, parse_map
 
 
@@ -170,3 +175,32 @@ def test_trees_are_deterministic():
     a = shortest_path_trees(town.adjacency, town.entry_access)
     b = shortest_path_trees(town.adjacency, town.entry_access)
     assert np.array_equal(a.parent, b.parent) and np.array_equal(a.dist_steps, b.dist_steps)
+
+
+@pytest.mark.parametrize("preset", ["kleinstad", "middelstad"])
+def test_accumulate_to_destinations_equals_full_sums(preset):
+    town = load_preset(preset)
+    _, zone_origin = home_zones(town, 15)
+    origins = np.concatenate([town.entry_access, zone_origin])
+    trees = shortest_path_trees(town.adjacency, origins, town.premises_access)
+    rng = np.random.default_rng(11)
+    values = rng.integers(0, 4, town.n_walkable).astype(float)
+    full = accumulate_along_paths(trees, values)[:, trees.destinations]
+    got = accumulate_to_destinations(trees, values)
+    assert got.shape == (len(origins), len(trees.destinations))
+    assert np.array_equal(got, full)  # integer values: exact
+    real = rng.random(town.n_walkable)
+    assert np.allclose(accumulate_to_destinations(trees, real),
+                       accumulate_along_paths(trees, real)[:, trees.destinations])
+    with pytest.raises(ValueError):
+        accumulate_to_destinations(trees, values[:-1])
+
+
+def test_accumulate_to_destinations_nan_when_unreachable():
+    town = parse_map("T.#..\nss#.B\n")
+    dest = town.walkable_index[[0, 0], [1, 3]]
+    trees = shortest_path_trees(town.adjacency, [0], dest)
+    got = accumulate_to_destinations(trees, np.arange(town.n_walkable, dtype=float))
+    col = np.searchsorted(trees.destinations, dest)
+    assert got[0, col[0]] == 1.0
+    assert np.isnan(got[0, col[1]])
