@@ -127,11 +127,12 @@ def draw_choices(table: ChoiceTable, group: np.ndarray, u: np.ndarray) -> np.nda
     """Column of each draw by inverse CDF: the first column whose cumulative probability
     exceeds ``u`` (``np.searchsorted(cdf_row, u, side="right")``, exactly).
 
-    Each draw looks up its bin in the guide table and steps forward while the cumulative
-    probability is at most ``u``: about one step on average when D bins cover D columns,
-    instead of log2(D) passes of a binary search. All entries before the guide's start lie
-    in lower bins, and bins are monotone in the value (``trunc(fl(x * D))``), so they are all
-    ``<= u``: the result is the same as the binary search's for every ``u``.
+    Each draw looks up its bin in the guide table and steps forward once if the cumulative
+    probability there is at most ``u``; the few draws still short of their column (about 3%
+    on grootstad: bins holding many improbable columns) finish with a binary search over
+    the rest of their row. All entries before the guide's start lie in lower bins, and bins
+    are monotone in the value (``trunc(fl(x * D))``), so they are all ``<= u``: the result
+    is the binary search's for every ``u``, in at most 2 + log2(D) vectorised passes.
 
     Args:
         table: from :func:`choice_table`.
@@ -147,10 +148,19 @@ def draw_choices(table: ChoiceTable, group: np.ndarray, u: np.ndarray) -> np.nda
     pos += base
     idx = table.guide[pos]
     cdf = table.cdf
-    step = np.flatnonzero(cdf[idx] <= u)
-    while step.size:
-        idx[step] += 1
-        step = step[cdf[idx[step]] <= u[step]]
+    idx += cdf[idx] <= u
+    rest = np.flatnonzero(cdf[idx] <= u)
+    if rest.size:  # binary search in (idx, last column of the row]
+        lo = idx[rest] + 1
+        hi = base[rest] + index(table.n_cols - 1)
+        u_rest = u[rest]
+        while (active := np.flatnonzero(lo < hi)).size:
+            lo_a, hi_a = lo[active], hi[active]
+            mid = (lo_a + hi_a) >> 1
+            right = cdf[mid] <= u_rest[active]
+            lo[active] = np.where(right, mid + 1, lo_a)
+            hi[active] = np.where(right, hi_a, mid)
+        idx[rest] = lo
     idx -= base
     return idx
 

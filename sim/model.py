@@ -651,10 +651,10 @@ class CityCentre(Model):
             self.online_by_sector[sector][unit], res.propensity[stop_who])
         n_units = len(self.floor_m2)
         revenue = np.bincount(unit, weights=kept, minlength=n_units)
-        retail = self._retail_sector[sector][unit]
-        potential_retail = potential[retail].sum()
-        lost = potential_retail - kept[retail].sum()
-        self.online_share = lost / potential_retail if retail.any() else 0.0
+        retail = self._retail_sector[sector] & (sector >= 0)
+        potential_retail = np.bincount(unit, weights=potential, minlength=n_units)[retail].sum()
+        lost = potential_retail - revenue[retail].sum()
+        self.online_share = lost / potential_retail if potential_retail > 0 else 0.0
         # walkers: out to each stop, and back home from the last stop of the visit
         walkers = np.ones(trip.size)
         walkers[np.cumsum(n_stops) - 1] = 2.0

@@ -101,3 +101,14 @@ def test_stacked_tables_draw_like_their_parts():
         assert np.array_equal(got[at], draw_choices(choice_table(parts[b]), group[at], u[at]))
     with pytest.raises(ValueError):
         stack_choice_tables([choice_table(np.ones((1, 2))), choice_table(np.ones((1, 3)))])
+
+
+def test_bins_crowded_with_improbable_columns_fall_back_to_binary_search():
+    # 200 columns of weight 1e-9 share the first bin with the start of a heavy column
+    weights = np.concatenate([[1.0], np.full(200, 1e-9), [1.0, 0.0, 3.0]])[None, :]
+    first = 1.0 / weights.sum()  # cdf of column 0; the improbable columns follow
+    u = np.concatenate([np.linspace(0, 1, 2001)[:-1], first + np.arange(300) * 1e-10])
+    group = np.zeros(u.size, int)
+    got = draw_choices(choice_table(weights), group, u)
+    assert np.array_equal(got, bisect_draw(weights, group, u))
+    assert len(set(got.tolist()) - {0, 201, 203}) > 10  # improbable columns were reached
