@@ -716,9 +716,10 @@ class CityCentre(Model):
                                          side="right"), res.weight.size - 1)
         origin = self._trip_origins(who, rng)
         weight = res.weight[who]
+        visitors_of = np.bincount(event_of, weights=weight, minlength=len(events))
         for k, (_, _, _, venue) in enumerate(events):
             if venue is not None:
-                venue.visitors_last_week += float(weight[event_of == k].sum())
+                venue.visitors_last_week += float(visitors_of[k])
         # on to food & beverage near the event?
         fnb = SECTORS.index("food_beverage")
         outlets = np.flatnonzero((self.units.sector == fnb) & ~self.closed_sectors[fnb])
