@@ -186,6 +186,12 @@ class Municipality(Agent):
         self.cofunded_week = 0.0
         self.joint_actions_week = 0.0
 
+    def receive(self, instrument: str, amount: float) -> None:
+        """Income from an instrument (a penalty): back into this year's budget, booked as
+        negative spending."""
+        self.budget_left += amount
+        self.spend_week[instrument] = self.spend_week.get(instrument, 0.0) - amount
+
     def new_year(self) -> None:
         """A new budget year."""
         self.budget_left = self.model.params.municipality.budget_eur_per_year
@@ -221,7 +227,7 @@ class Municipality(Agent):
     def multiplier(self) -> float:
         """Effectiveness of cooperation-dependent instruments at the current stock."""
         c = self.model.params.municipality.collaboration
-        return max(0.0, 1.0 + c.effect * (self.collaboration - 0.3))
+        return max(0.0, 1.0 + c.effect * (self.collaboration - c.reference))
 
     def update_collaboration(self) -> None:
         """Decay towards the floor; each joint action closes part of the gap to 1."""

@@ -6,8 +6,8 @@ designated core keeps its zoning. The municipality pays through
 :meth:`sim.agents.Municipality.pay`, so every cost is booked (``municipal_spend``,
 ``cofunding_spend``, ``spend_<type>``) and capped by the yearly budget. Joint actions feed
 the collaboration stock, whose multiplier scales the instruments that need cooperation
-(BIZ, events, meanwhile brokering). ``docs/ODD.md`` ("Submodels: policy") documents every
-rule and parameter.
+(BIZ, events, meanwhile brokering, transformation uptake). ``docs/ODD.md`` (section 7)
+documents every rule and parameter.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class PolicyState:
         self.spent = {}  # intervention index -> EUR spent on public-space works
         self.biz = {}  # intervention index -> dict(adopted, term_end, vote_week)
         self.designated = {}  # intervention index -> (P,) bool designated core
-        self.grants_left = {}  # intervention index -> culture grant budget left this year
+        self.culture_left = {}  # intervention index -> culture budget left this year
 
 
 def zone_mask(model: CityCentre, zone: str) -> np.ndarray:
@@ -76,7 +76,7 @@ def act(model: CityCentre) -> None:
     if model.date.year != state.year:
         state.year = model.date.year
         muni.new_year()
-        state.grants_left.clear()
+        state.culture_left.clear()
     for i, iv in enumerate(model.params.interventions):
         if not iv.enabled or model.date < iv.start:
             continue
@@ -151,14 +151,14 @@ def vacancy_ordinance(model: CityCentre, i: int, iv, active: bool) -> None:
         cultural = u_culture < iv.cultural_share or not units.retail_zoned[p]
         if u_accept >= iv.owner_acceptance:
             fine = iv.penalty_eur_per_m2 * model.floor_m2[p]
-            muni.spend_week["vacancy_ordinance"] = muni.spend_week.get(
-                "vacancy_ordinance", 0.0) - fine  # penalty income
+            muni.receive("vacancy_ordinance", fine)
             model._record("nomination", p, -1, f"refused: penalty EUR {fine:,.0f}")
             continue
         if cultural:
-            model._open_venue(p, "meanwhile", rent=iv.cost_rent_eur_per_m2_year,
-                              lease_weeks=model.params.economy.rent.lease_years * 52,
-                              meanwhile=False)
+            venue = model._open_venue(p, "meanwhile", rent=iv.cost_rent_eur_per_m2_year,
+                                      lease_weeks=model.params.economy.rent.lease_years * 52,
+                                      meanwhile=False)
+            venue.reserve += entrant_grant(model)
             model._record("nomination", p, -1, "accepted: cultural user")
         else:
             ratio = model._expected_profit_ratio(np.array([p]))[0]
@@ -224,9 +224,11 @@ def _biz_vote(model: CityCentre, iv, zone: np.ndarray) -> bool:
 
 def _public_events(model: CityCentre, n: int, visitors: float, zone: np.ndarray,
                    organiser: str, rng: np.random.Generator) -> None:
-    """Queue ``n`` events at event sites (squares), preferring sites near ``zone``."""
-    if n <= 0:
+    """Queue ``n`` events at event sites (squares), preferring sites near ``zone``. Their
+    visitors follow the footfall trend; a lockdown that closes culture cancels them."""
+    if n <= 0 or model.culture_closed:
         return
+    visitors *= model.trend
     sites = model.event_sites
     near = _near_cells(model, sites, 5) if zone is not None else None
     doors = model.site_door
@@ -246,14 +248,21 @@ def events_programme(model: CityCentre, i: int, iv, active: bool) -> None:
     muni = model.municipality
     rng = model._weekly("events_programme")
     n = int(rng.poisson(iv.budget_eur_per_year / iv.cost_per_event_eur / 52))
+    if model.culture_closed:
+        return  # events are cancelled during a lockdown that closes culture
     paid = sum(muni.pay("events_programme", iv.cost_per_event_eur) for _ in range(n))
     _public_events(model, paid, iv.visitors_per_event * muni.multiplier(),
                    np.ones(len(model.floor_m2), dtype=bool), "events_programme", rng)
     muni.joint_actions_week += paid
 
 
+def _culture_left(model: CityCentre, i: int, iv) -> float:
+    return model.policy.culture_left.setdefault(i, iv.budget_eur_per_year)
+
+
 def culture_subsidy(model: CityCentre, i: int, iv, active: bool) -> None:
-    """The weekly budget tops up venues whose reserve is below three months of costs."""
+    """What is left of the yearly budget (after start grants) tops up venues whose reserve
+    is below three months of costs, at most a 52nd of the budget a week."""
     if not active:
         return
     needy = []
@@ -263,10 +272,11 @@ def culture_subsidy(model: CityCentre, i: int, iv, active: bool) -> None:
             needy.append(v)
     if not needy:
         return
-    share = iv.budget_eur_per_year / 52 / len(needy)
+    share = min(iv.budget_eur_per_year / 52, _culture_left(model, i, iv)) / len(needy)
     for v in needy:
-        if model.municipality.pay("culture_subsidy", share):
+        if share > 0 and model.municipality.pay("culture_subsidy", share):
             v.subsidy_received += share
+            model.policy.culture_left[i] -= share
 
 
 def public_space(model: CityCentre, i: int, iv, active: bool) -> None:
@@ -346,12 +356,12 @@ def meanwhile_demand(model: CityCentre) -> tuple[float, float, float]:
 
 
 def entrant_grant(model: CityCentre) -> float:
-    """Start grant for a new cultural entrant from an active culture subsidy, paid now."""
+    """Start grant for a new cultural entrant from an active culture subsidy's yearly budget,
+    paid now (0 if there is none or the money is gone)."""
     for i, iv in _active(model, "culture_subsidy"):
-        left = model.policy.grants_left.setdefault(i, iv.budget_eur_per_year / 2)
-        if iv.entrant_grant_eur <= left and model.municipality.pay(
+        if iv.entrant_grant_eur <= _culture_left(model, i, iv) and model.municipality.pay(
                 "culture_subsidy", iv.entrant_grant_eur):
-            model.policy.grants_left[i] = left - iv.entrant_grant_eur
+            model.policy.culture_left[i] -= iv.entrant_grant_eur
             return iv.entrant_grant_eur
     return 0.0
 

@@ -343,7 +343,7 @@ class Choice(Strict):
 
 
 class Rent(Strict):
-    """Market rents from location (issue 3 adds landlords who set asking rents)."""
+    """Market rents from location; owners set asking rents from them (see `landlords`)."""
 
     a1_eur_per_m2_year: float = _f(
         850.0,
@@ -624,8 +624,9 @@ class Culture(Strict):
     )
     initial_venues: dict[Literal["pop_venue", "theatre", "gallery", "makerspace"], int] = Field(
         default_factory=lambda: {"pop_venue": 1, "theatre": 1, "gallery": 2, "makerspace": 0},
-        description="Venues open at the start, placed in the largest fitting units near squares. "
-        "Assumption: a mid-size centre has a theatre and a pop venue.",
+        description="Venues open at the start, each in the fitting unit (floor area at least "
+        "its kind's min_floor_m2) closest to a square. Assumption: a mid-size centre has a "
+        "theatre and a pop venue.",
     )
     venue_rent_eur_per_m2_year: float = _f(
         60.0, "Rent of the initial venues (theatres and pop venues are mostly in municipal "
@@ -680,8 +681,11 @@ class Collaboration(Strict):
     )
     effect: float = _f(
         1.0, "Effectiveness multiplier of cooperation-dependent instruments is "
-        "1 + effect * (stock - 0.3). Assumption: at the initial stock the instruments work as "
-        "specified.", "-", ge=0.0, le=10.0,
+        "1 + effect * (stock - reference). Assumption.", "-", ge=0.0, le=10.0,
+    )
+    reference: float = _f(
+        0.3, "Stock at which cooperation-dependent instruments work as their parameters say "
+        "(multiplier 1). Assumption: the default initial stock.", "-", ge=0.0, le=1.0,
     )
 
 
@@ -711,8 +715,10 @@ class FundingRound(Strict):
     cap_eur: float = _f(5_000_000.0, "Total the round pays out. rvo.nl Impulsaanpak: at most "
                         "EUR 5m a project.", "EUR", ge=0.0, le=1e10)
     owner_coinvestment: float = _f(
-        0.0, "Condition: owners pay at least this share of a co-funded transformation "
-        "(Impulsaanpak: private co-investors required).", "share", ge=0.0, le=1.0,
+        0.0, "Condition: the round only co-funds projects in which owners pay at least this "
+        "share of the cost (Impulsaanpak: private co-investors required). With a value above "
+        "0 only owner projects (conversions) qualify. Owners' own money is not public "
+        "spending and is not booked.", "share", ge=0.0, le=1.0,
     )
 
     def describe(self) -> str:
@@ -733,7 +739,10 @@ class Intervention(Strict):
     """Common fields of every instrument: its period and whether it is switched on."""
 
     start: dt.date = Field(..., description="First day the instrument acts.")
-    end: dt.date | None = Field(None, description="Last day it acts (empty: to the horizon).")
+    end: dt.date | None = Field(
+        None, description="Last day it takes new action (empty: to the horizon). What it set "
+        "up stays: an adopted BIZ runs to the end of its term, public-space works are paid "
+        "off and keep their effect, a designated core keeps its zoning.")
     enabled: bool = Field(True, description="Switch the instrument off without deleting it.")
     label: str = Field("", description="Optional name shown in reports.")
 
@@ -835,7 +844,8 @@ class Biz(Intervention):
     """Bedrijveninvesteringszone (BIZ law 2015): levy adopted by vote, at most 5 years."""
 
     type: Literal["biz"]
-    zone: Zone = Field("core", description="Where the BIZ applies: core, edge, all.")
+    zone: Zone = Field("core", description="Where the BIZ applies: core, edge, all, or "
+                       "squares (units within 3 cells of a square).")
     levy_eur_per_m2_year: float = _f(6.0, "Levy on entrepreneurs per m2. Assumption (Dutch "
                                      "BIZ levies are a few euros per m2).", "EUR/m2/year",
                                      ge=0, le=1000)
@@ -886,12 +896,14 @@ class CultureSubsidy(Intervention):
     """Support for cultural venues and new cultural entrants."""
 
     type: Literal["culture_subsidy"]
-    budget_eur_per_year: float = _f(200_000.0, "Yearly budget, shared by venues in need.",
-                                    "EUR/year", ge=0, le=1e9)
-    entrant_grant_eur: float = _f(15_000.0, "Start grant per new cultural entrant, paid "
-                                  "from the budget.", "EUR", ge=0, le=1e7)
+    budget_eur_per_year: float = _f(
+        200_000.0, "Yearly budget: start grants first, the rest tops up venues in need "
+        "(at most a 52nd of the budget a week).", "EUR/year", ge=0, le=1e9)
+    entrant_grant_eur: float = _f(15_000.0, "Start grant per new cultural entrant (starters, "
+                                  "brokered and nominated users), paid from the budget.",
+                                  "EUR", ge=0, le=1e7)
     entry_multiplier: float = _f(2.0, "Multiplier on the rate of cultural starters while "
-                                 "grants are available. Assumption.", "-", ge=1, le=20)
+                                 "the instrument is active. Assumption.", "-", ge=1, le=20)
 
     def what(self) -> str:
         return (f"subsidy for cultural venues and a start grant of "
@@ -932,7 +944,8 @@ class StarterSupport(Intervention):
                                gt=0, le=120)
     min_vacant_months: float = _f(6, "Units must have been vacant this long.", "months",
                                   ge=0, le=240)
-    zone: Zone = Field("core", description="Where support applies: core, edge, all.")
+    zone: Zone = Field("core", description="Where support applies: core, edge, all, or "
+                       "squares (units within 3 cells of a square).")
 
     def what(self) -> str:
         return (f"{self.rent_share:.0%} of the rent for {self.support_months:g} months for new "
@@ -966,12 +979,14 @@ class TransformationSubsidy(Intervention):
 
     type: Literal["transformation_subsidy"]
     subsidy_share: float = _f(0.3, "Share of the conversion cost paid.", "share", ge=0, le=1)
-    zone: Zone = Field("edge", description="Eligible units: edge (outside the core), all.")
+    zone: Zone = Field("edge", description="Eligible units: edge (outside the core), core, "
+                       "all, or squares (units within 3 cells of a square).")
     min_vacant_months: float = _f(12, "Units must have been vacant this long.", "months",
                                   ge=0, le=240)
     uptake_elasticity: float = _f(
-        3.0, "Conversion rate multiplier per unit of subsidy share: rate x (1 + e x share). "
-        "Assumption.", "-", ge=0, le=100)
+        3.0, "Conversion rate multiplier per unit of subsidy share: rate x (1 + e x m x "
+        "share), m the collaboration multiplier (deals between owners and the municipality "
+        "need cooperation). Assumption.", "-", ge=0, le=100)
 
     def what(self) -> str:
         return (f"pays {self.subsidy_share:.0%} of converting {self.zone} units vacant "
@@ -1044,6 +1059,8 @@ class ChainBankruptcy(Intervention):
     """A chain goes bankrupt: all its units close at once (Benmelech et al. 2019)."""
 
     type: Literal["chain_bankruptcy"]
+    end: None = Field(None, description="Not used: the bankruptcy happens in the week of "
+                      "`start`.")
     sector: Literal["comparison", "daily", "food_beverage", "services", "leisure"] = Field(
         "comparison", description="Sector of the chain (the largest chain of it fails).")
 
