@@ -21,21 +21,21 @@ def indicators(frame: pd.DataFrame) -> dict[str, float]:
 
     Returns:
         vacancy_rate: mean share of vacant premises over the reported horizon;
-        closure_rate_per_year: closures per year over mean open units;
+        closure_rate_per_year: shop closures per year over the mean number of open shops;
         footfall_trend_per_year: slope of log yearly footfall (fraction per year).
     """
     out = []
     for _, run in frame.groupby("replication"):
         year = pd.to_datetime(run["date"]).dt.year
-        yearly = run.groupby(year).agg(footfall=("footfall", "sum"),
-                                       closures=("closures", "sum"),
-                                       open_units=("open_units", "mean"),
-                                       weeks=("footfall", "size"))
+        shops = run["open_units"] - run["cultural_venues"]  # closures are of shops
+        yearly = run.assign(shops=shops).groupby(year).agg(
+            footfall=("footfall", "sum"), closures=("closures", "sum"),
+            shops=("shops", "mean"), weeks=("footfall", "size"))
         full = yearly[yearly["weeks"] >= 52]
         slope = np.polyfit(full.index.to_numpy(float), np.log(full["footfall"]), 1)[0]
         out.append({
             "vacancy_rate": float(run["vacancy_rate"].mean()),
-            "closure_rate_per_year": float((full["closures"] / full["open_units"]).mean()),
+            "closure_rate_per_year": float((full["closures"] / full["shops"]).mean()),
             "footfall_trend_per_year": float(np.expm1(slope)),
         })
     return {key: float(np.mean([o[key] for o in out])) for key in TARGETS}
