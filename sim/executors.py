@@ -121,7 +121,26 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+#: Numerical libraries' own thread pools: one thread per worker process (as Dask does), so
+#: N workers use N cores rather than N times the cores.
+_SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+    saved = {k: os.environ.get(k) for k in _SINGLE_THREADED}
+    for key in _SINGLE_THREADED:  # inherited by the workers when they are spawned
+        os.environ.setdefault(key, "1")
+    try:
+        _pool_loop(tasks, on_done, workers, retries)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
     todo = list(tasks)
     attempts: dict[str, int] = {}
     while todo:
