@@ -243,9 +243,10 @@ def _heatmaps(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]
                 ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, float)
                                                         else str(v) for v in table.index])
                 for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
-                    if math.isfinite(v):
+                    if math.isfinite(v):  # dark text on the light (high) end of viridis
+                        light = im.norm(v) > 0.6
                         ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7,
-                                color="white")
+                                color="black" if light else "white")
                 ax.set_xlabel(a)
                 ax.set_ylabel(b)
                 ax.set_title(f"mean {name} ({time})")
