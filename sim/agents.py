@@ -196,11 +196,13 @@ class Municipality(Agent):
         """A new budget year."""
         self.budget_left = self.model.params.municipality.budget_eur_per_year
 
-    def pay(self, instrument: str, amount: float, *, owner_coinvests: bool = True) -> bool:
+    def pay(self, instrument: str, amount: float, *, owner_share: float | None = None) -> bool:
         """Pay ``amount`` for ``instrument`` now, co-funded by active funding rounds.
 
-        Returns False (and pays nothing) when the municipal part exceeds what is left of this
-        year's budget.
+        ``owner_share`` is the share of the whole project cost the owner pays itself (None:
+        not an owner project); a round with an ``owner_coinvestment`` condition co-funds only
+        projects whose owner pays at least that share. Returns False (and pays nothing) when
+        the municipal part exceeds what is left of this year's budget.
         """
         if amount <= 0:
             return True
@@ -209,7 +211,8 @@ class Municipality(Agent):
         for i, r in enumerate(self.model.params.funding):
             if (r.start <= date <= r.end and (not r.instruments or instrument in r.instruments)
                     and self.round_left[i] > 0
-                    and (owner_coinvests or r.owner_coinvestment == 0)):
+                    and (r.owner_coinvestment == 0 or (
+                        owner_share is not None and owner_share >= r.owner_coinvestment))):
                 cofund.append((i, min(r.match_share * amount, self.round_left[i])))
         co = min(sum(c for _, c in cofund), amount)
         municipal = amount - co

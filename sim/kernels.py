@@ -31,7 +31,7 @@ def location_utility(
     *,
     vitality_weight: float,
     decay_per_100m: float,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """exp of the location part of the logit utility of each premises from each origin.
 
     U[o, j] = log A_j + w_v * vitality[o, j] - beta * d[o, j] / 100 (Huff 1963, as a logit).
@@ -44,11 +44,14 @@ def location_utility(
         decay_per_100m: utility lost per 100 m walked.
 
     Returns:
-        (O, P) positive weights, scaled per row so that the largest is 1 (no overflow).
+        ``(weights, log_scale)``: (O, P) positive weights scaled per row so that the largest
+        is 1 (no overflow), and (O,) the log of each row's scale, so that the unscaled weight
+        is ``weights * exp(log_scale[:, None])`` (choice probabilities need only the weights;
+        totals compared across perceptions need the scale too).
     """
     u = log_attractiveness[None, :] + vitality_weight * vitality - decay_per_100m * distance_m / 100
-    u -= u.max(axis=1, keepdims=True)
-    return np.exp(u)
+    log_scale = u.max(axis=1)
+    return np.exp(u - log_scale[:, None]), log_scale
 
 
 @dataclass(frozen=True, eq=False)

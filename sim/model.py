@@ -825,14 +825,13 @@ class CityCentre(Model):
             self._units_along_door = np.maximum(
                 self.units_along[:, self.town.premises_access], 1.0)
         vitality = open_along[:, self.door] / self._units_along_door
-        self._location_weights = {
-            purpose: kernels.location_utility(
-                log_attr, vitality, self.distance_m,
-                vitality_weight=ch.vitality_weight,
-                decay_per_100m=getattr(ch.distance_decay_per_100m, purpose),
-            )
-            for purpose in PURPOSES
-        }
+        self._location_weights, self._location_scale = {}, {}
+        for purpose in PURPOSES:
+            self._location_weights[purpose], self._location_scale[purpose] = (
+                kernels.location_utility(
+                    log_attr, vitality, self.distance_m,
+                    vitality_weight=ch.vitality_weight,
+                    decay_per_100m=getattr(ch.distance_decay_per_100m, purpose)))
         self._purpose_codes = {p: [SECTORS.index(s) for s in PURPOSE_SECTORS[p]]
                                for p in PURPOSES}
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
@@ -846,16 +845,19 @@ class CityCentre(Model):
         every unit open) ** visit_elasticity. Lockdown closures are left out (their effect is
         the lockdown's visit multiplier). Visit rates follow at the next :meth:`_perceive`."""
         n_k = len(TASTE_CLASSES)
-        total = np.stack([
-            self._choice_weights(purpose, during_lockdown=False)[0].sum(axis=1)
-            .reshape(self.n_origins, n_k) for purpose in PURPOSES])  # (purpose, O, K)
-        if not hasattr(self, "_full_weight"):
-            self._full_weight = total  # the baseline: every unit open (_measure_baseline)
+        with np.errstate(divide="ignore"):  # log 0 = -inf: no open unit serves the group
+            log_total = np.stack([
+                np.log(self._choice_weights(purpose, during_lockdown=False)[0].sum(axis=1)
+                       .reshape(self.n_origins, n_k))
+                + self._location_scale[purpose][:, None]
+                for purpose in PURPOSES])  # (purpose, O, K), unscaled (kernels.location_utility)
+        if not hasattr(self, "_full_log_weight"):
+            self._full_log_weight = log_total  # the baseline: every unit open
             return
         theta = self.params.economy.choice.visit_elasticity
-        ratio = np.divide(total, self._full_weight, out=np.ones_like(total),
-                          where=self._full_weight > 0)
-        pull = ratio ** theta  # (purpose, O, K)
+        full = self._full_log_weight
+        known = np.isfinite(full)
+        pull = np.where(known, np.exp(theta * (log_total - np.where(known, full, 0.0))), 1.0)
         entry_p = self._entry_probabilities()  # (2, E) city / region arrivals
         outside = np.einsum("he,pek->phk", entry_p, pull[:, : self.n_entries])  # (purpose, 2, K)
         self._pull = (pull, outside)
@@ -1019,8 +1021,8 @@ class CityCentre(Model):
         rate = base * (1.0 + uptake * subsidy)
         for p in np.flatnonzero(eligible & (u < rate / 52)):
             grant = subsidy[p] * ll.conversion_cost_eur_per_m2 * self.floor_m2[p]
-            paid = grant > 0 and self.municipality.pay("transformation_subsidy", grant,
-                                                       owner_coinvests=True)
+            paid = grant > 0 and self.municipality.pay(
+                "transformation_subsidy", grant, owner_share=1.0 - subsidy[p])
             if u[p] >= base[p] / 52 and not paid:
                 continue  # only the subsidy made it worthwhile, and there is no money left
             self._convert(int(p), rng)

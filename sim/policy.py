@@ -36,6 +36,7 @@ class PolicyState:
         self.biz = {}  # intervention index -> dict(adopted, term_end, vote_week)
         self.designated = {}  # intervention index -> (P,) bool designated core
         self.culture_left = {}  # intervention index -> culture budget left this year
+        self.events_held: dict[str, int] = {}  # organiser -> public events so far
 
 
 def zone_mask(model: CityCentre, zone: str) -> np.ndarray:
@@ -238,6 +239,7 @@ def _public_events(model: CityCentre, n: int, visitors: float, zone: np.ndarray,
             doors = doors[site_in]
     for k in rng.integers(0, doors.size, size=n):
         model.public_events.append((int(doors[k]), visitors, organiser))
+    model.policy.events_held[organiser] = model.policy.events_held.get(organiser, 0) + n
 
 
 def events_programme(model: CityCentre, i: int, iv, active: bool) -> None:

@@ -86,21 +86,33 @@ def mean_spell_weeks(scenario: Scenario) -> float:
 
 # ----------------------------------------------------------------------------- owners
 def test_sticky_rents_keep_units_empty_longer_than_flexible_rents():
+    """In a falling market (old contract rents 40% above the market), owners who wait and
+    keep a high floor ask more, so their vacant units are let less often: the expected
+    vacancy spell (1 / weekly letting probability) is longer than with owners who cut."""
     flexible = {"months_before_cut": 0, "cut_per_year": 0.5, "valuation_floor": 0.2,
                 "meanwhile_after_months": 240, "can_coinvest": 0.5}
     sticky = {"months_before_cut": 36, "cut_per_year": 0.05, "valuation_floor": 1.0,
               "meanwhile_after_months": 240, "can_coinvest": 0.5}
-    spells = {}
+    model = CityCentre(small(), seed=SEEDS[0])
+    for _ in range(60):
+        model.step()
+    units = model.units
+    vacant = np.flatnonzero(units.vacant & units.retail_zoned)
+    assert vacant.size >= 5
+    units.last_rent[vacant] = 1.4 * units.market_rent[vacant]
+    units.vacant_since[vacant] = model.week - 52  # a year empty
+    spell = {}
     for name, kind in (("flexible", flexible), ("sticky", sticky)):
-        # a declining centre, where market rents fall below the old contract rents
-        scenario = small(landlords={"institutional": kind, "local": kind},
-                         culture={"entry_rate_per_year": 0},
-                         economy={"footfall_trend_per_year": -0.15,
-                                  "rent": {"review_weeks": 13}})
-        spells[name] = mean_spell_weeks(scenario)
-        spells[name + "_vacancy"] = mean_over_seeds(scenario, "vacancy_rate")
-    assert spells["sticky"] > 1.02 * spells["flexible"]  # measured: +2 to +6%
-    assert spells["sticky_vacancy"] > spells["flexible_vacancy"] + 0.01
+        model.params.landlords = type(model.params.landlords).model_validate(
+            model.params.landlords.model_dump() | {"institutional": kind, "local": kind})
+        model.owners_set_rents()
+        asking = units.asking_rent[vacant].copy()
+        let, _, p_let = model.letting_offers(np.full(units.use.size, 0.5))
+        spell[name] = float(np.mean(1.0 / np.maximum(p_let[np.isin(let, vacant)], 1e-9)))
+        spell[name + "_asking"] = asking
+    assert np.all(spell["sticky_asking"] >= 1.4 * units.market_rent[vacant] - 1e-6)
+    assert np.all(spell["flexible_asking"] < spell["sticky_asking"])
+    assert spell["sticky"] > 1.2 * spell["flexible"]
 
 
 def test_owners_ask_the_old_rent_then_cut_but_not_below_their_floor():
@@ -220,9 +232,8 @@ def test_biz_adopted_by_vote_levies_the_zone_and_draws_events():
     assert np.all(model.units.levy[~zone] == 0)
     assert np.all(model.units.bonus[zone] > 0)
     levy = (model.units.levy * model.floor_m2).sum()  # EUR/year at the horizon
-    expected_events = levy * 0.4 / 1000 * 3
-    assert frame["events"].sum() > simulate(BASE, SEEDS[0])[1]["events"].sum() + (
-        expected_events / 2)
+    expected_events = levy * 0.4 / 1000 * len(frame) / 52
+    assert 0.5 * expected_events < model.policy.events_held["biz"] < 1.5 * expected_events
     assert spend(scenario, "biz") == pytest.approx(10000 / 52 * len(frame))
 
 
@@ -384,31 +395,33 @@ def test_lockdown_closes_sectors_and_cuts_footfall_then_recovers():
 
 def test_chain_bankruptcy_closes_the_chain_and_raises_neighbour_closures():
     shock = {"type": "chain_bankruptcy", "start": "2019-03-04", "sector": "comparison"}
-    # one big chain; exits that respond strongly to vacant neighbours, so that two paired
-    # runs show the direction of the effect clearly
+    # one big chain; exits that respond strongly to vacant neighbours, so that four paired
+    # runs show the direction of the effect clearly (measured: +22% in the first year)
     shops = {"chain_share": 0.6, "chain_brands_per_sector": 1, "base_exit_rate_per_year": 0.03,
              "vacant_neighbour_exit": 10}
     scenario = small(shocks=[shock], economy={"shops": shops})
     reference = small(economy={"shops": shops})
-    model, _ = simulate(scenario, SEEDS[0])
-    failed = events_of(model, "closure")
-    chain = failed[failed["cause"] == "chain_bankruptcy"]
-    assert len(chain) >= 3 and set(chain["sector"]) == {"comparison"}
-    # neighbours of the failed units close more often afterwards than in the reference run
-    near = np.zeros(len(model.floor_m2), dtype=bool)
-    near[model.neighbours[chain["premises"].to_numpy()].indices] = True
-    near[chain["premises"].to_numpy()] = False
+    shocked = reference_closures = 0
+    for seed in (*SEEDS, 5, 6):
+        model, _ = simulate(scenario, seed)
+        failed = events_of(model, "closure")
+        chain = failed.loc[failed["cause"] == "chain_bankruptcy", "premises"].to_numpy()
+        assert len(chain) >= 3
+        assert set(failed.loc[failed["cause"] == "chain_bankruptcy", "sector"]) == {
+            "comparison"}
+        near = np.zeros(len(model.floor_m2), dtype=bool)
+        near[model.neighbours[chain].indices] = True
+        near[chain] = False
 
-    def neighbour_closures(sc):
-        total = 0
-        for s in SEEDS:
-            m, _ = simulate(sc, s)
+        def closures_near(m: CityCentre, near=near) -> int:
+            """Closures of the failed units' neighbours in the year after the bankruptcy."""
             ev = events_of(m, "closure")
-            ev = ev[(ev["cause"] != "chain_bankruptcy") & (ev["step"] > 8)]
-            total += near[ev["premises"].to_numpy()].sum()
-        return total
+            ev = ev[(ev["cause"] != "chain_bankruptcy") & ev["step"].between(9, 60)]
+            return int(near[ev["premises"].to_numpy()].sum())
 
-    assert neighbour_closures(scenario) > 1.15 * neighbour_closures(reference)
+        shocked += closures_near(model)
+        reference_closures += closures_near(simulate(reference, seed)[0])
+    assert shocked > 1.1 * reference_closures
 
 
 def test_corona_scenario_footfall_trough_near_a_quarter_of_normal():
@@ -467,3 +480,30 @@ def test_core_designation_by_map_zone():
     assert np.array_equal(model.policy.designated[0], inside)
     assert not model.units.retail_zoned[~inside].any()
     assert "map zone [0, 0, 30, 40]" in scenario.interventions[0].describe()
+
+
+def test_a_uniform_attractiveness_gain_raises_visits_by_the_visit_elasticity():
+    """The pull compares unscaled choice weights: +0.5 utility on every unit multiplies each
+    resident's visit rate by exp(0.5 x visit_elasticity)."""
+    model = CityCentre(small(), seed=SEEDS[0])
+    before = model._visit_rate_total.copy()
+    model.units.bonus[:] += 0.5
+    model._perceive()
+    theta = model.params.economy.choice.visit_elasticity
+    assert np.allclose(model._visit_rate_total / before, np.exp(0.5 * theta))
+
+
+def test_a_round_requiring_owner_co_investment_funds_only_owner_projects():
+    round_ = {"name": "impuls", "start": START.isoformat(), "end": "2030-01-01",
+              "match_share": 0.5, "cap_eur": 1e7, "owner_coinvestment": 0.6}
+    model = CityCentre(small(funding=[round_]), seed=SEEDS[0])
+    while model.date < START:
+        model.step()
+    muni = model.municipality
+    assert muni.pay("events_programme", 1000.0)
+    assert muni.cofunded_week == 0  # not an owner project
+    assert muni.pay("transformation_subsidy", 1000.0, owner_share=0.5)
+    assert muni.cofunded_week == 0  # the owner pays too little
+    assert muni.pay("transformation_subsidy", 1000.0, owner_share=0.7)
+    assert muni.cofunded_week == 500.0
+    assert muni.spend_week == {"events_programme": 1000.0, "transformation_subsidy": 1500.0}
