@@ -19,7 +19,7 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
-from sim import kernels, policy
+from sim import kernels, policy, visits
 from sim.agents import CulturalVenue, Municipality, Owner, Resident, Shop
 from sim.loading import build_town
 from sim.routing import (
@@ -608,63 +608,37 @@ class CityCentre(Model):
         policy.act(self)
 
     def residents_visit(self) -> None:
-        """Each resident draws its trips; each stop picks a shop; spending and footfall follow."""
+        """Each resident draws its trips; each stop picks a shop; spending and footfall follow.
+
+        One compiled pass over the residents (:mod:`sim.visits`): per resident a Poisson
+        number of trips, per trip a purpose, an origin and its stops, per stop a destination
+        from its group's choice probabilities, summing spending and walkers as it goes."""
         res = self.residents
         units = self.units
-        trips_rng, choice_rng = self._weekly("trips"), self._weekly("choice")
-        # trips: one Poisson draw per resident for all purposes, then a purpose per trip
-        n_trips = trips_rng.poisson(self._visit_rate_total * self.trend)
-        who = np.repeat(np.arange(n_trips.size, dtype=np.int32), n_trips)
-        u_purpose = trips_rng.random(who.size)
-        purpose = (u_purpose >= self._purpose_cut[0][who]).astype(np.int32)
-        purpose += u_purpose >= self._purpose_cut[1][who]
-        origin = self._trip_origins(who, trips_rng)
-        n_stops = np.minimum(1 + trips_rng.poisson(self._extra_stops[purpose]), MAX_STOPS)
-        if (self.visit_multiplier < 1).any():  # lockdown: trips not made, own stream
-            made = self._weekly("lockdown").random(who.size) < self.visit_multiplier[purpose]
-            n_trips = np.bincount(who[made], minlength=n_trips.size)
-            who, purpose, origin, n_stops = who[made], purpose[made], origin[made], n_stops[made]
-        res.trips_last_week[:] = n_trips
-        # stops: each its own destination draw from its group's choice probabilities
+        if not hasattr(self, "_stop_cdf"):
+            self._stop_cdf = visits.stop_cdf(self._extra_stops, MAX_STOPS)
         table, candidates = self._choice_table()
-        n_k = len(TASTE_CLASSES)
-        row = purpose * (self.n_origins * n_k) + origin * n_k + res.taste[who]
-        u_choice = choice_rng.random(int(n_stops.sum()))
-        if not table.has_choice.all():  # no open unit serves the trip: its stops are dropped
-            ok = table.has_choice[row]
-            u_choice = u_choice[np.repeat(ok, n_stops)]
-            who, purpose, origin, n_stops, row = (
-                who[ok], purpose[ok], origin[ok], n_stops[ok], row[ok])
-        trip = np.repeat(np.arange(who.size, dtype=np.int32), n_stops)
-        col = kernels.draw_choices(table, row[trip], u_choice)
-        col += (purpose * candidates.shape[1])[trip]
-        unit = candidates.ravel()[col]
-        stop_who = who[trip]
-        # spending, minus what the resident buys online in that sector
+        entry = self._entry_table
         sector = units.sector
-        potential = self._spend[sector][unit] * self._income_factor[stop_who]
-        if self._uniform_weight is None:
-            potential *= res.weight[stop_who]
-        else:
-            potential *= self._uniform_weight
-        kept = potential * kernels.online_spend_factor(
-            self.online_by_sector[sector][unit], res.propensity[stop_who])
         n_units = len(self.floor_m2)
-        revenue = np.bincount(unit, weights=kept, minlength=n_units)
+        revenue = np.zeros(n_units)
+        potential = np.zeros(n_units)
+        self.walks = np.zeros(self.n_origins * self.n_doors)
+        lockdown = bool((self.visit_multiplier < 1).any())
+        visits.visit_week(
+            self._visit_rate_total * self.trend, self._purpose_cut, self._home_origin,
+            res.taste, entry.cdf, entry.guide, entry.n_cols, self._stop_cdf,
+            np.asarray(self.visit_multiplier, dtype=float), lockdown, table.cdf, table.guide,
+            table.n_cols, table.has_choice, candidates, self.n_origins, len(TASTE_CLASSES),
+            self._spend[sector], self.online_by_sector[sector], self._income_factor,
+            res.propensity, res.weight, self.door, self.n_doors, self._weekly("trips"),
+            self._weekly("choice"), self._weekly("lockdown"), res.trips_last_week, revenue,
+            potential, self.walks)
+        # online share: what residents would have spent in the retail shops but bought online
         retail = self._retail_sector[sector] & (sector >= 0)
-        potential_retail = np.bincount(unit, weights=potential, minlength=n_units)[retail].sum()
+        potential_retail = potential[retail].sum()
         lost = potential_retail - revenue[retail].sum()
         self.online_share = lost / potential_retail if potential_retail > 0 else 0.0
-        # walkers: out to each stop, and back home from the last stop of the visit
-        walkers = np.ones(trip.size)
-        walkers[np.cumsum(n_stops) - 1] = 2.0
-        flat = origin[trip] * self.n_doors
-        flat += self.door[unit]
-        if self._uniform_weight is None:
-            walkers *= res.weight[stop_who]
-        self.walks = np.bincount(flat, weights=walkers, minlength=self.n_origins * self.n_doors)
-        if self._uniform_weight is not None:
-            self.walks *= self._uniform_weight
         units.revenue[:] = revenue
 
     def walk_the_streets(self) -> None:

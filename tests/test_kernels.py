@@ -112,3 +112,93 @@ def test_bins_crowded_with_improbable_columns_fall_back_to_binary_search():
     got = draw_choices(choice_table(weights), group, u)
     assert np.array_equal(got, bisect_draw(weights, group, u))
     assert len(set(got.tolist()) - {0, 201, 203}) > 10  # improbable columns were reached
+
+
+# ---------------------------------------------------------------- compiled weekly visits
+from sim import visits  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(weights=weights_strategy, seed=st.integers(0, 2**32 - 1))
+def test_compiled_guide_draw_equals_binary_search(weights, seed):
+    weights[:, 0] += 1e-3
+    table = choice_table(weights)
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, weights.shape[0], 200)
+    u = rng.random(200)
+    at_cdf = table.cdf.reshape(-1, table.stride)[group[:20], rng.integers(0, table.n_cols, 20)]
+    u[:20] = np.where(at_cdf < 1.0, at_cdf, u[:20])  # exactly at a cumulative probability
+    got = [visits._draw(table.cdf, table.guide, int(g) * table.stride, table.n_cols, float(x))
+           for g, x in zip(group, u, strict=True)]
+    np.testing.assert_array_equal(got, bisect_draw(weights, group, u))
+
+
+def _visit_inputs(seed, lockdown, uniform_weight, n=400):
+    """A small town: 2 entry points + 3 districts, 3 tastes, 15 premises, 9 doors."""
+    rng = np.random.default_rng(seed)
+    n_entries, n_origins, n_k, n_units, width = 2, 5, 3, 15, 7
+    home_type = rng.integers(0, 3, n)
+    home_origin = np.where(home_type == 0, rng.integers(n_entries, n_origins, n),
+                           -home_type).astype(np.int32)
+    entry = choice_table(rng.random((2, n_entries)))
+    weights = rng.random((3 * n_origins * n_k, width)) * (rng.random(width) < 0.8)
+    weights[rng.random(weights.shape[0]) < 0.1] = 0.0  # some rows without any choice
+    weights[:, 3] *= 1e-9  # an improbable column
+    table = choice_table(weights)
+    candidates = rng.integers(0, n_units, (3, width))
+    cuts = np.sort(rng.random((2, n)), axis=0)
+    weight = np.full(n, 2.0) if uniform_weight else rng.random(n) + 0.5
+    return dict(
+        rate=rng.random(n) * 4, purpose_cut=cuts, home_origin=home_origin,
+        taste=rng.integers(0, n_k, n).astype(np.int8), entry_cdf=entry.cdf,
+        entry_guide=entry.guide, entry_cols=entry.n_cols,
+        stop_cdf=visits.stop_cdf(np.array([0.3, 1.5, 0.5]), 8),
+        visit_share=np.array([0.9, 0.4, 0.2]), lockdown=lockdown, cdf=table.cdf,
+        guide=table.guide, n_cols=table.n_cols, has_choice=table.has_choice,
+        candidates=candidates, n_origins=n_origins, n_tastes=n_k,
+        unit_spend=rng.random(n_units) * 50, unit_online=rng.random(n_units) * 0.5,
+        income_factor=rng.random(n) + 0.5, propensity=rng.lognormal(0, 0.5, n), weight=weight,
+        door=rng.integers(0, 9, n_units), n_doors=9)
+
+
+def _run_visits(fn, inputs, seed):
+    n, n_units = inputs["rate"].size, inputs["unit_spend"].size
+    out = dict(trips_out=np.zeros(n, np.int32), revenue=np.zeros(n_units),
+               potential=np.zeros(n_units), walks=np.zeros(5 * 9))
+    rngs = [np.random.default_rng([seed, k]) for k in range(3)]
+    fn(**inputs, trips_rng=rngs[0], choice_rng=rngs[1], lockdown_rng=rngs[2], **out)
+    out["next_draws"] = np.array([r.random() for r in rngs])  # streams left in the same state
+    return out
+
+
+@pytest.mark.parametrize("lockdown", [False, True])
+@pytest.mark.parametrize("uniform_weight", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_visits_equal_the_plain_python_rule(seed, lockdown, uniform_weight):
+    inputs = _visit_inputs(seed, lockdown, uniform_weight)
+    got = _run_visits(visits.visit_week, inputs, seed)
+    want = _run_visits(visits.visit_week_reference, inputs, seed)
+    for key, value in want.items():
+        np.testing.assert_array_equal(got[key], value, err_msg=key)
+    assert got["revenue"].sum() > 0
+    assert (got["revenue"] <= got["potential"]).all()
+
+
+def test_visits_draw_poisson_trips_and_stops():
+    """Means of the inversion draws: trips ~ Poisson(rate), walkers = trips * (stops + 1)."""
+    n = 40_000
+    inputs = _visit_inputs(7, False, True, n=n)
+    rate = np.full(n, 1.7)
+    inputs.update(rate=rate, has_choice=np.ones_like(inputs["has_choice"]),
+                  cdf=choice_table(np.ones((45, 7))).cdf,
+                  guide=choice_table(np.ones((45, 7))).guide)
+    out = _run_visits(visits.visit_week, inputs, 7)
+    trips = out["trips_out"]
+    assert abs(trips.mean() - 1.7) < 4 * np.sqrt(1.7 / n)
+    assert abs(trips.var() - 1.7) < 0.08
+    # stops per trip: purpose shares from the cuts, 1 + Poisson(extra) (the cap of 8 is
+    # immaterial at these rates); walkers per trip = stops + 1, each of weight 2
+    cuts = inputs["purpose_cut"]
+    share = np.array([cuts[0].mean(), (cuts[1] - cuts[0]).mean(), (1 - cuts[1]).mean()])
+    expected = 2.0 * trips.sum() * (share @ np.array([1.3, 2.5, 1.5]) + 1)
+    assert abs(out["walks"].sum() / expected - 1) < 0.02
