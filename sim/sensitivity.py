@@ -136,15 +136,21 @@ def _morris_figure(part: pd.DataFrame, title: str):
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", capsize=3)
     for _, r in part.iterrows():
-        ax.annotate(r["parameter"], (r["mu_star"], r["sigma"]), fontsize=7,
+        ax.annotate(_short(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7,
                     xytext=(4, 4), textcoords="offset points")
     top = max(float(part["mu_star"].max()), float(part["sigma"].max()), 1e-12) * 1.1
     ax.plot([0, top], [0, top], ls=":", c="grey", lw=0.8)
+    ax.set_xlim(0, top * 1.4)  # room for the labels
     ax.set_xlabel("mu* (mean absolute elementary effect)")
     ax.set_ylabel("sigma (interactions, non-linearity)")
     ax.set_title(f"Morris screening: {title}")
     fig.tight_layout()
     return fig
+
+
+def _short(name: str) -> str:
+    """The last two segments of a key path, for labels: ``rent.level``."""
+    return ".".join(name.split(".")[-2:])
 
 
 def _sobol_figure(part: pd.DataFrame, title: str):
@@ -154,7 +160,8 @@ def _sobol_figure(part: pd.DataFrame, title: str):
     pos = np.arange(len(part))
     ax.bar(pos - 0.2, part["S1"], 0.4, yerr=part["S1_conf"], capsize=3, label="S1 (first order)")
     ax.bar(pos + 0.2, part["ST"], 0.4, yerr=part["ST_conf"], capsize=3, label="ST (total)")
-    ax.set_xticks(pos, part["parameter"], rotation=20, ha="right", fontsize=7)
+    ax.set_xticks(pos, [_short(p) for p in part["parameter"]], rotation=20, ha="right",
+                  fontsize=7)
     ax.set_ylabel("share of variance")
     ax.set_title(f"Sobol indices: {title}")
     ax.legend()
