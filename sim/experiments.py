@@ -418,6 +418,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         ScenarioError: One line naming the file, line and key of the first problem, or the
             base scenario's own error.
     """
+    _require("pyarrow")
     label = str(path)
     if Path(path).is_file() and not Path(path).read_bytes().strip():
         raise ScenarioError("the file is empty; an experiment needs name, scenario, "
@@ -465,6 +466,15 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     exp = Experiment(spec, Path(path), base, parameters, points, labels, sample)
     exp.tasks = _tasks(exp, design_type, fail)
     return exp
+
+
+def _require(module: str) -> None:
+    """A one-line error if an optional dependency of experiments is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ScenarioError(f"experiments need {module}: install the optional extra with "
+                            "pip install 'binnenstad[experiments]'")
 
 
 def _inline_map(data: dict, scenario: Any) -> dict:
@@ -583,6 +593,7 @@ def _points(spec: ExperimentSpec, design: Any, params: list[Parameter], base: di
     else:
         problem = {"num_vars": len(params), "names": names,
                    "bounds": [[p.spec.min, p.spec.max] for p in params]}
+        _require("SALib")
         if design.type == "morris":
             from SALib.sample import morris
 

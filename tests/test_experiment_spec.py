@@ -195,3 +195,14 @@ def test_shipped_experiments_load(name):
         kinds = {exp.tasks[0].scenario["interventions"][i]["type"] for i in (2, 3)}
         assert kinds == {"culture_subsidy", "events_programme"}
         assert len(exp.points) == 16
+
+
+def test_missing_extra_is_a_one_line_error(base, write, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    with pytest.raises(ScenarioError, match=r"^experiments need pyarrow: install the optional "
+                                            r"extra with pip install 'binnenstad\[experiments\]'$"):
+        load_experiment(write("x.yaml", GOOD))
