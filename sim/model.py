@@ -550,17 +550,24 @@ class CityCentre(Model):
         eco = self.params.economy
         date = self.date
         self.year = date.year + (date.timetuple().tm_yday - 1) / 365.25
-        self.online_by_sector = np.array([
-            kernels.interpolate_path(
-                np.array([pt.year for pt in getattr(eco.online_share, s)]),
-                np.array([pt.share for pt in getattr(eco.online_share, s)]),
-                self.year,
-            )
-            for s in SECTORS
-        ])
+        self.online_by_sector = self._online_shares(self.year)
+        if date > self.params.start and eco.online_growth != 1.0:
+            start = self.params.start
+            at_start = self._online_shares(start.year + (start.timetuple().tm_yday - 1) / 365.25)
+            self.online_by_sector = np.clip(
+                at_start + eco.online_growth * (self.online_by_sector - at_start), 0.0, 1.0)
         years_from_start = (date - self.params.start).days / 365.25
         self.trend = (1.0 + eco.footfall_trend_per_year) ** years_from_start
         self.shocks_strike()
+
+    def _online_shares(self, year: float) -> np.ndarray:
+        """(S,) online share of each sector's spending at calendar ``year`` (as given)."""
+        paths = self.params.economy.online_share
+        return np.array([
+            kernels.interpolate_path(np.array([pt.year for pt in getattr(paths, s)]),
+                                     np.array([pt.share for pt in getattr(paths, s)]), year)
+            for s in SECTORS
+        ])
 
     def shocks_strike(self) -> None:
         """Lockdowns in force (visits, closed sectors, online jump) and chain bankruptcies."""

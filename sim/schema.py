@@ -476,6 +476,14 @@ class Economy(Strict):
     """Exogenous drivers and the economics of shops."""
 
     online_share: OnlineShares = Field(default_factory=OnlineShares)
+    online_growth: float = _f(
+        1.0,
+        "Multiplier on the growth of every sector's online share after `start`: the share at "
+        "`start` stays and a later share s(t) becomes s(start) + m x (s(t) - s(start)), "
+        "clipped to [0, 1]. 1: the paths as given; 0: online shopping frozen at its level at "
+        "`start`; 2: twice the growth. The one number for the uncertainty 'online growth' in "
+        "experiments and the app.", "-", ge=0.0, le=10.0,
+    )
     footfall_trend_per_year: float = _f(
         -0.015,
         "Background change in visit rates per year, apart from what the model produces itself. "

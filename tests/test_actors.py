@@ -507,3 +507,19 @@ def test_a_round_requiring_owner_co_investment_funds_only_owner_projects():
     assert muni.pay("transformation_subsidy", 1000.0, owner_share=0.7)
     assert muni.cofunded_week == 500.0
     assert muni.spend_week == {"events_programme": 1000.0, "transformation_subsidy": 1500.0}
+
+
+def test_online_growth_scales_the_growth_of_online_shares_after_the_start():
+    frozen, faster = small(economy={"online_growth": 0.0}), small(economy={"online_growth": 2.0})
+    models = {}
+    for name, scenario in (("base", BASE), ("frozen", frozen), ("faster", faster)):
+        model = CityCentre(scenario, seed=SEEDS[0])
+        for _ in range(52 + 104):
+            model.step()
+        models[name] = model
+    start = BASE.start.year + (BASE.start.timetuple().tm_yday - 1) / 365.25
+    base, at_start = models["base"], models["base"]._online_shares(start)
+    assert np.allclose(models["frozen"].online_by_sector, at_start)
+    assert np.allclose(models["faster"].online_by_sector,
+                       np.clip(at_start + 2 * (base.online_by_sector - at_start), 0, 1))
+    assert (base.online_by_sector > at_start).any()

@@ -14,14 +14,12 @@ from sim.app.live import (
     ALL_INSTRUMENTS,
     LiveCentre,
     Settings,
-    _interpolate,
     build_scenario,
     describe,
     event_log,
     levers,
     list_scenarios,
     load_base,
-    scale_online_growth,
     with_and_without,
 )
 from sim.app.render import ChartPainter, MapPainter
@@ -69,19 +67,10 @@ def test_load_base_returns_a_copy(files):
     assert load_base(files[0]).years == 2
 
 
-@pytest.mark.parametrize("multiplier", [0.0, 1.0, 2.0])
-def test_online_growth_scales_the_growth_after_start_only(files, multiplier):
-    scenario = load_base(files[0])
-    before = list(scenario.economy.online_share.comparison)
-    scale_online_growth(scenario, multiplier)
-    after = scenario.economy.online_share.comparison
-    t0 = 2019 + 6 / 365.25  # 2019-01-07 as a year fraction, as the model reads dates
-    at_start = _interpolate(before, t0)
-    assert _interpolate(after, t0) == pytest.approx(at_start)
-    assert _interpolate(after, 2016.0) == pytest.approx(_interpolate(before, 2016.0))
-    for year in (2021.0, 2025.0, 2030.0):
-        expected = min(1.0, at_start + multiplier * (_interpolate(before, year) - at_start))
-        assert _interpolate(after, year) == pytest.approx(expected)
+def test_the_online_growth_slider_sets_the_scenario_parameter(files):
+    scenario = build_scenario(Settings(files[0], online_growth=1.7))
+    assert scenario.economy.online_growth == 1.7
+    assert build_scenario(Settings(files[0])).economy.online_growth == 1.0
 
 
 def test_settings_make_the_scenario(files):

@@ -4,12 +4,8 @@ A session starts from a scenario file in ``scenarios/``. Its settings change tha
 three ways before the model is built:
 
 - **uncertainties**: the background footfall trend (``economy.footfall_trend_per_year``) and
-  the growth of online shopping. The schema has no single number for the latter, so the app
-  applies a multiplier to the growth of every sector's online-share path after the scenario's
-  ``start``: the share at ``start`` stays, every later point moves to
-  ``share(start) + multiplier * (share - share(start))``, clipped to [0, 1]. A multiplier of 1
-  is the scenario as written, 0 freezes online shopping at its level at ``start``, 2 doubles
-  its growth.
+  the growth of online shopping (``economy.online_growth``: 1 is the scenario as written, 0
+  freezes online shopping at its level at ``start``, 2 doubles its growth).
 - **levers**: every instrument (``interventions``) and shock (``shocks``) in the scenario can be
   switched on or off (its ``enabled`` field), and its main intensity set (see
   :data:`MAIN_FIELD`).
@@ -23,7 +19,6 @@ in comparison mode), each warmed up when built, so the first step is the first r
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +29,7 @@ from mesa import Model
 
 from sim.loading import load_scenario
 from sim.model import CityCentre
-from sim.schema import OnlinePoint, Scenario
+from sim.schema import Scenario
 
 #: Where a session finds its scenario files unless told otherwise.
 DEFAULT_SCENARIOS = Path("scenarios")
@@ -85,40 +80,6 @@ def load_base(path: Path | str, overrides: Sequence[str] = ()) -> Scenario:
     path = Path(path)
     scenario = _load(str(path), path.stat().st_mtime_ns, tuple(overrides))
     return scenario.model_copy(deep=True)
-
-
-def scale_online_growth(scenario: Scenario, multiplier: float) -> None:
-    """Scale the growth of every sector's online share after ``scenario.start``, in place.
-
-    Args:
-        scenario: changed in place.
-        multiplier: 1 leaves the paths as they are; 0 freezes them at their level at
-            ``start``; values above 1 make online shopping grow faster.
-    """
-    if multiplier == 1.0:
-        return
-    shares = scenario.economy.online_share
-    t0 = scenario.start.year + (scenario.start.timetuple().tm_yday - 1) / 365.25
-    for sector in type(shares).model_fields:
-        path = sorted(getattr(shares, sector), key=lambda p: p.year)
-        base = _interpolate(path, t0)
-        points = [p for p in path if p.year < t0] + [OnlinePoint(year=t0, share=base)]
-        points += [
-            OnlinePoint(year=p.year,
-                        share=min(1.0, max(0.0, base + multiplier * (p.share - base))))
-            for p in path if p.year > t0
-        ]
-        setattr(shares, sector, points)
-
-
-def _interpolate(path: list[OnlinePoint], year: float) -> float:
-    """Linear interpolation of a path, constant beyond its ends (as the model reads it)."""
-    if year <= path[0].year:
-        return path[0].share
-    for a, b in itertools.pairwise(path):
-        if year <= b.year:
-            return a.share + (b.share - a.share) * (year - a.year) / (b.year - a.year)
-    return path[-1].share
 
 
 # ---------------------------------------------------------------------------- levers
@@ -226,7 +187,7 @@ class Settings:
     Attributes:
         scenario_file: the scenario file.
         overrides: ``--set`` overrides from the command line, applied to every file.
-        online_growth: multiplier on the growth of online shares (see the module docstring).
+        online_growth: ``economy.online_growth``, the multiplier on online-share growth.
         footfall_trend: background footfall change per year; None keeps the scenario's.
         switches: lever key -> enabled; levers not listed keep the scenario's value.
         levels: lever key -> value of its main field; levers not listed keep theirs.
@@ -257,7 +218,7 @@ def build_scenario(settings: Settings) -> Scenario:
     scenario = load_base(settings.scenario_file, settings.overrides)
     if settings.footfall_trend is not None:
         scenario.economy.footfall_trend_per_year = float(settings.footfall_trend)
-    scale_online_growth(scenario, float(settings.online_growth))
+    scenario.economy.online_growth = float(settings.online_growth)
     items = dict(_items(scenario))
     for key, on in settings.switches.items():
         if key in items:
@@ -287,10 +248,8 @@ def with_and_without(scenario: Scenario, choice: str) -> tuple[Scenario, Scenari
 
 # ------------------------------------------------------------------------ live model
 def event_log(model: CityCentre) -> list[tuple]:
-    """Openings and closures so far: (date, step, event, premises, sector, cause) tuples
-    (``model.event_log``, named ``model.events`` in older versions of the model)."""
-    log = getattr(model, "event_log", None)
-    return log if isinstance(log, list) else list(getattr(model, "events", []))
+    """Events so far: (date, step, event, premises, sector, cause) tuples."""
+    return model.event_log
 
 
 @dataclass
