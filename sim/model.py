@@ -348,9 +348,6 @@ class CityCentre(Model):
             self._home_origin = np.where(centre, origin, -res.home_type.astype(np.int32))
             income_mult = np.array([pop.income_spend_multiplier[c] for c in INCOME_CLASSES])
             self._income_factor = income_mult[res.income]
-            weight = res.weight
-            self._uniform_weight = float(weight[0]) if (weight.size and (weight == weight[0]).all()
-                                                        ) else None
             self._entry_table = kernels.choice_table(self._entry_probabilities())
         rates = self._rate_base  # (purpose, N)
         pull = getattr(self, "_pull", None)
