@@ -230,11 +230,10 @@ def _public_events(model: CityCentre, n: int, visitors: float, zone: np.ndarray,
     if n <= 0 or model.culture_closed:
         return
     visitors *= model.trend
-    sites = model.event_sites
-    near = _near_cells(model, sites, 5) if zone is not None else None
     doors = model.site_door
-    if near is not None:
-        site_in = np.array([zone[_near_cells(model, np.array([s]), 5)].any() for s in sites])
+    if zone is not None:
+        site_in = np.array([zone[_near_cells(model, np.array([s]), 5)].any()
+                            for s in model.event_sites])
         if site_in.any():
             doors = doors[site_in]
     for k in rng.integers(0, doors.size, size=n):
