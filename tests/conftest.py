@@ -48,6 +48,20 @@ def write(workdir: Path) -> Callable[[str, str], Path]:
     return _write
 
 
+# ------------------------------------------------------------------------- experiments
+#: The small base scenario of the experiment tests (kleinstad, 1,500 agents, 1 + 1 years).
+EXPERIMENT_BASE = """\
+name: base
+seed: 7
+years: 1
+warmup_years: 1
+town:
+  preset: kleinstad
+population:
+  agents: 1500
+"""
+
+
 # ------------------------------------------------------------------- comparisons (issue 4)
 COMPARE_BASE = """\
 name: base

@@ -11,19 +11,11 @@ from pathlib import Path
 import pytest
 
 from sim.experiments import load_experiment, run_experiment
+from tests.conftest import EXPERIMENT_BASE
 
 distributed = pytest.importorskip("distributed")
 
-BASE = """\
-name: base
-seed: 7
-years: 1
-warmup_years: 1
-town:
-  preset: kleinstad
-population:
-  agents: 1500
-"""
+BASE = EXPERIMENT_BASE
 
 SPEC = """\
 name: dask

@@ -8,17 +8,9 @@ from sim.cli import main
 from sim.errors import ScenarioError
 from sim.experiments import load_experiment, reduce_outcomes, run_seed
 from sim.streams import replication_seeds
+from tests.conftest import EXPERIMENT_BASE
 
-BASE = """\
-name: base
-seed: 7
-years: 1
-warmup_years: 1
-town:
-  preset: kleinstad
-population:
-  agents: 1500
-"""
+BASE = EXPERIMENT_BASE
 
 GOOD = """\
 name: sweep

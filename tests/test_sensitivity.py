@@ -13,17 +13,9 @@ import pytest
 from sim.experiments import load_experiment, run_experiment
 from sim.sensitivity import analyse, replication_table
 from sim.store import RunStore
+from tests.conftest import EXPERIMENT_BASE
 
-BASE = """\
-name: base
-seed: 7
-years: 1
-warmup_years: 1
-town:
-  preset: kleinstad
-population:
-  agents: 1500
-"""
+BASE = EXPERIMENT_BASE
 
 # Three numeric scenario parameters; the toy functions see them rescaled.
 PARAMS = """\

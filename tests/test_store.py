@@ -16,17 +16,9 @@ import pytest
 from sim.cli import main
 from sim.experiments import load_experiment, run_experiment
 from sim.store import RunStore
+from tests.conftest import EXPERIMENT_BASE
 
-BASE = """\
-name: base
-seed: 7
-years: 1
-warmup_years: 1
-town:
-  preset: kleinstad
-population:
-  agents: 1500
-"""
+BASE = EXPERIMENT_BASE
 
 SPEC = """\
 name: store
