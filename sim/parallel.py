@@ -1,0 +1,69 @@
+"""Threads for the compiled kernels, with results that do not depend on how many there are.
+
+A parallel kernel splits its work into a fixed number of :data:`BLOCKS` (chosen from the
+data, never from the number of threads), runs the blocks on up to :func:`threads` threads
+(numba functions compiled with ``nogil=True`` release the GIL), and combines the blocks'
+partial results in block order. So one run gives the same numbers, to the bit, on 1, 2 or 4
+threads.
+
+The number of threads is ``BINNENSTAD_THREADS`` if set, else the CPUs this process may use,
+at most :data:`BLOCKS`. Experiments and comparisons run one model per worker process and set
+it to 1 there (their workers already use every core).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+__all__ = ["BLOCKS", "ENV", "map_blocks", "set_threads", "threads"]
+
+#: Blocks a parallel kernel splits its work into; results depend on this, not on threads.
+BLOCKS = 4
+#: Environment variable with the number of threads (1 .. BLOCKS).
+ENV = "BINNENSTAD_THREADS"
+
+_threads: int | None = None
+_pool: ThreadPoolExecutor | None = None
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def threads() -> int:
+    """Threads the parallel kernels use in this process (1 .. :data:`BLOCKS`)."""
+    global _threads
+    if _threads is None:
+        wanted = os.environ.get(ENV, "").strip()
+        try:
+            n = int(wanted) if wanted else _usable_cpus()
+        except ValueError:
+            n = 1
+        _threads = min(max(n, 1), BLOCKS)
+    return _threads
+
+
+def set_threads(n: int | None) -> None:
+    """Use ``n`` threads from now on (None: back to the environment's default)."""
+    global _threads, _pool
+    _threads = None if n is None else min(max(int(n), 1), BLOCKS)
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
+def map_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:
+    """``[fn(*a) for a in args]``, on :func:`threads` threads when there is more than one."""
+    global _pool
+    n = threads()
+    if n == 1 or len(args) == 1:
+        return [fn(*a) for a in args]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="binnenstad-kernel")
+    return list(_pool.map(lambda a: fn(*a), args))
