@@ -82,6 +82,9 @@ def year_marks(years: int) -> list[int]:
 def _worker_init() -> None:
     # Ctrl-C goes to the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim import parallel
+
+    parallel.set_threads(1)  # the workers already use every core: one run per core
 
 
 def _run_task(dump: dict, source: str | None, replication: int, seed: int):

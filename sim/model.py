@@ -621,6 +621,7 @@ class CityCentre(Model):
         units = self.units
         if not hasattr(self, "_stop_cdf"):
             self._stop_cdf = visits.stop_cdf(self._extra_stops, MAX_STOPS)
+            self._visit_work: dict = {}  # the visits' buffers, reused every week
         table, candidates = self._choice_table()
         entry = self._entry_table
         sector = units.sector
@@ -637,7 +638,7 @@ class CityCentre(Model):
             self._spend[sector], self.online_by_sector[sector], self._income_factor,
             res.propensity, res.weight, self.door, self.n_doors, self._weekly("trips"),
             self._weekly("choice"), self._weekly("lockdown"), res.trips_last_week, revenue,
-            potential, self.walks)
+            potential, self.walks, work=self._visit_work)
         # online share: what residents would have spent in the retail shops but bought online
         retail = self._retail_sector[sector] & (sector >= 0)
         potential_retail = potential[retail].sum()
@@ -705,15 +706,22 @@ class CityCentre(Model):
         doors = np.array([d for d, _, _, _ in events])[event_of]
         back = doors.copy()
         if outlets.size and stop.any():
-            xy = np.array([e[2] for e in events])[event_of[stop]]  # (A, 2)
+            xy = np.array([e[2] for e in events])  # (E, 2): one outlet distribution per event
             d = np.abs(self.town.premises_xy[outlets][None, :, :] - xy[:, None, :]).sum(axis=2)
             logw = (self.params.economy.choice.floor_area_exponent
                     * np.log(self.floor_m2[outlets])[None, :]
                     - cult.fnb_decay_per_100m * d * self.town.cell_size_m / 100)
             wts = np.exp(logw - logw.max(axis=1, keepdims=True))
             cdf = np.cumsum(wts, axis=1)
-            u = rng.random(cdf.shape[0]) * cdf[:, -1]
-            pick = outlets[np.minimum((cdf < u[:, None]).sum(axis=1), outlets.size - 1)]
+            ev = event_of[stop]
+            u = rng.random(ev.size) * cdf[ev, -1]
+            col = np.empty(ev.size, dtype=np.int64)
+            order = np.argsort(ev, kind="stable")
+            bounds = np.searchsorted(ev[order], np.arange(len(events) + 1))
+            for e in np.flatnonzero(np.diff(bounds)):  # inverse CDF on the event's row
+                at = order[bounds[e]:bounds[e + 1]]
+                col[at] = np.searchsorted(cdf[e], u[at], side="left")
+            pick = outlets[np.minimum(col, outlets.size - 1)]
             spend = (self._spend[fnb] * self._income_mult[res.income[who[stop]]]
                      * weight[stop] * kernels.online_spend_factor(
                          np.full(pick.size, self.online_by_sector[fnb]), res.propensity[who[stop]]))
@@ -737,14 +745,12 @@ class CityCentre(Model):
             origin[outside] = kernels.draw_choices(self._entry_table, row, u[outside])
         return origin
 
-    def _choice_weights(self, purpose: str, during_lockdown: bool = True
-                        ) -> tuple[np.ndarray, np.ndarray]:
+    def _choice_weights(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
         """(O*K, D) choice weights over the open units serving ``purpose``, and those units
-        (without the units of sectors a lockdown closes, unless ``during_lockdown`` is False)."""
+        (without the units of sectors a lockdown closes)."""
         units = self.units
         serving = np.isin(units.sector, self._purpose_codes[purpose])
-        if during_lockdown:
-            serving &= ~self.closed_sectors[units.sector]
+        serving &= ~self.closed_sectors[units.sector]
         candidates = np.flatnonzero(serving)
         loc = self._location_weights[purpose][:, candidates]  # (O, D)
         taste = self._taste_weights[:, units.sector[candidates]]  # (K, D)
@@ -756,8 +762,8 @@ class CityCentre(Model):
         taste``) over each purpose's open candidates, padded with zero weights to a common
         width W, and the (purpose, W) candidate units (-1 in the padding).
 
-        A purpose's table is rebuilt only when its candidates or their sectors changed, or at
-        a new perception (which clears the cache)."""
+        A purpose's rows are rebuilt in place (:func:`sim.visits.fill_choice_rows`) only when
+        its candidates or their sectors changed, or at a new perception."""
         units = self.units
         cache = self._choice_cache
         keys = {}
@@ -765,28 +771,32 @@ class CityCentre(Model):
             serving = np.isin(units.sector, self._purpose_codes[purpose])
             serving &= ~self.closed_sectors[units.sector]
             keys[purpose] = np.where(serving, units.sector, -1)
-        if "stacked" in cache and all(np.array_equal(keys[p], cache[p][0]) for p in PURPOSES):
+        changed = [p for p in PURPOSES if p not in cache or not np.array_equal(keys[p], cache[p])]
+        if not changed:
             return cache["stacked"]
         n_max = max(int((keys[p] >= 0).sum()) for p in PURPOSES)
         width = max(64 * -(-n_max // 64), 64)  # rounded up: fewer full rebuilds
-        rebuilt = False
-        for purpose in PURPOSES:
-            old = cache.get(purpose)
-            if old is not None and old[1].n_cols == width and np.array_equal(keys[purpose],
-                                                                             old[0]):
-                continue
-            weights, candidates = self._choice_weights(purpose)
-            padded = np.zeros((weights.shape[0], width))
-            padded[:, : candidates.size] = weights
-            cand = np.full(width, -1, dtype=np.int64)
-            cand[: candidates.size] = candidates
-            cache[purpose] = (keys[purpose], kernels.choice_table(padded), cand)
-            rebuilt = True
-        if rebuilt or "stacked" not in cache:
-            cache["stacked"] = (
-                kernels.stack_choice_tables([cache[p][1] for p in PURPOSES]),
-                np.stack([cache[p][2] for p in PURPOSES]),
-            )
+        n_rows, n_k = self.n_origins * len(TASTE_CLASSES), len(TASTE_CLASSES)
+        stride = width + 1
+        if "stacked" not in cache or cache["stacked"][0].n_cols != width:
+            size = len(PURPOSES) * n_rows * stride
+            table = kernels.ChoiceTable(
+                cdf=np.empty(size), guide=np.empty(size, np.int32 if size < 2**31 else np.int64),
+                n_cols=width, has_choice=np.empty(len(PURPOSES) * n_rows, dtype=bool))
+            cache.clear()
+            cache["stacked"] = (table, np.full((len(PURPOSES), width), -1, dtype=np.int64))
+            changed = list(PURPOSES)
+        table, candidates = cache["stacked"]
+        for purpose in changed:
+            b = PURPOSES.index(purpose)
+            cand = np.flatnonzero(keys[purpose] >= 0)
+            visits.fill_choice_rows(
+                self._location_weights[purpose], self._taste_weights, cand, units.sector[cand],
+                n_k, width, b * n_rows * stride, b * n_rows, table.cdf, table.guide,
+                table.has_choice)
+            candidates[b] = -1
+            candidates[b, : cand.size] = cand
+            cache[purpose] = keys[purpose]
         return cache["stacked"]
 
     def _perceive(self) -> None:
@@ -815,18 +825,24 @@ class CityCentre(Model):
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
-        self._choice_cache: dict = {}  # choice tables under this perception
+        # the choice table's arrays are kept; every purpose's rows are rebuilt
+        self._choice_cache = {k: v for k, v in getattr(self, "_choice_cache", {}).items()
+                              if k == "stacked"}
         self._update_pull()
 
     def _update_pull(self) -> None:
         """The centre's pull per purpose, origin and taste: (total choice weight now / with
         every unit open) ** visit_elasticity. Lockdown closures are left out (their effect is
         the lockdown's visit multiplier). Visit rates follow at the next :meth:`_perceive`."""
-        n_k = len(TASTE_CLASSES)
+        sector = self.units.sector
+        by_sector = np.zeros((len(sector), len(SECTORS)))  # (P, S) open units by sector
+        by_sector[sector >= 0, sector[sector >= 0]] = 1.0
         with np.errstate(divide="ignore"):  # log 0 = -inf: no open unit serves the group
             log_total = np.stack([
-                np.log(self._choice_weights(purpose, during_lockdown=False)[0].sum(axis=1)
-                       .reshape(self.n_origins, n_k))
+                # sum over serving units of location x taste weight, summed by sector first
+                np.log((self._location_weights[purpose] @ (
+                    by_sector * np.isin(np.arange(len(SECTORS)),
+                                        self._purpose_codes[purpose]))) @ self._taste_weights.T)
                 + self._location_scale[purpose][:, None]
                 for purpose in PURPOSES])  # (purpose, O, K), unscaled (kernels.location_utility)
         if not hasattr(self, "_full_log_weight"):

@@ -1,26 +1,33 @@
-"""The residents' weekly visits as one compiled pass (numba).
+"""The residents' weekly visits as compiled passes (numba), on both cores.
 
 Every resident draws its own Poisson number of trips; every trip a purpose, an origin (its
 home district, or an entry point drawn by modal split for visitors from the city and the
 region) and a number of stops; every stop a destination from its (purpose, origin, taste)
 group's logit probabilities over the open units. Spending (with the resident's own income
-and online propensity) and walkers (origin -> door) are summed in the same pass, so no
+and online propensity) and walkers (origin -> door) are summed as the stops are drawn, so no
 per-stop array is ever built. ``docs/ODD.md`` section 7 states the rule; this module only
-makes it fast (about 20 ns per stop instead of a dozen numpy passes over all stops).
+makes it fast.
 
-Random numbers come from the passed ``numpy.random.Generator`` objects (numba shares their
-bit generator state, so the draws continue the same named streams and are reproducible),
-and only through ``random()``, i.e. uniforms in [0, 1): Poisson counts are drawn by
-inversion from one uniform each, destinations by inverse CDF with a guide table.
-:func:`visit_week_reference` is the same rule in plain Python for the tests.
+Random numbers are uniforms in [0, 1) drawn in bulk from the week's named streams, in a
+fixed order: ``trips`` gives one per resident (its Poisson count, by inversion) and then
+three per trip (purpose, entry point, stops); ``lockdown`` one per trip during a lockdown;
+``choice`` one per stop, the stops taken in order of (origin, purpose, taste, resident).
+The passes split their work into the fixed blocks of :mod:`sim.parallel` (residents; then
+origins), run them on up to that many threads, and add the blocks' spending in block order,
+so the results do not depend on the number of threads. :func:`visit_week_reference` is the
+same rule in plain Python for the tests; :func:`fill_choice_rows` builds the destination
+table the stops draw from.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numba
 import numpy as np
+
+from sim import parallel
 
 #: Steps forward from the guide table's start before a draw switches to a binary search.
 _GUIDE_STEPS = 4
@@ -63,26 +70,33 @@ def _draw(cdf: np.ndarray, guide: np.ndarray, base: int, n_cols: int, u: float) 
     return lo - base
 
 
-@numba.njit(cache=True)
-def _visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, entry_cols,
-                stop_cdf, visit_share, lockdown, cdf, guide, n_cols, has_choice, candidates,
-                n_origins, n_tastes, unit_spend, unit_online, income_factor, propensity, weight,
-                door, n_doors, trips_rng, choice_rng, lockdown_rng, trips_out, revenue,
-                potential, walks):
+@numba.njit(cache=True, nogil=True)
+def _trip_counts(rate, u, counts, lo, hi):
+    """Residents ``lo .. hi``: Poisson number of trips by inversion of their uniform."""
+    for i in range(lo, hi):
+        counts[i] = _poisson(rate[i], u[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _trips(lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_origin, taste,
+           entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share, has_choice, n_origins,
+           n_tastes, income_factor, weight, propensity, trips_out, key, trip_data, n_keys,
+           key_count, key_stops):
+    """Residents ``lo .. hi``: each trip's purpose, origin and stops (uniforms ``u_trip[t]``);
+    ``key[t]`` its group in (origin, purpose, taste) order, -1 if it is not made or has no
+    open destination; ``trip_data[t]`` what its stops need of the resident; ``key_count``
+    and ``key_stops`` (this block's rows of them) the trips and stops per group."""
     entry_stride = entry_cols + 1
     n_stop_cols = stop_cdf.shape[1]
-    # pass 1, resident by resident: trips, and per trip its purpose, origin and stops
-    capacity = int(1.25 * rate.sum()) + 1024
-    trip_row = np.empty(capacity, dtype=np.int32)
-    # what the stops need of the resident, in one cache line per trip: spending before the
-    # online share, household weight, online propensity, number of stops
-    trip_data = np.empty((capacity, 4))
-    n_kept = 0
-    for i in range(rate.size):
-        n = _poisson(rate[i], trips_rng.random())
+    n_purposes = stop_cdf.shape[0]
+    for k in range(n_keys):
+        key_count[k] = 0
+        key_stops[k] = 0
+    for i in range(lo, hi):
         made_trips = 0
-        for _ in range(n):
-            u = trips_rng.random()
+        for t in range(first[i], first[i] + counts[i]):
+            key[t] = -1
+            u = u_trip[t, 0]
             purpose = 0
             if u >= purpose_cut[0, i]:
                 purpose = 1
@@ -91,77 +105,208 @@ def _visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, e
             origin = home_origin[i]
             if origin < 0:  # -1 city, -2 region: arrival at an entry point
                 base = (-1 - origin) * entry_stride
-                origin = _draw(entry_cdf, entry_guide, base, entry_cols, trips_rng.random())
-            u = trips_rng.random()
+                origin = _draw(entry_cdf, entry_guide, base, entry_cols, u_trip[t, 1])
+            u = u_trip[t, 2]
             stops = 1
             while stops < n_stop_cols + 1 and u >= stop_cdf[purpose, stops - 1]:
                 stops += 1
-            if lockdown and not lockdown_rng.random() < visit_share[purpose]:
+            if lockdown and not u_lock[t] < visit_share[purpose]:
                 continue  # a trip not made
             made_trips += 1
-            row = (purpose * n_origins + origin) * n_tastes + taste[i]
-            if not has_choice[row]:
+            if not has_choice[(purpose * n_origins + origin) * n_tastes + taste[i]]:
                 continue  # no open unit serves it: its stops are dropped
-            if n_kept == capacity:
-                capacity *= 2
-                trip_row = _grow(trip_row, capacity)
-                trip_data = _grow(trip_data, capacity)
-            trip_row[n_kept] = row
-            trip_data[n_kept, 0] = income_factor[i] * weight[i]
-            trip_data[n_kept, 1] = weight[i]
-            trip_data[n_kept, 2] = propensity[i]
-            trip_data[n_kept, 3] = stops
-            n_kept += 1
+            group = (origin * n_purposes + purpose) * n_tastes + taste[i]
+            key[t] = group
+            key_count[group] += 1
+            key_stops[group] += stops
+            trip_data[t, 0] = income_factor[i] * weight[i]  # spending before the online share
+            trip_data[t, 1] = weight[i]
+            trip_data[t, 2] = propensity[i]
+            trip_data[t, 3] = stops
         trips_out[i] = made_trips
-    # the trips in order of their choice row (stable), so that a row's probabilities and its
-    # origin's walker counts stay in the cache while its stops are drawn
-    n_rows = has_choice.size
-    start = np.zeros(n_rows + 1, dtype=np.int64)
-    for t in range(n_kept):
-        start[trip_row[t] + 1] += 1
-    for r in range(n_rows):
-        start[r + 1] += start[r]
-    # scattered into row order in one tight loop: the stores overlap, where reading
-    # the trips in row order from within the stop loop would wait for each one
-    fill = start[:-1].copy()
-    sorted_data = np.empty((n_kept, 4))
-    for t in range(n_kept):
-        r = trip_row[t]
-        k = fill[r]
-        fill[r] = k + 1
-        sorted_data[k, 0] = trip_data[t, 0]
-        sorted_data[k, 1] = trip_data[t, 1]
-        sorted_data[k, 2] = trip_data[t, 2]
-        sorted_data[k, 3] = trip_data[t, 3]
-    # pass 2, row by row: a destination per stop, spending and walkers
-    stride = n_cols + 1
-    per_purpose = n_origins * n_tastes
-    for row in range(n_rows):
-        if start[row] == start[row + 1]:
+
+
+@numba.njit(cache=True, nogil=True)
+def _sort_trips(t_lo, t_hi, key, trip_data, fill, sorted_data):
+    """Trips ``t_lo .. t_hi`` scattered to their slots in group order (``fill``: this block's
+    next slot per group), one cache line per trip, so the stops read them in sequence."""
+    for t in range(t_lo, t_hi):
+        group = key[t]
+        if group < 0:
             continue
-        purpose = row // per_purpose
-        walk_row = ((row - purpose * per_purpose) // n_tastes) * n_doors
-        base = row * stride
-        for k in range(start[row], start[row + 1]):
+        slot = fill[group]
+        fill[group] = slot + 1
+        for c in range(4):
+            sorted_data[slot, c] = trip_data[t, c]
+
+
+@numba.njit(cache=True, nogil=True)
+def _stops(g_lo, g_hi, start, sorted_data, u_stop, s0, cdf, guide, n_cols, candidates,
+           n_origins, n_purposes, n_tastes, unit_spend, unit_online, door, n_doors, revenue,
+           potential, walks):
+    """Groups ``g_lo .. g_hi`` (whole origins): a destination per stop (uniform ``u_stop[s]``
+    from ``s0`` on), spending into this block's ``revenue`` and ``potential``, walkers into
+    the origins' rows of ``walks``."""
+    stride = n_cols + 1
+    s = s0
+    for group in range(g_lo, g_hi):
+        if start[group] == start[group + 1]:
+            continue
+        taste = group % n_tastes
+        purpose = (group // n_tastes) % n_purposes
+        origin = group // (n_tastes * n_purposes)
+        base = ((purpose * n_origins + origin) * n_tastes + taste) * stride
+        walk_row = origin * n_doors
+        for k in range(start[group], start[group + 1]):
             spend = sorted_data[k, 0]
             w = sorted_data[k, 1]
             online = sorted_data[k, 2]
             stops = int(sorted_data[k, 3])
-            for s in range(stops):
-                col = _draw(cdf, guide, base, n_cols, choice_rng.random())
+            for stop in range(stops):
+                col = _draw(cdf, guide, base, n_cols, u_stop[s])
+                s += 1
                 unit = candidates[purpose, col]
                 pot = unit_spend[unit] * spend
                 potential[unit] += pot
                 revenue[unit] += pot * (1.0 - min(1.0, unit_online[unit] * online))
-                walkers = 2.0 if s == stops - 1 else 1.0  # home again after the last stop
+                walkers = 2.0 if stop == stops - 1 else 1.0  # home again after the last stop
                 walks[walk_row + door[unit]] += walkers * w
 
 
-@numba.njit(cache=True)
-def _grow(a, capacity):
-    out = np.empty((capacity,) + a.shape[1:], dtype=a.dtype)  # noqa: RUF005 (numba)
-    out[:a.shape[0]] = a
-    return out
+@numba.njit(cache=True, nogil=True)
+def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi, flat0, h0,
+               cdf, guide, has_choice):
+    """Rows ``row_lo .. row_hi`` (row = origin * K + taste) of one purpose's destination
+    table, written at flat index ``flat0`` of the stacked ``cdf`` and ``guide`` (row ``h0 +
+    row`` of ``has_choice``): exactly ``kernels.choice_table`` of the weights ``loc[o, j] *
+    taste_w[k, sector_j]`` over the candidates, padded to ``n_cols`` with zero weights."""
+    stride = n_cols + 1
+    n_cand = cand.size
+    for r in range(row_lo, row_hi):
+        o = r // n_tastes
+        k = r - o * n_tastes
+        base = flat0 + r * stride
+        acc = 0.0
+        for j in range(n_cand):
+            acc += loc[o, cand[j]] * taste_w[k, cand_sector[j]]
+            cdf[base + j] = acc
+        ok = acc > 0
+        has_choice[h0 + r] = ok
+        for j in range(n_cand):
+            cdf[base + j] = cdf[base + j] / acc if ok else 1.0
+        for j in range(n_cand, n_cols):
+            cdf[base + j] = 1.0  # zero weight: the cumulative sum stays at the total
+        cdf[base + n_cols] = np.inf
+        # guide: the first entry of each bin trunc(cdf * n_cols) = 0 .. n_cols or above
+        j = 0
+        for b in range(stride):
+            while j < n_cols and int(cdf[base + j] * n_cols) < b:
+                j += 1
+            guide[base + b] = base + j
+
+
+def fill_choice_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, flat0, h0, cdf,
+                     guide, has_choice) -> None:
+    """One purpose's rows of the stacked destination table, in the fixed blocks of
+    :mod:`sim.parallel` (rows are independent, so threads do not change a bit).
+
+    Args:
+        loc: (O, P) location weights of every premises from every origin.
+        taste_w: (K, S) taste weight of each taste class for each sector.
+        cand, cand_sector: (D,) the purpose's candidate premises and their sectors, D <=
+            ``n_cols``.
+        n_tastes, n_cols: K, and the table's width (stride ``n_cols + 1``).
+        flat0, h0: where the purpose's rows start in ``cdf``/``guide`` and ``has_choice``.
+        cdf, guide, has_choice: the stacked table's arrays, written in place.
+    """
+    n_rows = loc.shape[0] * n_tastes
+    parallel.map_blocks(_fill_rows, [
+        (loc, taste_w, cand, cand_sector, n_tastes, n_cols, lo, hi, flat0, h0, cdf, guide,
+         has_choice) for lo, hi in _spans(n_rows, parallel.BLOCKS)])
+
+
+def _spans(n: int, blocks: int) -> list[tuple[int, int]]:
+    """``blocks`` contiguous ranges of equal size covering ``0 .. n``."""
+    edges = [n * b // blocks for b in range(blocks + 1)]
+    return list(itertools.pairwise(edges))
+
+
+def _origin_blocks(stops_per_origin: np.ndarray, blocks: int) -> list[tuple[int, int]]:
+    """``blocks`` contiguous ranges of origins with about equal numbers of stops."""
+    cum = np.cumsum(stops_per_origin)
+    total = cum[-1] if cum.size else 0
+    cuts = [0] + [int(np.searchsorted(cum, total * b / blocks, side="left")) + 1
+                  for b in range(1, blocks)] + [stops_per_origin.size]
+    cuts = np.maximum.accumulate(np.minimum(cuts, stops_per_origin.size))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+
+def _buffer(work: dict, name: str, n: int, dtype=np.float64) -> np.ndarray:
+    """``n`` items of the reusable buffer ``name`` (grown by a quarter when too small):
+    fresh arrays of several MB a week would cost page faults and zeroing."""
+    buf = work.get(name)
+    if buf is None or buf.size < n or buf.dtype != dtype:
+        buf = work[name] = np.empty(n + n // 4 + 64, dtype=dtype)
+    return buf[:n]
+
+
+def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, entry_cols,
+               stop_cdf, visit_share, lockdown, cdf, guide, n_cols, has_choice, candidates,
+               n_origins, n_tastes, unit_spend, unit_online, income_factor, propensity, weight,
+               door, n_doors, trips_rng, choice_rng, lockdown_rng, trips_out, revenue,
+               potential, walks, work: dict | None = None) -> None:
+    """One week of visits; see :func:`visit_week_reference` for the arguments. ``work``
+    keeps the buffers from week to week (the caller's dict; one per model)."""
+    work = {} if work is None else work
+    blocks = parallel.BLOCKS
+    n = rate.size
+    n_purposes = stop_cdf.shape[0]
+    n_keys = n_origins * n_purposes * n_tastes
+    # pass 1, residents in blocks: trip counts, then each trip's purpose, origin and stops
+    people = _spans(n, blocks)
+    u_count = trips_rng.random(out=_buffer(work, "u_count", n))
+    counts = _buffer(work, "counts", n, np.int64)
+    parallel.map_blocks(_trip_counts, [(rate, u_count, counts, lo, hi) for lo, hi in people])
+    first = _buffer(work, "first", n + 1, np.int64)
+    first[0] = 0
+    np.cumsum(counts, out=first[1:])
+    n_trips = int(first[-1])
+    u_trip = trips_rng.random(out=_buffer(work, "u_trip", 3 * n_trips)).reshape(n_trips, 3)
+    u_lock = (lockdown_rng.random(out=_buffer(work, "u_lock", n_trips)) if lockdown
+              else np.empty(0))
+    key = _buffer(work, "key", n_trips, np.int32)
+    trip_data = _buffer(work, "trip_data", 4 * n_trips).reshape(n_trips, 4)
+    key_count = np.empty((blocks, n_keys), dtype=np.int64)
+    key_stops = np.empty((blocks, n_keys), dtype=np.int64)
+    parallel.map_blocks(_trips, [
+        (lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_origin, taste,
+         entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share, has_choice, n_origins,
+         n_tastes, income_factor, weight, propensity, trips_out, key, trip_data, n_keys,
+         key_count[b], key_stops[b]) for b, (lo, hi) in enumerate(people)])
+    # the trips in group order (stable: blocks in order, residents in order within a block)
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(key_count.sum(axis=0), out=start[1:])
+    fill = start[:-1] + np.cumsum(key_count, axis=0) - key_count  # (block, group) first slot
+    sorted_data = _buffer(work, "sorted_data", 4 * int(start[-1])).reshape(-1, 4)
+    parallel.map_blocks(_sort_trips, [
+        (first[lo], first[hi], key, trip_data, fill[b], sorted_data)
+        for b, (lo, hi) in enumerate(people)])
+    # pass 2, origins in blocks: a destination per stop, spending and walkers
+    stops_per_group = key_stops.sum(axis=0)
+    stop_start = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(stops_per_group, out=stop_start[1:])
+    u_stop = choice_rng.random(out=_buffer(work, "u_stop", int(stop_start[-1])))
+    per_origin = n_purposes * n_tastes
+    spans = _origin_blocks(stops_per_group.reshape(n_origins, per_origin).sum(axis=1), blocks)
+    spend = np.zeros((blocks, 2, revenue.size))
+    parallel.map_blocks(_stops, [
+        (o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
+         stop_start[o_lo * per_origin], cdf, guide, n_cols, candidates, n_origins, n_purposes,
+         n_tastes, unit_spend, unit_online, door, n_doors, spend[b, 0], spend[b, 1], walks)
+        for b, (o_lo, o_hi) in enumerate(spans)])
+    for b in range(blocks):  # in block order: the same sums on any number of threads
+        revenue += spend[b, 0]
+        potential += spend[b, 1]
 
 
 def stop_cdf(extra_stops: np.ndarray, max_stops: int) -> np.ndarray:
@@ -175,17 +320,14 @@ def stop_cdf(extra_stops: np.ndarray, max_stops: int) -> np.ndarray:
     return out
 
 
-def visit_week(*args, **kwargs) -> None:
-    """One week of visits; see :func:`visit_week_reference` for the arguments."""
-    _visit_week(*args, **kwargs)
-
-
 def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide,
                          entry_cols, stop_cdf, visit_share, lockdown, cdf, guide, n_cols,
                          has_choice, candidates, n_origins, n_tastes, unit_spend, unit_online,
                          income_factor, propensity, weight, door, n_doors, trips_rng,
                          choice_rng, lockdown_rng, trips_out, revenue, potential, walks):
-    """The weekly visits in plain Python, draw for draw in the compiled kernel's order.
+    """The weekly visits in plain Python, draw for draw and sum for sum as the compiled
+    passes of :func:`visit_week` (one thread, no blocks of residents: those do not change
+    the results).
 
     Args:
         rate: (N,) expected trips this week of each resident (all purposes).
@@ -206,10 +348,10 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
         trips_out, revenue, potential, walks: outputs (N,), (P,), (P,), (O * n_doors,),
             added to (trips_out overwritten).
     """
-    trips = []  # (who, row, stops) of the trips made that have a choice
-    for i in range(rate.size):
-        lam = rate[i]
-        u = trips_rng.random()
+    n_purposes = stop_cdf.shape[0]
+    u_count = trips_rng.random(rate.size)
+    counts = []
+    for lam, u in zip(rate, u_count, strict=True):
         n = 0
         if lam > 0:
             p = math.exp(-lam)
@@ -220,30 +362,52 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
                 if p == 0.0 and n > lam:
                     break
                 cum += p
+        counts.append(n)
+    n_trips = sum(counts)
+    u_trip = trips_rng.random((n_trips, 3))
+    u_lock = lockdown_rng.random(n_trips) if lockdown else None
+    first = np.cumsum([0, *counts])
+    trips = []  # (group, who, stops) of the trips made that have a choice
+    for i, n in enumerate(counts):
         made_trips = 0
-        for _ in range(n):
-            u = trips_rng.random()
+        for t in range(first[i], first[i] + n):
+            u = u_trip[t, 0]
             purpose = int(u >= purpose_cut[0, i]) + int(u >= purpose_cut[1, i])
             origin = int(home_origin[i])
             if origin < 0:
                 row_cdf = entry_cdf[(-1 - origin) * (entry_cols + 1):][:entry_cols]
-                origin = int(np.searchsorted(row_cdf, trips_rng.random(), side="right"))
-            stops = 1 + int(np.sum(stop_cdf[purpose] <= trips_rng.random()))
-            if lockdown and not lockdown_rng.random() < visit_share[purpose]:
+                origin = int(np.searchsorted(row_cdf, u_trip[t, 1], side="right"))
+            stops = 1 + int(np.sum(stop_cdf[purpose] <= u_trip[t, 2]))
+            if lockdown and not u_lock[t] < visit_share[purpose]:
                 continue
             made_trips += 1
-            row = (purpose * n_origins + origin) * n_tastes + int(taste[i])
-            if has_choice[row]:
-                trips.append((i, row, stops))
+            if has_choice[(purpose * n_origins + origin) * n_tastes + int(taste[i])]:
+                group = (origin * n_purposes + purpose) * n_tastes + int(taste[i])
+                trips.append((group, i, stops))
         trips_out[i] = made_trips
+    trips.sort(key=lambda trip: trip[0])  # stable: residents in order within a group
+    u_stop = iter(choice_rng.random(sum(stops for _, _, stops in trips)))
+    per_origin = n_purposes * n_tastes
+    stops_per_origin = np.zeros(n_origins, dtype=np.int64)
+    for group, _, stops in trips:
+        stops_per_origin[group // per_origin] += stops
+    spans = _origin_blocks(stops_per_origin, parallel.BLOCKS)
+    block_of = np.repeat(np.arange(len(spans)), [hi - lo for lo, hi in spans])
+    spend = np.zeros((len(spans), 2, revenue.size))  # each block's revenue and potential
     stride = n_cols + 1
-    for i, row, stops in sorted(trips, key=lambda trip: trip[1]):  # stable: by row
-        purpose, origin = row // (n_origins * n_tastes), row // n_tastes % n_origins
+    for group, i, stops in trips:
+        taste_k, purpose = group % n_tastes, group // n_tastes % n_purposes
+        origin = group // per_origin
+        row = (purpose * n_origins + origin) * n_tastes + taste_k
         row_cdf = cdf[row * stride:row * stride + n_cols]
         for s in range(stops):
-            col = int(np.searchsorted(row_cdf, choice_rng.random(), side="right"))
+            col = int(np.searchsorted(row_cdf, next(u_stop), side="right"))
             unit = candidates[purpose, col]
             pot = unit_spend[unit] * (income_factor[i] * weight[i])
-            potential[unit] += pot
-            revenue[unit] += pot * (1.0 - min(1.0, unit_online[unit] * propensity[i]))
+            spend[block_of[origin], 1, unit] += pot
+            spend[block_of[origin], 0, unit] += pot * (
+                1.0 - min(1.0, unit_online[unit] * propensity[i]))
             walks[origin * n_doors + door[unit]] += (2.0 if s == stops - 1 else 1.0) * weight[i]
+    for block in spend:
+        revenue += block[0]
+        potential += block[1]

@@ -252,13 +252,15 @@ def test_a_failed_biz_vote_leaves_no_levy():
 def test_events_programme_raises_footfall_and_spends_its_budget():
     scenario = with_intervention("events_programme", budget_eur_per_year=200000,
                                  cost_per_event_eur=10000, visitors_per_event=2000)
-    _, frame = simulate(scenario, SEEDS[0])
+    model, frame = simulate(scenario, SEEDS[0])
     _, base = simulate(BASE, SEEDS[0])
-    assert frame["events"].sum() > base["events"].sum() + 30
-    assert frame["footfall"].mean() > base["footfall"].mean()
     years = len(frame) / 52
+    # about budget / cost a year (Poisson); venue events vary with the venues that survive
+    held = model.policy.events_held["events_programme"]
+    assert held == pytest.approx(200000 / 10000 * years, rel=0.35)
+    assert frame["footfall"].mean() > base["footfall"].mean()
     assert spend(scenario, "events_programme") == pytest.approx(200000 * years, rel=0.25)
-    assert spend(scenario, "events_programme") % 10000 == 0
+    assert spend(scenario, "events_programme") == held * 10000
 
 
 def test_culture_subsidy_keeps_more_cultural_venues_open():

@@ -202,3 +202,50 @@ def test_visits_draw_poisson_trips_and_stops():
     share = np.array([cuts[0].mean(), (cuts[1] - cuts[0]).mean(), (1 - cuts[1]).mean()])
     expected = 2.0 * trips.sum() * (share @ np.array([1.3, 2.5, 1.5]) + 1)
     assert abs(out["walks"].sum() / expected - 1) < 0.02
+
+
+@pytest.mark.parametrize("lockdown", [False, True])
+def test_visits_do_not_depend_on_the_number_of_threads(lockdown):
+    from sim import parallel
+
+    inputs = _visit_inputs(3, lockdown, False, n=3000)
+    runs = []
+    try:
+        for n in (1, 2, parallel.BLOCKS):
+            parallel.set_threads(n)
+            runs.append(_run_visits(visits.visit_week, inputs, 11))
+    finally:
+        parallel.set_threads(None)
+    for other in runs[1:]:
+        for key, value in runs[0].items():
+            np.testing.assert_array_equal(other[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_choice_rows_equal_choice_table(seed):
+    """The visits' destination table, filled in place per purpose, is choice_table's to the bit
+    (the same cumulative sums, normalisation and guide), zero-weight rows included."""
+    rng = np.random.default_rng(seed)
+    n_o, n_k, n_units, n_sectors, width = 6, 3, 40, 5, 32
+    sector = rng.integers(0, n_sectors, n_units)
+    taste_w = np.exp(rng.random((n_k, n_sectors)))
+    parts = []
+    cdf = np.empty(2 * n_o * n_k * (width + 1))
+    guide = np.empty(cdf.size, dtype=np.int32)
+    has_choice = np.empty(2 * n_o * n_k, dtype=bool)
+    for b in range(2):
+        loc = rng.random((n_o, n_units)) * (rng.random((n_o, 1)) < 0.8)  # some origins: none
+        loc[:, 5] *= 1e-12
+        cand = np.sort(rng.choice(n_units, 10 + 15 * b, replace=False))
+        weights = (loc[:, None, cand] * taste_w[None, :, sector[cand]]).reshape(n_o * n_k, -1)
+        padded = np.zeros((n_o * n_k, width))
+        padded[:, : cand.size] = weights
+        parts.append(choice_table(padded))
+        visits.fill_choice_rows(loc, taste_w, cand, sector[cand], n_k, width,
+                                b * n_o * n_k * (width + 1), b * n_o * n_k, cdf, guide,
+                                has_choice)
+    want = stack_choice_tables(parts)
+    np.testing.assert_array_equal(cdf, want.cdf)
+    np.testing.assert_array_equal(guide, want.guide)
+    np.testing.assert_array_equal(has_choice, want.has_choice)
+    assert not has_choice.all()
