@@ -36,6 +36,20 @@ def test_same_seed_gives_byte_identical_timeseries():
     assert first == second
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_number_of_threads_does_not_change_a_run(threads):
+    from sim import parallel
+
+    scenario = small()
+    parallel.set_threads(2)
+    try:
+        reference = timeseries_csv([run_replication(scenario, 0, 11)])
+        parallel.set_threads(threads)
+        assert timeseries_csv([run_replication(scenario, 0, 11)]) == reference
+    finally:
+        parallel.set_threads(None)
+
+
 def test_different_seeds_give_different_runs():
     scenario = small()
     a, b = run(scenario, 1), run(scenario, 2)
