@@ -2,7 +2,10 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, depth_first_order
 
+from sim import parallel
 from sim.routing import (
     accumulate_along_paths,
     accumulate_paths,
@@ -190,8 +193,10 @@ def test_accumulate_to_destinations_equals_full_sums(preset):
     assert got.shape == (len(origins), len(trees.destinations))
     assert np.array_equal(got, full)  # integer values: exact
     real = rng.random(town.n_walkable)
-    assert np.allclose(accumulate_to_destinations(trees, real),
-                       accumulate_along_paths(trees, real)[:, trees.destinations])
+    assert np.allclose(
+        accumulate_to_destinations(trees, real),
+        accumulate_along_paths(trees, real)[:, trees.destinations],
+    )
     with pytest.raises(ValueError):
         accumulate_to_destinations(trees, values[:-1])
 
@@ -204,3 +209,153 @@ def test_accumulate_to_destinations_nan_when_unreachable():
     col = np.searchsorted(trees.destinations, dest)
     assert got[0, col[0]] == 1.0
     assert np.isnan(got[0, col[1]])
+
+
+def reference_trees(adjacency, origins, destinations):
+    """The trees built the slow way, with scipy's searches and numpy passes over all O x C
+    nodes (the construction before the compiled one): every field of ``PathTrees``."""
+    adjacency = sp.csr_array(adjacency)
+    adjacency.sort_indices()
+    origins = np.asarray(origins, dtype=np.int32)
+    n_orig, n_cells = len(origins), adjacency.shape[0]
+    dest = np.unique(np.asarray(destinations, dtype=np.int32))
+    parent = np.full((n_orig, n_cells), -1, dtype=np.int32)
+    dist = np.full((n_orig, n_cells), -1, dtype=np.int32)
+    for i, origin in enumerate(origins):
+        order, pred = breadth_first_order(adjacency, int(origin), directed=False)
+        parent[i] = np.where(pred >= 0, pred, -1)
+        dist[i, order[0]] = 0
+        for c in order[1:]:
+            dist[i, c] = dist[i, parent[i, c]] + 1
+    o_idx, c_idx = np.nonzero(dist >= 0)
+    order = np.lexsort((c_idx, o_idx, dist[o_idx, c_idx]))  # level-major: depth, origin, cell
+    o_idx, c_idx = o_idx[order], c_idx[order]
+    depth = dist[o_idx, c_idx]
+    n = len(order)
+    level_start = np.searchsorted(depth, np.arange(depth[-1] + 2)).astype(np.int64)
+    position = np.full((n_orig, n_cells), -1)
+    position[o_idx, c_idx] = np.arange(n)
+    is_root = depth == 0
+    ppos = np.where(is_root, -1, position[o_idx, np.maximum(parent[o_idx, c_idx], 0)])
+    parent_rel = np.where(is_root, 0, ppos - level_start[np.maximum(depth - 1, 0)])
+    # kept: the subtree holds a destination; compressed: also a root, destination or branch
+    is_dest = np.isin(c_idx, dest)
+    kept, n_child, size = is_dest.copy(), np.zeros(n, int), np.zeros(n, int)
+    for k in range(n - 1, 0, -1):
+        if kept[k] and not is_root[k]:
+            kept[ppos[k]] = True
+            n_child[ppos[k]] += 1
+    comp = kept & (is_root | is_dest | (n_child >= 2))
+    bottom, up = np.where(comp, np.arange(n), -1), np.where(comp, np.arange(n), -1)
+    size[comp] = 1
+    for k in range(n - 1, -1, -1):
+        if kept[k] and not is_root[k]:
+            size[ppos[k]] += size[k]
+            if not comp[ppos[k]]:
+                bottom[ppos[k]] = bottom[k]
+    for k in range(n):
+        if kept[k] and not comp[k]:
+            up[k] = up[ppos[k]]
+    comp_pos = np.nonzero(comp)[0]
+    n_comp = len(comp_pos)
+    comp_id = np.full(n, -1)
+    comp_id[comp_pos] = np.arange(n_comp)
+    above = np.where(is_root[comp_pos], n_comp, comp_id[up[np.maximum(ppos[comp_pos], 0)]])
+    forest = sp.csr_array(
+        (np.ones(n_comp), (above, np.arange(n_comp))), shape=(n_comp + 1, n_comp + 1)
+    )
+    pre = depth_first_order(forest, n_comp, directed=True, return_predecessors=False)[1:]
+    slot = np.empty(n_comp, dtype=np.int64)
+    slot[pre] = np.arange(n_comp)
+    subtree_end = np.empty(n_comp, dtype=np.int64)
+    subtree_end[slot] = slot + size[comp_pos]
+    expand = sp.csr_array(
+        (np.ones(kept.sum()), (c_idx[kept], slot[comp_id[bottom[kept]]])),
+        shape=(n_cells, n_comp),
+    )
+    dpos = position[:, dest]
+    dest_slot = np.where(dpos >= 0, slot[comp_id[dpos]], n_comp)
+    return {
+        "dist_steps": dist,
+        "parent": parent,
+        "destinations": dest,
+        "node_flat": (o_idx * n_cells + c_idx).astype(np.int64),
+        "node_cell": c_idx.astype(np.int32),
+        "level_start": level_start,
+        "parent_rel": parent_rel.astype(np.int32),
+        "dest_slot": dest_slot.astype(np.int64),
+        "subtree_end": subtree_end,
+        "expand": expand,
+    }
+
+
+def random_links(n, seed, symmetric):
+    """A random sparse 0/1 link matrix over n cells, connected along a path."""
+    rng = np.random.default_rng(seed)
+    rows = np.concatenate([np.arange(n - 1), rng.integers(0, n, 3 * n)])
+    cols = np.concatenate([np.arange(1, n), rng.integers(0, n, 3 * n)])
+    links = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    return ((links + links.T) if symmetric else links).astype(np.int8)
+
+
+@pytest.mark.parametrize("case", ["kleinstad", "middelstad", "random", "random_directed"])
+def test_trees_equal_the_reference_construction_to_the_bit(case):
+    """The compiled trees, field by field, and the flows on them, to the bit: the same
+    breadth-first parents (scipy's rule, also for links given one way only), the same
+    level-major order and the same compressed preorder, so the same float sums."""
+    rng = np.random.default_rng(7)
+    if case in ("kleinstad", "middelstad"):
+        town = load_preset(case)
+        _, zone_origin = home_zones(town, 15)
+        adjacency = town.adjacency
+        origins = np.concatenate([town.entry_access, zone_origin, zone_origin[:2]])
+        dest = town.premises_access
+    else:
+        adjacency = random_links(300, seed=1, symmetric=case == "random")
+        origins = rng.integers(0, 300, 12)
+        dest = rng.choice(300, 40, replace=False)
+    trees = shortest_path_trees(adjacency, origins, dest)
+    ref = reference_trees(adjacency, origins, dest)
+    for name, expected in ref.items():
+        got = getattr(trees, name)
+        if name == "expand":
+            assert got.shape == expected.shape and got.has_canonical_format
+            for part in ("indptr", "indices", "data"):
+                assert np.array_equal(getattr(got, part), getattr(expected, part)), part
+            cols = got.tocsc()
+            assert np.array_equal(trees.chain_start, cols.indptr)
+            assert np.array_equal(trees.chain_cells, cols.indices)
+        else:
+            assert got.dtype == expected.dtype and np.array_equal(got, expected), name
+    # the flows: the numpy arithmetic of the compressed trees, to the bit
+    counts = rng.exponential(size=trees.dest_slot.shape) * (rng.random(trees.dest_slot.shape) < 0.4)
+    n_comp = len(trees.subtree_end)
+    x = np.zeros(n_comp + 1)
+    x[trees.dest_slot] = counts
+    cum = np.concatenate([[0.0], np.cumsum(x[:n_comp])])
+    passers = trees.expand @ (cum[trees.subtree_end] - cum[:-1])
+    assert np.array_equal(accumulate_paths(trees, counts), passers)
+    values = rng.normal(size=trees.n_cells)
+    chain = trees.expand.T @ values
+    diff = np.append(chain, 0.0) - np.bincount(trees.subtree_end, chain, minlength=n_comp + 1)
+    along = np.cumsum(diff)
+    along[n_comp] = np.nan
+    assert np.array_equal(
+        accumulate_to_destinations(trees, values), along[trees.dest_slot], equal_nan=True
+    )
+
+
+def test_trees_do_not_depend_on_the_number_of_threads():
+    town = load_preset("kleinstad")
+    _, zone_origin = home_zones(town, 15)
+    origins = np.concatenate([town.entry_access, zone_origin])
+    built = []
+    try:
+        for n in (1, parallel.BLOCKS):
+            parallel.set_threads(n)
+            built.append(shortest_path_trees(town.adjacency, origins, town.premises_access))
+    finally:
+        parallel.set_threads(None)
+    one, many = built
+    for name in ("parent", "dist_steps", "node_flat", "parent_rel", "dest_slot", "chain_cells"):
+        assert np.array_equal(getattr(one, name), getattr(many, name)), name
