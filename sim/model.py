@@ -11,13 +11,15 @@ follows its schedule.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
-from mesa.discrete_space import OrthogonalVonNeumannGrid
 
 from sim import kernels, policy, visits
 from sim.agents import CulturalVenue, Municipality, Owner, Resident, Shop
@@ -38,7 +40,7 @@ from sim.schema import (
     Scenario,
 )
 from sim.streams import stream
-from sim.town import home_zones
+from sim.town import TownGrid, home_zones
 
 #: Sectors a trip purpose can go to.
 PURPOSE_SECTORS = {
@@ -136,6 +138,20 @@ class UnitState:
         return self.use != HOUSING
 
 
+@contextlib.contextmanager
+def _collections_paused() -> Iterator[None]:
+    """No garbage collection while a model is set up: its objects all live on, and full
+    collections over the grid's cells took 0.5 s of grootstad's set-up. The caller's
+    setting is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class CityCentre(Model):
     """A city centre of shops, residents and visitors, stepped weekly.
 
@@ -147,40 +163,40 @@ class CityCentre(Model):
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
-        self.params = scenario
-        self.seed = seed
-        self.town = build_town(scenario)
-        self.grid = OrthogonalVonNeumannGrid(
-            (self.town.width, self.town.height), torus=False, random=self.random
-        )
-        self.sim_start = scenario.start - dt.timedelta(weeks=scenario.warmup_weeks)
-        self.event_log: list[tuple] = []  # (date, step, event, premises, sector, cause)
-        init = stream(seed, "init")
-        self.visit_multiplier = np.ones(len(PURPOSES))  # lockdowns lower it
-        self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
-        self.culture_closed = False
-        self.lockdown_support = 0.0
-        self.public_events: list[tuple[int, float, str]] = []  # (door, visitors, organiser)
-        self.support_week = 0.0
+        with _collections_paused():  # set-up makes ~1.5 M lasting objects (grid cells)
+            self.params = scenario
+            self.seed = seed
+            self.town = build_town(scenario)
+            self.grid = TownGrid((self.town.width, self.town.height), torus=False,
+                                 random=self.random)
+            self.sim_start = scenario.start - dt.timedelta(weeks=scenario.warmup_weeks)
+            self.event_log: list[tuple] = []  # (date, step, event, premises, sector, cause)
+            init = stream(seed, "init")
+            self.visit_multiplier = np.ones(len(PURPOSES))  # lockdowns lower it
+            self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
+            self.culture_closed = False
+            self.lockdown_support = 0.0
+            self.public_events: list[tuple[int, float, str]] = []  # (door, visitors, organiser)
+            self.support_week = 0.0
 
-        self._build_routes()
-        self._create_residents(stream(seed, "residents"))
-        self._create_units(init)
-        self._measure_baseline()
-        self._create_owners(stream(seed, "owners"))
-        self.venues: list[CulturalVenue | None] = [None] * len(self.floor_m2)
-        self._open_initial_venues()
-        self._open_initial_shops(init)
-        self.municipality = Municipality(self)
-        self.policy = policy.PolicyState(self)
-        self._perceive()
+            self._build_routes()
+            self._create_residents(stream(seed, "residents"))
+            self._create_units(init)
+            self._measure_baseline()
+            self._create_owners(stream(seed, "owners"))
+            self.venues: list[CulturalVenue | None] = [None] * len(self.floor_m2)
+            self._open_initial_venues()
+            self._open_initial_shops(init)
+            self.municipality = Municipality(self)
+            self.policy = policy.PolicyState(self)
+            self._perceive()
 
-        self.datacollector = DataCollector(
-            model_reporters={"step": "report_step", "date": "date_iso"}
-            | {name: name for name in METRICS}
-            | {f"footfall_{name}": f"footfall_{name}" for name in self.town.counting_points}
-        )
-        self._reset_week_counters()
+            self.datacollector = DataCollector(
+                model_reporters={"step": "report_step", "date": "date_iso"}
+                | {name: name for name in METRICS}
+                | {f"footfall_{name}": f"footfall_{name}" for name in self.town.counting_points}
+            )
+            self._reset_week_counters()
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
