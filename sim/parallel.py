@@ -58,11 +58,17 @@ def set_threads(n: int | None) -> None:
         _pool = None
 
 
-def map_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:
-    """``[fn(*a) for a in args]``, on :func:`threads` threads when there is more than one."""
+#: Below this many items (residents, trips, rows) a kernel's blocks run in the calling
+#: thread: handing them to threads costs more than it saves (measured on ``middelstad``).
+MIN_ITEMS = 50_000
+
+
+def map_blocks(fn: Callable[..., Any], args: Sequence[tuple], items: int | None = None) -> list:
+    """``[fn(*a) for a in args]``, on :func:`threads` threads when there is more than one
+    and the work is large enough (``items``, if given, at least :data:`MIN_ITEMS`)."""
     global _pool
     n = threads()
-    if n == 1 or len(args) == 1:
+    if n == 1 or len(args) == 1 or (items is not None and items < MIN_ITEMS):
         return [fn(*a) for a in args]
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="binnenstad-kernel")

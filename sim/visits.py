@@ -222,7 +222,7 @@ def fill_choice_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, flat0, h
     n_rows = loc.shape[0] * n_tastes
     parallel.map_blocks(_fill_rows, [
         (loc, taste_w, cand, cand_sector, n_tastes, n_cols, lo, hi, flat0, h0, cdf, guide,
-         has_choice) for lo, hi in _spans(n_rows, parallel.BLOCKS)])
+         has_choice) for lo, hi in _spans(n_rows, parallel.BLOCKS)], items=n_rows * n_cols)
 
 
 def _spans(n: int, blocks: int) -> list[tuple[int, int]]:
@@ -266,7 +266,8 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     people = _spans(n, blocks)
     u_count = trips_rng.random(out=_buffer(work, "u_count", n))
     counts = _buffer(work, "counts", n, np.int64)
-    parallel.map_blocks(_trip_counts, [(rate, u_count, counts, lo, hi) for lo, hi in people])
+    parallel.map_blocks(_trip_counts, [(rate, u_count, counts, lo, hi) for lo, hi in people],
+                        items=n)
     first = _buffer(work, "first", n + 1, np.int64)
     first[0] = 0
     np.cumsum(counts, out=first[1:])
@@ -282,7 +283,7 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
         (lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_origin, taste,
          entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share, has_choice, n_origins,
          n_tastes, income_factor, weight, propensity, trips_out, key, trip_data, n_keys,
-         key_count[b], key_stops[b]) for b, (lo, hi) in enumerate(people)])
+         key_count[b], key_stops[b]) for b, (lo, hi) in enumerate(people)], items=n_trips)
     # the trips in group order (stable: blocks in order, residents in order within a block)
     start = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(key_count.sum(axis=0), out=start[1:])
@@ -290,7 +291,7 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     sorted_data = _buffer(work, "sorted_data", 4 * int(start[-1])).reshape(-1, 4)
     parallel.map_blocks(_sort_trips, [
         (first[lo], first[hi], key, trip_data, fill[b], sorted_data)
-        for b, (lo, hi) in enumerate(people)])
+        for b, (lo, hi) in enumerate(people)], items=n_trips)
     # pass 2, origins in blocks: a destination per stop, spending and walkers
     stops_per_group = key_stops.sum(axis=0)
     stop_start = np.zeros(n_keys + 1, dtype=np.int64)
@@ -303,7 +304,7 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
         (o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
          stop_start[o_lo * per_origin], cdf, guide, n_cols, candidates, n_origins, n_purposes,
          n_tastes, unit_spend, unit_online, door, n_doors, spend[b, 0], spend[b, 1], walks)
-        for b, (o_lo, o_hi) in enumerate(spans)])
+        for b, (o_lo, o_hi) in enumerate(spans)], items=u_stop.size)
     for b in range(blocks):  # in block order: the same sums on any number of threads
         revenue += spend[b, 0]
         potential += spend[b, 1]
