@@ -205,9 +205,10 @@ def test_visits_draw_poisson_trips_and_stops():
 
 
 @pytest.mark.parametrize("lockdown", [False, True])
-def test_visits_do_not_depend_on_the_number_of_threads(lockdown):
+def test_visits_do_not_depend_on_the_number_of_threads(lockdown, monkeypatch):
     from sim import parallel
 
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 0)  # threads even for this small town
     inputs = _visit_inputs(3, lockdown, False, n=3000)
     runs = []
     try:

@@ -37,9 +37,10 @@ def test_same_seed_gives_byte_identical_timeseries():
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_the_number_of_threads_does_not_change_a_run(threads):
+def test_the_number_of_threads_does_not_change_a_run(threads, monkeypatch):
     from sim import parallel
 
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 0)  # threads even for this small town
     scenario = small()
     parallel.set_threads(2)
     try:
