@@ -1,15 +1,29 @@
 """Benchmark of experiments: local workers and the Dask path. Prints one JSON line.
 
 - A 200-run experiment (kleinstad, 3,000 agents, 2 years after a 1-year warm-up) on 1 and
-  on 2 local workers; goal: at least 1.8 times faster on 2.
+  on 2 local workers; goal: at least 1.8 times faster on 2. The serial run's kernels use one
+  thread (``sim.parallel``), so "1 worker" means one core, as each of the 2 workers has.
 - The same experiment on a Dask ``LocalCluster`` of 2 single-threaded worker processes
   against 2 local worker processes: the extra wall time per run, as a share of the local
-  per-run time; goal: at most 5%. The cluster's start-up is not counted (a cluster is
-  started once for many experiments); the local pool's start-up is.
+  per-run time; goal: at most 5%. A cluster is started once for many experiments, so neither
+  its start-up nor its workers' first import of the model is counted (they import
+  ``sim.model`` before the timing). A local pool pays both with every experiment: its
+  start-up (spawning 2 workers with the executor's context and initializer, each importing
+  the model, and shutting them down) is measured on its own, and the per-run overhead is
+  ``(dask - (local - pool start-up)) / (local - pool start-up)``. The raw comparison,
+  ``(dask - local) / local``, is reported too.
+- The Dask workers run with their statistical profiler off (``distributed.worker.profile``
+  ``.enabled: False``; on by default, it samples every thread's stack every 10 ms), as
+  recommended in docs/experiments.md for CPU-bound runs, and once more with it on (Dask's
+  default) to show what it costs.
 - The machine's own ceiling: the speed-up of 2 processes on pure Python arithmetic.
 
-Every configuration must give the same dataset byte for byte; the script checks it.
-Run: ``python benchmarks/bench_experiments.py`` (needs the ``cluster`` extra).
+The machine is shared and noisy, so the serial, local and Dask (profiler off) experiments
+are each timed twice and the pool start-up three times, interleaved; every time is
+reported and the minimum of each is used for the figures. The run with the profiler on is
+timed once. Every experiment must give the same dataset byte for byte; the script checks it.
+About 6 minutes on 2 cores. Run: ``python benchmarks/bench_experiments.py`` (needs the
+``cluster`` extra).
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE = """\
@@ -46,6 +61,8 @@ outcomes:
 design: {type: lhs, samples: 40}
 analyses: []
 """
+REPEATS = 2  # serial, local and Dask (profiler off) experiments
+STARTUP_REPEATS = 3  # local pool start-ups
 
 
 def _burn(n: int) -> int:
@@ -75,6 +92,49 @@ def parallel_ceiling(n: int = 10_000_000) -> float:
     return serial / parallel
 
 
+def _import_model(meeting: str | None = None, workers: int = 0) -> int:
+    """What a worker imports before its first run (as ``run_task`` does); its process id.
+
+    With a ``meeting`` folder, wait there until ``workers`` workers have imported the model,
+    so that every worker of a pool gets one of these tasks.
+    """
+    import pyarrow.parquet  # noqa: F401
+
+    import sim.experiments
+    import sim.model
+    import sim.output  # noqa: F401
+
+    if meeting:
+        Path(meeting, str(os.getpid())).touch()
+        deadline = time.monotonic() + 120
+        while len(os.listdir(meeting)) < workers and time.monotonic() < deadline:
+            time.sleep(0.001)
+    return os.getpid()
+
+
+def pool_startup(workers: int = 2) -> float:
+    """Seconds to start a local pool as ``sim.executors`` does, import the model in each
+    worker, and shut the pool down: what every local experiment pays besides its runs."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim import executors
+
+    with tempfile.TemporaryDirectory() as meeting, executors._single_threaded_workers():
+        start = time.perf_counter()
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=executors._context(),
+            initializer=executors._worker_init,
+            initargs=(os.getpid(),),
+        )
+        futures = [pool.submit(_import_model, meeting, workers) for _ in range(workers)]
+        pids = {f.result() for f in futures}
+        pool.shutdown(wait=True)
+        seconds = time.perf_counter() - start
+    assert len(pids) == workers, pids
+    return seconds
+
+
 def timed(exp, out: Path, **kwargs) -> float:
     from sim.experiments import run_experiment
 
@@ -85,45 +145,95 @@ def timed(exp, out: Path, **kwargs) -> float:
     return seconds
 
 
-def main() -> int:
+@contextmanager
+def dask_client(profile: bool):
+    """A client of a LocalCluster of 2 single-threaded worker processes, model imported."""
+    import dask
     from distributed import Client, LocalCluster
 
+    with dask.config.set({"distributed.worker.profile.enabled": profile}):
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    with cluster, Client(cluster) as client:
+        client.run(_import_model)
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+        assert set(profiling.values()) == {profile}, profiling
+        yield client
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100 * part / whole, 1)
+
+
+def main() -> int:
+    from sim import parallel
     from sim.experiments import load_experiment
 
+    parallel.set_threads(1)  # the serial experiment on one core, like each worker
     ceiling = parallel_ceiling()
+    times: dict[str, list[float]] = {"serial": [], "local": [], "startup": [], "dask": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "base.yaml").write_text(BASE)
         (root / "exp.yaml").write_text(SPEC)
         exp = load_experiment(root / "exp.yaml")
         runs = len(exp.tasks)
-        serial = timed(exp, root / "serial", workers=1)
-        local2 = timed(exp, root / "local2", workers=2)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            client.run(lambda: __import__("sim.output"))  # workers import the model once
-            dask2 = timed(exp, root / "dask2", scheduler=client)
-        same = len({(root / d / "results.parquet").read_bytes()
-                    for d in ("serial", "local2", "dask2")}) == 1
+        folders = []
+
+        def experiment(kind: str, **kwargs) -> float:
+            folder = root / f"{kind}{len(times[kind])}"
+            folders.append(folder)
+            seconds = timed(exp, folder, **kwargs)
+            times[kind].append(seconds)
+            return seconds
+
+        # Interleaved, so that a slow spell of the shared machine does not hit one kind only.
+        # A fresh cluster for each Dask experiment: an idle one would slow the others down.
+        experiment("serial", workers=1)
+        for _ in range(REPEATS):
+            times["startup"].append(pool_startup())
+            experiment("local", workers=2)
+            with dask_client(profile=False) as client:
+                experiment("dask", scheduler=client)
+        times["startup"] += [pool_startup() for _ in range(STARTUP_REPEATS - REPEATS)]
+        with dask_client(profile=True) as client:
+            folders.append(root / "dask_profiler_on")
+            dask_profiled = timed(exp, folders[-1], scheduler=client)
+        for _ in range(REPEATS - 1):
+            experiment("serial", workers=1)
+
+        reference = folders[0]
+        same = len({(d / "results.parquet").read_bytes() for d in folders}) == 1
         differing = {
-            d: sum((root / "serial" / "runs" / f"{t.run_id}.parquet").read_bytes()
-                   != (root / d / "runs" / f"{t.run_id}.parquet").read_bytes()
-                   for t in exp.tasks)
-            for d in ("local2", "dask2")
+            d.name: sum(
+                (reference / "runs" / f"{t.run_id}.parquet").read_bytes()
+                != (d / "runs" / f"{t.run_id}.parquet").read_bytes()
+                for t in exp.tasks
+            )
+            for d in folders[1:]
         }
+    serial, local, startup, dask2 = (min(times[k]) for k in ("serial", "local", "startup", "dask"))
+    local_runs = local - startup  # the local experiment without its pool's start-up
     result = {
         "benchmark": "experiments",
         "runs": runs,
         "cpus": os.cpu_count(),
-        "serial_s": round(serial, 2),
+        "figures_use": "minimum of the repeats",
+        "serial_s": [round(t, 2) for t in times["serial"]],
         "serial_per_run_s": round(serial / runs, 3),
-        "local_2_workers_s": round(local2, 2),
-        "speedup_2_workers": round(serial / local2, 2),
+        "local_2_workers_s": [round(t, 2) for t in times["local"]],
+        "speedup_2_workers": round(serial / local, 2),
         "speedup_goal": 1.8,
         "machine_2_process_ceiling": round(ceiling, 2),
-        "dask_localcluster_2_workers_s": round(dask2, 2),
-        "dask_overhead_per_run_pct": round(100 * (dask2 - local2) / local2, 1),
+        "local_pool_startup_s": [round(t, 2) for t in times["startup"]],
+        "dask_2_workers_s": [round(t, 2) for t in times["dask"]],
+        "dask_2_workers_profiler_on_s": round(dask_profiled, 2),
+        "dask_overhead_per_run_pct": _pct(dask2 - local_runs, local_runs),
+        "dask_overhead_per_run_profiler_on_pct": _pct(dask_profiled - local_runs, local_runs),
         "dask_overhead_goal_pct": 5.0,
+        "dask_vs_local_raw_pct": _pct(dask2 - local, local),
+        "dask_vs_local_raw_profiler_on_pct": _pct(dask_profiled - local, local),
         "identical_datasets": same,
         "runs_differing_from_serial": differing,
     }

@@ -10,6 +10,10 @@ results do not depend on the executor, the number of workers or the order of com
   If a worker process dies, the pool is rebuilt and its runs are retried.
 - ``dask``: one task per run on a Dask cluster (``--scheduler tcp://host:8786``), with
   ``retries`` for lost workers. Dask is imported only here, only when asked for.
+
+Worker processes (local or Dask) run the model's kernels on one thread
+(:mod:`sim.parallel`): they parallelise over runs, so kernel threads would only compete
+for the same cores. The serial path keeps the kernels' default.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -42,7 +47,11 @@ class Progress:
             from tqdm import tqdm
 
             self.bar = tqdm(
-                total=total, initial=skipped, desc=desc, unit="run", dynamic_ncols=True,
+                total=total,
+                initial=skipped,
+                desc=desc,
+                unit="run",
+                dynamic_ncols=True,
                 file=sys.stderr,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
                 "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
@@ -53,8 +62,9 @@ class Progress:
     def _postfix(self, pending: int = 0) -> None:
         left = self.bar.total - self.bar.n - pending
         stored = f"stored earlier {self.skipped}, " if self.skipped else ""
-        self.bar.set_postfix_str(f"{stored}done {self.done}, failed {self.failed}, "
-                                 f"remaining {left}", refresh=False)
+        self.bar.set_postfix_str(
+            f"{stored}done {self.done}, failed {self.failed}, remaining {left}", refresh=False
+        )
 
     def update(self, outcome: RunOutcome) -> None:
         if outcome.ok:
@@ -121,17 +131,24 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-#: Numerical libraries' own thread pools: one thread per worker process (as Dask does), so
-#: N workers use N cores rather than N times the cores.
-_SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: Numerical libraries' and the model's own (:mod:`sim.parallel`) thread pools: one thread
+#: per worker process (as Dask does), so N workers use N cores rather than N times the cores.
+_SINGLE_THREADED = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BINNENSTAD_THREADS",
+)
 
 
-def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+@contextmanager
+def _single_threaded_workers() -> Iterator[None]:
+    """Set :data:`_SINGLE_THREADED` (unless set already) for worker processes spawned now."""
     saved = {k: os.environ.get(k) for k in _SINGLE_THREADED}
     for key in _SINGLE_THREADED:  # inherited by the workers when they are spawned
         os.environ.setdefault(key, "1")
     try:
-        _pool_loop(tasks, on_done, workers, retries)
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
@@ -140,12 +157,21 @@ def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
                 os.environ[key] = value
 
 
+def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+    with _single_threaded_workers():
+        _pool_loop(tasks, on_done, workers, retries)
+
+
 def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
     todo = list(tasks)
     attempts: dict[str, int] = {}
     while todo:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=_context(),
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)),
+            mp_context=_context(),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
         lost: list[RunTask] = []
         try:
             pending = {pool.submit(run_task, t): t for t in todo}
@@ -170,13 +196,32 @@ def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
         for task in lost:  # runs whose worker process died (killed, out of memory)
             attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
             if attempts[task.run_id] > retries:
-                on_done(RunOutcome(task.run_id, False,
-                                   error=f"worker process died {attempts[task.run_id]} times"))
+                on_done(
+                    RunOutcome(
+                        task.run_id,
+                        False,
+                        error=f"worker process died {attempts[task.run_id]} times",
+                    )
+                )
             else:
                 todo.append(task)
 
 
 # --------------------------------------------------------------------------- dask
+def _run_task_one_thread(task: RunTask) -> RunOutcome:
+    """:func:`~sim.experiments.run_task` with the model's kernels on one thread.
+
+    What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
+    must not start kernel threads of its own. ``BINNENSTAD_THREADS`` set on the worker wins.
+    The results are the same on any number of threads.
+    """
+    from sim import parallel
+
+    if parallel.ENV not in os.environ and parallel.threads() != 1:
+        parallel.set_threads(1)
+    return run_task(task)
+
+
 def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
     try:
         from distributed import Client, as_completed
@@ -192,8 +237,16 @@ def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: in
         raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     futures: list = []
     try:
-        futures = [client.submit(run_task, t, key=f"binnenstad-run-{t.run_id}", pure=False,
-                                 retries=retries) for t in tasks]
+        futures = [
+            client.submit(
+                _run_task_one_thread,
+                t,
+                key=f"binnenstad-run-{t.run_id}",
+                pure=False,
+                retries=retries,
+            )
+            for t in tasks
+        ]
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in as_completed(futures):
             try:

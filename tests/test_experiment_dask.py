@@ -50,8 +50,12 @@ def experiment(tmp_path_factory):
 def cluster():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield cluster, client
 
 
@@ -61,6 +65,15 @@ def test_local_cluster_equals_serial(experiment, cluster):
     counts = run_experiment(exp, folder / "dask", scheduler=client, progress=False)
     assert counts == {"done": RUNS, "failed": 0, "pending": 0}
     assert dataset(folder / "dask") == dataset(folder / "serial")
+
+    def runs_and_kernel_threads(dask_worker):
+        from sim import parallel
+
+        return dask_worker.state.executed_count, parallel.threads()
+
+    # The workers parallelise over runs: each run used one kernel thread (sim.parallel).
+    threads = [t for runs, t in client.run(runs_and_kernel_threads).values() if runs]
+    assert threads and set(threads) == {1}
 
 
 def test_a_worker_killed_mid_run_still_completes(experiment, cluster):
@@ -95,9 +108,19 @@ def test_missing_scheduler_is_a_one_line_error(experiment, capsys, monkeypatch):
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
     _, folder = experiment
-    status = main(["experiment", str(folder / "exp.yaml"), "--out", str(folder / "none"),
-                   "--scheduler", "tcp://127.0.0.1:9", "-q"])
+    status = main(
+        [
+            "experiment",
+            str(folder / "exp.yaml"),
+            "--out",
+            str(folder / "none"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "-q",
+        ]
+    )
     assert status == 2
     err = capsys.readouterr().err
-    assert err.startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9") and \
-        err.count("\n") == 1
+    assert (
+        err.startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9") and err.count("\n") == 1
+    )
