@@ -192,17 +192,26 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
             cdf[base + j] = acc
         ok = acc > 0
         has_choice[h0 + r] = ok
-        for j in range(n_cand):
-            cdf[base + j] = cdf[base + j] / acc if ok else 1.0
+        if ok:
+            for j in range(n_cand):
+                cdf[base + j] /= acc
+        else:
+            for j in range(n_cand):
+                cdf[base + j] = 1.0
         for j in range(n_cand, n_cols):
             cdf[base + j] = 1.0  # zero weight: the cumulative sum stays at the total
         cdf[base + n_cols] = np.inf
-        # guide: the first entry of each bin trunc(cdf * n_cols) = 0 .. n_cols or above
-        j = 0
-        for b in range(stride):
-            while j < n_cols and int(cdf[base + j] * n_cols) < b:
-                j += 1
-            guide[base + b] = base + j
+        # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
+        # n_cols); bins never decrease along a row
+        b = 0
+        for j in range(n_cols):
+            bin_j = int(cdf[base + j] * n_cols)
+            while b <= bin_j:
+                guide[base + b] = base + j
+                b += 1
+        while b < stride:
+            guide[base + b] = base + n_cols
+            b += 1
 
 
 def fill_choice_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, flat0, h0, cdf,
