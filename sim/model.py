@@ -373,7 +373,8 @@ class CityCentre(Model):
             rates = rates * np.take(by_group, self._pull_group, axis=1)
         self._visit_rate_total = rates.sum(axis=0)
         total = np.maximum(self._visit_rate_total, 1e-300)
-        self._purpose_cut = np.cumsum(rates[:2], axis=0) / total  # (2, N) purpose shares
+        # (2, N) cumulative purpose shares (the same sums as a cumsum over axis 0, faster)
+        self._purpose_cut = np.stack([rates[0], rates[0] + rates[1]]) / total
         leisure = rates[PURPOSES.index("leisure")]
         self._leisure_cdf = np.cumsum(leisure) / max(leisure.sum(), 1e-300)
 

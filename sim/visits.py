@@ -8,13 +8,14 @@ and online propensity) and walkers (origin -> door) are summed as the stops are 
 per-stop array is ever built. ``docs/ODD.md`` section 7 states the rule; this module only
 makes it fast.
 
-Random numbers are uniforms in [0, 1) drawn in bulk from the week's named streams, in a
-fixed order: ``trips`` gives one per resident (its Poisson count, by inversion) and then
-three per trip (purpose, entry point, stops); ``lockdown`` one per trip during a lockdown;
-``choice`` one per stop, the stops taken in order of (origin, purpose, taste, resident).
 The passes split their work into the fixed blocks of :mod:`sim.parallel` (residents; then
 origins), run them on up to that many threads, and add the blocks' spending in block order,
-so the results do not depend on the number of threads. :func:`visit_week_reference` is the
+so the results do not depend on the number of threads. Random numbers are uniforms in
+[0, 1) drawn in bulk from the week's named streams, block b from the stream advanced by
+``b * 2**96`` draws (:func:`_block_generators`): ``trips`` gives one per resident (its
+Poisson count, by inversion) and then three per trip (purpose, entry point, stops);
+``lockdown`` one per trip during a lockdown; ``choice`` one per stop, the stops taken in
+order of (origin, purpose, taste, resident). :func:`visit_week_reference` is the
 same rule in plain Python for the tests; :func:`fill_choice_rows` builds the destination
 table the stops draw from.
 """
@@ -259,6 +260,39 @@ def _buffer(work: dict, name: str, n: int, dtype=np.float64) -> np.ndarray:
     return buf[:n]
 
 
+def _block_generators(work: dict, name: str, rng: np.random.Generator,
+                      blocks: int) -> list[np.random.Generator]:
+    """The week's stream ``rng`` for block 0 and, for block b, the same stream advanced by
+    ``b * 2**96`` draws (far more than a block ever draws, so the blocks never overlap and
+    can fill their uniforms at the same time). ``rng`` must be PCG64-based, as every stream
+    of ``sim.streams`` is; the generators are kept in ``work`` and reseated every week."""
+    gens = work.get(name)
+    if gens is None:
+        gens = work[name] = [np.random.Generator(np.random.PCG64(0)) for _ in range(blocks - 1)]
+    state = rng.bit_generator.state
+    for b, gen in enumerate(gens, start=1):
+        gen.bit_generator.state = state
+        gen.bit_generator.advance(b * 2**96)
+    return [rng, *gens]
+
+
+def _count_block(gen, rate, u_count, counts, lo, hi) -> None:
+    gen.random(out=u_count[lo:hi])  # numpy fills without the GIL
+    _trip_counts(rate, u_count, counts, lo, hi)
+
+
+def _trip_block(gen, lock_gen, u_trip, u_lock, t_lo, t_hi, *args) -> None:
+    gen.random(out=u_trip[3 * t_lo:3 * t_hi])
+    if lock_gen is not None:
+        lock_gen.random(out=u_lock[t_lo:t_hi])
+    _trips(*args)
+
+
+def _stop_block(gen, u_stop, s_lo, s_hi, *args) -> None:
+    gen.random(out=u_stop[s_lo:s_hi])
+    _stops(*args)
+
+
 def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, entry_cols,
                stop_cdf, visit_share, lockdown, cdf, guide, n_cols, has_choice, candidates,
                n_origins, n_tastes, unit_spend, unit_online, income_factor, propensity, weight,
@@ -271,28 +305,33 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     n = rate.size
     n_purposes = stop_cdf.shape[0]
     n_keys = n_origins * n_purposes * n_tastes
-    # pass 1, residents in blocks: trip counts, then each trip's purpose, origin and stops
+    # pass 1, residents in blocks: trip counts, then each trip's purpose, origin and stops;
+    # each block draws its uniforms from its own part of the week's streams
     people = _spans(n, blocks)
-    u_count = trips_rng.random(out=_buffer(work, "u_count", n))
+    trips_gens = _block_generators(work, "trips", trips_rng, blocks)
+    lock_gens = (_block_generators(work, "lockdown", lockdown_rng, blocks) if lockdown
+                 else [None] * blocks)
+    u_count = _buffer(work, "u_count", n)
     counts = _buffer(work, "counts", n, np.int64)
-    parallel.map_blocks(_trip_counts, [(rate, u_count, counts, lo, hi) for lo, hi in people],
-                        items=n)
+    parallel.map_blocks(_count_block, [(trips_gens[b], rate, u_count, counts, lo, hi)
+                                       for b, (lo, hi) in enumerate(people)], items=n)
     first = _buffer(work, "first", n + 1, np.int64)
     first[0] = 0
     np.cumsum(counts, out=first[1:])
     n_trips = int(first[-1])
-    u_trip = trips_rng.random(out=_buffer(work, "u_trip", 3 * n_trips)).reshape(n_trips, 3)
-    u_lock = (lockdown_rng.random(out=_buffer(work, "u_lock", n_trips)) if lockdown
-              else np.empty(0))
+    u_trip = _buffer(work, "u_trip", 3 * n_trips)
+    u_lock = _buffer(work, "u_lock", n_trips if lockdown else 0)
     key = _buffer(work, "key", n_trips, np.int32)
     trip_data = _buffer(work, "trip_data", 4 * n_trips).reshape(n_trips, 4)
     key_count = np.empty((blocks, n_keys), dtype=np.int64)
     key_stops = np.empty((blocks, n_keys), dtype=np.int64)
-    parallel.map_blocks(_trips, [
-        (lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_origin, taste,
-         entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share, has_choice, n_origins,
-         n_tastes, income_factor, weight, propensity, trips_out, key, trip_data, n_keys,
-         key_count[b], key_stops[b]) for b, (lo, hi) in enumerate(people)], items=n_trips)
+    parallel.map_blocks(_trip_block, [
+        (trips_gens[b], lock_gens[b], u_trip, u_lock, first[lo], first[hi],
+         lo, hi, first, counts, u_trip.reshape(n_trips, 3), u_lock, lockdown, purpose_cut,
+         home_origin, taste, entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share,
+         has_choice, n_origins, n_tastes, income_factor, weight, propensity, trips_out, key,
+         trip_data, n_keys, key_count[b], key_stops[b])
+        for b, (lo, hi) in enumerate(people)], items=n_trips)
     # the trips in group order (stable: blocks in order, residents in order within a block)
     start = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(key_count.sum(axis=0), out=start[1:])
@@ -305,12 +344,14 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     stops_per_group = key_stops.sum(axis=0)
     stop_start = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(stops_per_group, out=stop_start[1:])
-    u_stop = choice_rng.random(out=_buffer(work, "u_stop", int(stop_start[-1])))
+    u_stop = _buffer(work, "u_stop", int(stop_start[-1]))
+    choice_gens = _block_generators(work, "choice", choice_rng, blocks)
     per_origin = n_purposes * n_tastes
     spans = _origin_blocks(stops_per_group.reshape(n_origins, per_origin).sum(axis=1), blocks)
     spend = np.zeros((blocks, 2, revenue.size))
-    parallel.map_blocks(_stops, [
-        (o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
+    parallel.map_blocks(_stop_block, [
+        (choice_gens[b], u_stop, stop_start[o_lo * per_origin], stop_start[o_hi * per_origin],
+         o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
          stop_start[o_lo * per_origin], cdf, guide, n_cols, candidates, n_origins, n_purposes,
          n_tastes, unit_spend, unit_online, door, n_doors, spend[b, 0], spend[b, 1], walks)
         for b, (o_lo, o_hi) in enumerate(spans)], items=u_stop.size)
@@ -336,8 +377,7 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
                          income_factor, propensity, weight, door, n_doors, trips_rng,
                          choice_rng, lockdown_rng, trips_out, revenue, potential, walks):
     """The weekly visits in plain Python, draw for draw and sum for sum as the compiled
-    passes of :func:`visit_week` (one thread, no blocks of residents: those do not change
-    the results).
+    passes of :func:`visit_week`, on one thread.
 
     Args:
         rate: (N,) expected trips this week of each resident (all purposes).
@@ -359,7 +399,10 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
             added to (trips_out overwritten).
     """
     n_purposes = stop_cdf.shape[0]
-    u_count = trips_rng.random(rate.size)
+    blocks = parallel.BLOCKS
+    people = _spans(rate.size, blocks)  # each block its own part of the week's streams
+    gens = _block_generators({}, "trips", trips_rng, blocks)
+    u_count = np.concatenate([gens[b].random(hi - lo) for b, (lo, hi) in enumerate(people)])
     counts = []
     for lam, u in zip(rate, u_count, strict=True):
         n = 0
@@ -373,10 +416,13 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
                     break
                 cum += p
         counts.append(n)
-    n_trips = sum(counts)
-    u_trip = trips_rng.random((n_trips, 3))
-    u_lock = lockdown_rng.random(n_trips) if lockdown else None
     first = np.cumsum([0, *counts])
+    u_trip = np.concatenate([gens[b].random(3 * (first[hi] - first[lo]))
+                             for b, (lo, hi) in enumerate(people)]).reshape(-1, 3)
+    if lockdown:
+        lock_gens = _block_generators({}, "lockdown", lockdown_rng, blocks)
+        u_lock = np.concatenate([lock_gens[b].random(first[hi] - first[lo])
+                                 for b, (lo, hi) in enumerate(people)])
     trips = []  # (group, who, stops) of the trips made that have a choice
     for i, n in enumerate(counts):
         made_trips = 0
@@ -396,13 +442,15 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
                 trips.append((group, i, stops))
         trips_out[i] = made_trips
     trips.sort(key=lambda trip: trip[0])  # stable: residents in order within a group
-    u_stop = iter(choice_rng.random(sum(stops for _, _, stops in trips)))
     per_origin = n_purposes * n_tastes
     stops_per_origin = np.zeros(n_origins, dtype=np.int64)
     for group, _, stops in trips:
         stops_per_origin[group // per_origin] += stops
-    spans = _origin_blocks(stops_per_origin, parallel.BLOCKS)
+    spans = _origin_blocks(stops_per_origin, blocks)
     block_of = np.repeat(np.arange(len(spans)), [hi - lo for lo, hi in spans])
+    choice_gens = _block_generators({}, "choice", choice_rng, blocks)
+    u_stop = iter(np.concatenate([choice_gens[b].random(stops_per_origin[lo:hi].sum())
+                                  for b, (lo, hi) in enumerate(spans)]))
     spend = np.zeros((len(spans), 2, revenue.size))  # each block's revenue and potential
     stride = n_cols + 1
     for group, i, stops in trips:
