@@ -793,6 +793,8 @@ class CityCentre(Model):
             return cache["stacked"]
         n_max = max(int((keys[p] >= 0).sum()) for p in PURPOSES)
         width = max(64 * -(-n_max // 64), 64)  # rounded up: fewer full rebuilds
+        if "stacked" in cache and width <= (kept := cache["stacked"][0].n_cols) < width + 128:
+            width = kept  # padding draws nothing, so a wider table gives the same draws
         n_rows, n_k = self.n_origins * len(TASTE_CLASSES), len(TASTE_CLASSES)
         stride = width + 1
         if "stacked" not in cache or cache["stacked"][0].n_cols != width:

@@ -183,6 +183,7 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
     taste_w[k, sector_j]`` over the candidates, padded to ``n_cols`` with zero weights."""
     stride = n_cols + 1
     n_cand = cand.size
+    in_bin = np.empty(stride, dtype=np.int64)
     for r in range(row_lo, row_hi):
         o = r // n_tastes
         k = r - o * n_tastes
@@ -203,16 +204,16 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
             cdf[base + j] = 1.0  # zero weight: the cumulative sum stays at the total
         cdf[base + n_cols] = np.inf
         # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
-        # n_cols); bins never decrease along a row
-        b = 0
+        # n_cols) = the number of entries in lower bins (bins never decrease along a row);
+        # counted without branches, which a step-by-step search mispredicts
+        for b in range(stride):
+            in_bin[b] = 0
         for j in range(n_cols):
-            bin_j = int(cdf[base + j] * n_cols)
-            while b <= bin_j:
-                guide[base + b] = base + j
-                b += 1
-        while b < stride:
-            guide[base + b] = base + n_cols
-            b += 1
+            in_bin[int(cdf[base + j] * n_cols)] += 1
+        below = 0
+        for b in range(stride):
+            guide[base + b] = base + below
+            below += in_bin[b]
 
 
 def fill_choice_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, flat0, h0, cdf,
