@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim import __version__
+from sim import __version__, parallel
 from sim.errors import ScenarioError
 
 PROG = "binnenstad"
@@ -490,6 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         debug = getattr(args, "debug", False)
         if args.command is None:
             raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
+        parallel.threads()  # a bad BINNENSTAD_THREADS fails here, not in every worker's run
         return args.handler(args)
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)

@@ -41,10 +41,12 @@ def threads() -> int:
     global _threads
     if _threads is None:
         wanted = os.environ.get(ENV, "").strip()
-        try:
-            n = int(wanted) if wanted else _usable_cpus()
-        except ValueError:
-            n = 1
+        if wanted and not (wanted.isdigit() and int(wanted) >= 1):
+            from sim.errors import ScenarioError
+
+            raise ScenarioError(f"{ENV}: must be a whole number >= 1 (got {wanted!r}); "
+                                f"more than {BLOCKS} threads are not used")
+        n = int(wanted) if wanted else _usable_cpus()
         _threads = min(max(n, 1), BLOCKS)
     return _threads
 

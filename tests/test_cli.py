@@ -234,3 +234,19 @@ def test_help_and_version(capsys):
     assert code == 0 and "--replications" in out and "--set" in out and "examples:" in out
     code, out, _ = run(capsys, "--version")
     assert (code, out) == (0, f"binnenstad {__version__}\n")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2"])
+def test_bad_thread_count_is_a_one_line_error(value, monkeypatch, capsys):
+    from sim import parallel
+
+    monkeypatch.setenv("BINNENSTAD_THREADS", value)
+    parallel.set_threads(None)  # read the environment again
+    try:
+        code, out, err = run(capsys, "validate", str(REPO / "scenarios" / "baseline.yaml"))
+    finally:
+        monkeypatch.delenv("BINNENSTAD_THREADS")
+        parallel.set_threads(None)
+    assert code == 2
+    assert err.strip() == (f"BINNENSTAD_THREADS: must be a whole number >= 1 (got '{value}'); "
+                           "more than 4 threads are not used")
