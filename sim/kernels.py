@@ -189,6 +189,30 @@ def stack_choice_tables(tables: list[ChoiceTable]) -> ChoiceTable:
                        n_cols=n_cols, has_choice=np.concatenate([t.has_choice for t in tables]))
 
 
+def group_medians(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Median of ``values`` within each group, as ``np.median`` gives it, in one sort.
+
+    Args:
+        values: (N,) finite values.
+        groups: (N,) group of each value, in [0, n_groups).
+        n_groups: G.
+
+    Returns:
+        (G,) the median of each group (the mean of the two middle values for an even count);
+        NaN for a group without values.
+    """
+    order = np.lexsort((values, groups))
+    ranked = values[order]
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    lower = ranked[(starts + (counts - 1) // 2)[has]]
+    upper = ranked[(starts + counts // 2)[has]]
+    out[has] = (lower + upper) / 2
+    return out
+
+
 def online_spend_factor(online_share: np.ndarray, propensity: np.ndarray) -> np.ndarray:
     """Share of spending a resident still makes in the shop: 1 - min(1, share * propensity).
 

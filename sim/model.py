@@ -783,11 +783,12 @@ class CityCentre(Model):
         its candidates or their sectors changed, or at a new perception."""
         units = self.units
         cache = self._choice_cache
-        keys = {}
+        keys = {}  # each unit's sector where it serves the purpose and may open, else -1
         for purpose in PURPOSES:
-            serving = np.isin(units.sector, self._purpose_codes[purpose])
-            serving &= ~self.closed_sectors[units.sector]
-            keys[purpose] = np.where(serving, units.sector, -1)
+            codes = np.array(self._purpose_codes[purpose])
+            by_sector = np.full(len(SECTORS) + 1, -1, dtype=np.int8)  # last: vacant (-1)
+            by_sector[codes] = np.where(self.closed_sectors[codes], -1, codes)
+            keys[purpose] = by_sector[units.sector]
         changed = [p for p in PURPOSES if p not in cache or not np.array_equal(keys[p], cache[p])]
         if not changed:
             return cache["stacked"]
@@ -1135,11 +1136,9 @@ class CityCentre(Model):
         open_ = np.flatnonzero(units.open)
         access = self.town.premises_access
         per_m2 = units.revenue_avg[open_] / self.floor_m2[open_]
-        ref = np.array([
-            np.median(per_m2[units.sector[open_] == s]) if np.any(units.sector[open_] == s)
-            else np.median(per_m2)
-            for s in range(len(SECTORS))
-        ])
+        ref = kernels.group_medians(per_m2, units.sector[open_], len(SECTORS))
+        if np.isnan(ref).any():  # a sector without open shops: the median of all
+            ref = np.where(np.isnan(ref), np.median(per_m2), ref)
         f_ref = np.median(self.footfall_smooth[access[open_]])
         n_ref = np.median(self.open_neighbours[open_])
         loc = (np.maximum(self.footfall_smooth[access[vacant]], 1e-9) / max(f_ref, 1e-9)) ** 0.5

@@ -247,6 +247,6 @@ def test_bad_thread_count_is_a_one_line_error(value, monkeypatch, capsys):
     finally:
         monkeypatch.delenv("BINNENSTAD_THREADS")
         parallel.set_threads(None)
-    assert code == 2
+    assert (code, out) == (2, "")
     assert err.strip() == (f"BINNENSTAD_THREADS: must be a whole number >= 1 (got '{value}'); "
                            "more than 4 threads are not used")

@@ -250,3 +250,18 @@ def test_compiled_choice_rows_equal_choice_table(seed):
     np.testing.assert_array_equal(guide, want.guide)
     np.testing.assert_array_equal(has_choice, want.has_choice)
     assert not has_choice.all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=40), seed=st.integers(0, 99))
+def test_group_medians_are_numpys_medians(values, seed):
+    from sim.kernels import group_medians
+
+    values = np.array(values)
+    groups = np.random.default_rng(seed).integers(0, 4, values.size)
+    got = group_medians(values, groups, 5)
+    for g in range(5):
+        if (groups == g).any():
+            assert got[g] == np.median(values[groups == g])
+        else:
+            assert np.isnan(got[g])
