@@ -149,14 +149,20 @@ class Session:
 
     def pause(self) -> None:
         """Pause, and wait until no step is in flight (the date holds still)."""
+        from playwright.sync_api import Error as PlaywrightError
+
         step = self.page.get_by_role("button", name="Step", exact=True)
-        for _ in range(5):  # a click can land while the button is being drawn again
+        deadline = time.monotonic() + 60
+        while True:  # a click can land while the button is being drawn again: click again
             pause = self.page.get_by_role("button", name="❚❚", exact=True)
             if pause.count():
-                pause.click()
+                with contextlib.suppress(PlaywrightError):
+                    pause.click(timeout=3000)
             with contextlib.suppress(AssertionError):
                 self.wait_until(step.is_enabled, timeout=3)
                 break
+            if time.monotonic() > deadline:
+                raise AssertionError("the app did not pause within 60 s")
         last = None
         while last != (last := self.date()):
             time.sleep(0.4)
