@@ -13,6 +13,7 @@ it to 1 there (their workers already use every core).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,5 +74,17 @@ def map_blocks(fn: Callable[..., Any], args: Sequence[tuple], items: int | None 
     if n == 1 or len(args) == 1 or (items is not None and items < MIN_ITEMS):
         return [fn(*a) for a in args]
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="binnenstad-kernel")
-    return list(_pool.map(lambda a: fn(*a), args))
+        _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="binnenstad-kernel")
+    # n contiguous runs of blocks: the calling thread does the first, the pool the others
+    # (one hand-over per thread, not per block)
+    edges = [len(args) * t // n for t in range(n + 1)]
+    runs = [args[lo:hi] for lo, hi in itertools.pairwise(edges)]
+    futures = [_pool.submit(_run_blocks, fn, run) for run in runs[1:]]
+    results = _run_blocks(fn, runs[0])
+    for future in futures:
+        results += future.result()
+    return results
+
+
+def _run_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:
+    return [fn(*a) for a in args]
