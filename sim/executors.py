@@ -222,6 +222,24 @@ def _run_task_one_thread(task: RunTask) -> RunOutcome:
     return run_task(task)
 
 
+def _profiling(dask_worker: Any) -> bool:
+    return "profile" in getattr(dask_worker, "periodic_callbacks", {})
+
+
+def _hint_profiler(client: Any) -> None:
+    """One line on stderr if the cluster's workers run Dask's statistical profiler, which
+    costs CPU-bound runs about 10% (docs/experiments.md, measured by ``make bench``)."""
+    try:
+        profiling = sum(client.run(_profiling).values())
+    except Exception:  # a cluster that does not answer now fails below, with its own error
+        return
+    if profiling:
+        print(f"{profiling} Dask worker(s) run the statistical profiler, which slows CPU-bound "
+              "runs by about 10%: start workers with "
+              "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/experiments.md)",
+              file=sys.stderr)
+
+
 def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
     try:
         from distributed import Client, as_completed
@@ -235,6 +253,7 @@ def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: in
         client = Client(scheduler, timeout=CONNECT_TIMEOUT) if own else scheduler
     except OSError as exc:
         raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    _hint_profiler(client)
     futures: list = []
     try:
         futures = [

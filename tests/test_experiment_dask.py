@@ -59,12 +59,17 @@ def cluster():
         yield cluster, client
 
 
-def test_local_cluster_equals_serial(experiment, cluster):
+def test_local_cluster_equals_serial(experiment, cluster, capsys):
     exp, folder = experiment
     _, client = cluster
     counts = run_experiment(exp, folder / "dask", scheduler=client, progress=False)
     assert counts == {"done": RUNS, "failed": 0, "pending": 0}
     assert dataset(folder / "dask") == dataset(folder / "serial")
+    # Dask's default workers profile every run: one line says how to turn that off
+    hint = [line for line in capsys.readouterr().err.splitlines() if "profiler" in line]
+    assert hint == ["2 Dask worker(s) run the statistical profiler, which slows CPU-bound runs "
+                    "by about 10%: start workers with "
+                    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/experiments.md)"]
 
     def runs_and_kernel_threads(dask_worker):
         from sim import parallel
