@@ -1,7 +1,8 @@
 """Reproduce docs/calibration.md's figures and tables: ``.venv/bin/python docs/calibration.py``.
 
-Runs the default baseline (owners, cultural venues and the municipality in the loop, no
-instrument) and the corona scenario with 10 replications each (2 processes; the same
+Prints each sector's cost cover in the initial centre, then runs the default baseline
+(owners, cultural venues and the municipality in the loop, no instrument) and the corona
+scenario with 10 replications each (2 processes; the same
 replication seeds, so the two share their random numbers up to the first lockdown), prints
 the calibration indicators against their targets and the corona check as Markdown tables,
 and writes ``docs/figures/calibration.png``, ``docs/figures/calibration_corona.png``,
@@ -23,8 +24,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.calibration import TARGETS, indicators
+from sim.calibration import TARGETS, indicators, sector_cover
 from sim.loading import load_scenario
+from sim.model import CityCentre
 from sim.output import run_replication
 from sim.plots import band, map_figure, save, trajectory_figure
 from sim.streams import replication_seeds
@@ -110,8 +112,22 @@ def corona_figure(base: pd.DataFrame, corona: pd.DataFrame, shocks) -> plt.Figur
     return fig
 
 
+def print_sector_cover(weeks: int = 26) -> None:
+    """The sectors' cost cover in the initial centre (the baseline's seed, after ``weeks``)."""
+    model = CityCentre(load_scenario(HERE.parent / "scenarios" / "baseline.yaml"))
+    for _ in range(weeks):
+        model.step()
+    print(f"| sector (week {weeks} of the warm-up) | shops | median cover | below break-even |")
+    print("|---|---|---|---|")
+    for sector, row in sector_cover(model).iterrows():
+        print(f"| {sector} | {int(row['shops'])} | {row['median_cover']:.2f} | "
+              f"{row['below_break_even']:.0%} |")
+    print()
+
+
 def main() -> None:
     """Run, tabulate and draw."""
+    print_sector_cover()
     with ProcessPoolExecutor(2) as pool:
         results, frame = run("baseline", pool)
         _, corona = run("corona", pool)

@@ -935,6 +935,16 @@ class CityCentre(Model):
             is_open, kernels.ewma(units.revenue_avg, units.revenue, span), 0.0)
         units.loss_weeks[:] = np.where(is_open & (units.profit_avg < 0), units.loss_weeks + 1, 0)
 
+    def cost_cover(self) -> np.ndarray:
+        """(P,) each open shop's gross margin on its smoothed revenue over its rent and fixed
+        costs (above 1: it covers its costs); NaN where no shop trades."""
+        units = self.units
+        sector = np.where(units.open, units.sector, 0)
+        fixed = self._sector_array("fixed_cost_eur_per_m2_year")[sector] * self.size_factor
+        cost = (units.rent + fixed) * self.floor_m2 / 52
+        cover = self._sector_array("gross_margin")[sector] * units.revenue_avg / cost
+        return np.where(units.open, cover, np.nan)
+
     def shops_close(self) -> None:
         """Close shops that run out of cash, lose money too long, end a losing lease, or retire."""
         units = self.units

@@ -386,17 +386,19 @@ class Shops(Strict):
     )
     spend_per_visit_eur: PerSector = _per_sector(
         "Spending per stop by a middle-income household, before online substitution. "
-        "Assumption (CBS bestedingen, rounded).", "EUR",
-        comparison=25.0, daily=12.0, food_beverage=10.0, services=13.0, leisure=9.0,
+        "Assumption (CBS bestedingen, rounded), set so that the median shop of every sector "
+        "turns over EUR 2,200-4,500 per m2 a year (docs/calibration.md).", "EUR",
+        comparison=25.0, daily=12.0, food_beverage=14.5, services=10.5, leisure=12.0,
     )
     gross_margin: PerSector = _per_sector(
         "Share of revenue left after cost of goods. Assumption (CBS/ABN AMRO sector figures).",
         "share", comparison=0.45, daily=0.26, food_beverage=0.68, services=0.70, leisure=0.62,
     )
     fixed_cost_eur_per_m2_year: PerSector = _per_sector(
-        "Staff, energy and other fixed costs per m2, excluding rent. Assumption, set so that a "
-        "typical unit breaks even at B-location footfall.", "EUR/m2/year",
-        comparison=710.0, daily=322.0, food_beverage=1095.0, services=1510.0, leisure=740.0,
+        "Staff, energy and other fixed costs per m2, excluding rent. Assumption, set so that "
+        "the median shop of every sector in the initial centre earns a gross margin of about "
+        "1.5 times its rent and fixed costs (docs/calibration.md).", "EUR/m2/year",
+        comparison=710.0, daily=322.0, food_beverage=840.0, services=1800.0, leisure=700.0,
     )
     size_cost_elasticity: float = _f(
         -0.4,
@@ -436,9 +438,10 @@ class Shops(Strict):
         "weeks", ge=1, le=520,
     )
     base_exit_rate_per_year: float = _f(
-        0.012,
+        0.02,
         "Yearly probability that a profitable shop closes anyway (retirement, chain strategy). "
-        "nrc.nl 2020: fewer than 20% of closures are bankruptcies. Assumption.",
+        "nrc.nl 2020: fewer than 20% of closures are bankruptcies. Assumption, set with "
+        "entry_threshold so that closures are about 3% of shops a year (docs/calibration.md).",
         "1/year", ge=0.0, le=1.0,
     )
     vacant_neighbour_exit: float = _f(
@@ -462,12 +465,15 @@ class Shops(Strict):
         "-", gt=0.0, le=100.0,
     )
     entry_threshold: float = _f(
-        1.2,
+        1.5,
         "Expected revenue over costs at which entry runs at half its highest rate. Assumption: "
-        "entrepreneurs need some margin of safety.", "-", gt=0.0, le=10.0,
+        "entrepreneurs need a margin of safety, about what the median incumbent earns; set so "
+        "that vacancy lands in the calibration range (docs/calibration.md).", "-", gt=0.0,
+        le=10.0,
     )
     initial_vacancy: float = _f(
-        0.08, "Share of premises vacant at the start of the warm-up. Locatus: 6.7-7.5% nationally.",
+        0.12, "Share of premises vacant at the start of the warm-up (2017 by default). Locatus: "
+        "12.3% in the centres of mid-size cities in 2016 (nu.nl 2017).",
         "share", ge=0.0, le=0.9,
     )
 
@@ -485,10 +491,10 @@ class Economy(Strict):
         "experiments and the app.", "-", ge=0.0, le=10.0,
     )
     footfall_trend_per_year: float = _f(
-        -0.015,
+        -0.012,
         "Background change in visit rates per year, apart from what the model produces itself. "
-        "Locatus: footfall -1 to -1.5% a year before corona; part of it comes from the model's "
-        "own closures (assumed split).",
+        "Locatus: footfall -1 to -1.5% a year before corona; the model's own closures add "
+        "about -0.3% a year (measured, docs/calibration.md).",
         "1/year", ge=-0.5, le=0.5,
     )
     choice: Choice = Field(default_factory=Choice)
