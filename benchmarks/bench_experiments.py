@@ -17,6 +17,11 @@
   thread's stack every 10 ms, and Dask's own timers at longer intervals), and once more
   with Dask's defaults to show what they cost.
 - The machine's own ceiling: the speed-up of 2 processes on pure Python arithmetic.
+- Where the Dask figure comes from, apart from the machine's noise (two identical local
+  experiments differ by several percent here): each experiment's runs' own seconds in their
+  workers (``manifest.json``), the executor overhead (wall time x workers over those seconds,
+  minus 1: scheduling, transfers, idle workers at the end) of local processes and of Dask,
+  and how much longer the runs themselves took in Dask's workers than in local ones.
 
 The machine is shared and noisy, so the serial, local and Dask (tuned) experiments
 are each timed twice and the pool start-up three times, interleaved; every time is
@@ -63,6 +68,7 @@ analyses: []
 """
 REPEATS = 2  # serial, local and Dask (tuned) experiments
 STARTUP_REPEATS = 3  # local pool start-ups
+WORKERS = 2  # local worker processes, and Dask worker processes
 
 
 def _burn(n: int) -> int:
@@ -164,13 +170,19 @@ def dask_client(profile: bool):
 
     with dask.config.set({} if profile else TUNED):
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None
         )
     with cluster, Client(cluster) as client:
         client.run(_import_model)
         profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
         assert set(profiling.values()) == {profile}, profiling
         yield client
+
+
+def run_seconds(folder: Path) -> float:
+    """The seconds an experiment's runs took in their workers (from its manifest)."""
+    runs = json.loads((folder / "manifest.json").read_text())["runs"]
+    return sum(r["seconds"] for r in runs)
 
 
 def _pct(part: float, whole: float) -> float:
@@ -191,12 +203,14 @@ def main() -> int:
         exp = load_experiment(root / "exp.yaml")
         runs = len(exp.tasks)
         folders = []
+        compute: dict[str, list[float]] = {"serial": [], "local": [], "dask": []}
 
         def experiment(kind: str, **kwargs) -> float:
             folder = root / f"{kind}{len(times[kind])}"
             folders.append(folder)
             seconds = timed(exp, folder, **kwargs)
             times[kind].append(seconds)
+            compute[kind].append(run_seconds(folder))
             return seconds
 
         # Interleaved, so that a slow spell of the shared machine does not hit one kind only.
@@ -204,13 +218,14 @@ def main() -> int:
         experiment("serial", workers=1)
         for _ in range(REPEATS):
             times["startup"].append(pool_startup())
-            experiment("local", workers=2)
+            experiment("local", workers=WORKERS)
             with dask_client(profile=False) as client:
                 experiment("dask", scheduler=client)
         times["startup"] += [pool_startup() for _ in range(STARTUP_REPEATS - REPEATS)]
         with dask_client(profile=True) as client:
             folders.append(root / "dask_defaults")
             dask_profiled = timed(exp, folders[-1], scheduler=client)
+            compute_profiled = run_seconds(folders[-1])
         for _ in range(REPEATS - 1):
             experiment("serial", workers=1)
 
@@ -226,6 +241,11 @@ def main() -> int:
         }
     serial, local, startup, dask2 = (min(times[k]) for k in ("serial", "local", "startup", "dask"))
     local_runs = local - startup  # the local experiment without its pool's start-up
+    # Executor overhead: wall time x workers over the seconds the runs took in their workers.
+    # It leaves out how fast the runs themselves went, which varies between experiments on a
+    # shared machine by more than the 5% goal (see local_2_workers_s).
+    local_pairs = [(t - startup, c) for t, c in zip(times["local"], compute["local"], strict=True)]
+    dask_pairs = list(zip(times["dask"], compute["dask"], strict=True))
     result = {
         "benchmark": "experiments",
         "runs": runs,
@@ -245,6 +265,13 @@ def main() -> int:
         "dask_overhead_goal_pct": 5.0,
         "dask_vs_local_raw_pct": _pct(dask2 - local, local),
         "dask_vs_local_raw_defaults_pct": _pct(dask_profiled - local, local),
+        "run_seconds_in_workers": {k: [round(c, 1) for c in v] for k, v in compute.items()},
+        "executor_overhead_local_pct": [_pct(WORKERS * t - c, c) for t, c in local_pairs],
+        "executor_overhead_dask_pct": [_pct(WORKERS * t - c, c) for t, c in dask_pairs],
+        "run_time_dask_vs_local_pct": _pct(min(compute["dask"]) - min(compute["local"]),
+                                           min(compute["local"])),
+        "run_time_dask_defaults_vs_local_pct": _pct(compute_profiled - min(compute["local"]),
+                                                    min(compute["local"])),
         "identical_datasets": same,
         "runs_differing_from_serial": differing,
     }

@@ -770,21 +770,23 @@ def run_experiment(
         if statuses[t.run_id] not in skip and t.run_id not in seen:
             todo.append(t)
             seen.add(t.run_id)
-    store.write_manifest(exp, statuses, started=started)
+    seconds = store.run_seconds() if resume else {}  # each run's time in its worker
+    store.write_manifest(exp, statuses, started=started, seconds=seconds)
     bar = Progress(len(exp.tasks), len(exp.tasks) - len(todo), exp.spec.name, progress)
     refresh = Throttle(5.0)
 
     def on_done(outcome: RunOutcome) -> None:
         store.record(outcome)
         statuses[outcome.run_id] = "done" if outcome.ok else "failed"
+        seconds[outcome.run_id] = outcome.seconds
         bar.update(outcome)
         if refresh():
-            store.write_manifest(exp, statuses, started=started)
+            store.write_manifest(exp, statuses, started=started, seconds=seconds)
 
     try:
         execute(todo, on_done, workers=workers, scheduler=scheduler)
     finally:
         bar.close()
-        store.write_manifest(exp, statuses, started=started, finished=True)
+        store.write_manifest(exp, statuses, started=started, finished=True, seconds=seconds)
     _, counts = collect(store.root, analyse=analyse)
     return counts

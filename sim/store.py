@@ -99,14 +99,19 @@ class RunStore:
 
     # ----------------------------------------------------------------- manifest
     def write_manifest(self, exp: Experiment, statuses: dict[str, str], *,
-                       started: str, finished: bool = False) -> None:
-        """Write ``manifest.json``: the spec, the design, every point and run with its status."""
+                       started: str, finished: bool = False,
+                       seconds: dict[str, float] | None = None) -> None:
+        """Write ``manifest.json``: the spec, the design, every point and run with its status
+        (and, where known, the seconds the run took in its worker)."""
+        seconds = seconds or {}
         runs = []
         for t in exp.tasks:
             entry = {"id": t.run_id, "point": t.point, "replication": t.replication,
                      "seed": t.seed, "status": statuses.get(t.run_id, "pending")}
             if entry["status"] == "failed":
                 entry["error"] = self.error(t.run_id)
+            if t.run_id in seconds and entry["status"] != "pending":
+                entry["seconds"] = round(seconds[t.run_id], 3)
             runs.append(entry)
         counts = {s: sum(r["status"] == s for r in runs) for s in ("done", "failed", "pending")}
         manifest = {
@@ -136,6 +141,15 @@ class RunStore:
             "complete": finished and counts["pending"] == 0,
         }
         atomic_write_text(self.root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+
+    def run_seconds(self) -> dict[str, float]:
+        """Seconds of the runs a previous session recorded in ``manifest.json`` (none if it
+        has no manifest or an unreadable one)."""
+        try:
+            runs = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))["runs"]
+            return {r["id"]: float(r["seconds"]) for r in runs if "seconds" in r}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
 
     def read_manifest(self) -> dict:
         path = self.root / MANIFEST

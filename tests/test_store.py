@@ -215,6 +215,23 @@ def test_resume_of_a_complete_experiment_runs_nothing(reference, tmp_path, monke
     assert dataset(copy) == dataset(reference)
 
 
+def test_the_manifest_records_each_runs_seconds_and_a_resume_keeps_them(reference, tmp_path,
+                                                                        monkeypatch):
+    import json
+    import shutil
+
+    import sim.output
+
+    runs = json.loads((reference / "manifest.json").read_text())["runs"]
+    assert all(r["status"] == "done" and r["seconds"] > 0 for r in runs)
+    copy = tmp_path / "copy"
+    shutil.copytree(reference, copy)
+    monkeypatch.setattr(sim.output, "run_replication", None)  # nothing runs again
+    run_experiment(load_experiment(write_spec(tmp_path)), copy, resume=True, progress=False)
+    again = json.loads((copy / "manifest.json").read_text())["runs"]
+    assert [r["seconds"] for r in again] == [r["seconds"] for r in runs]
+
+
 def test_collect_assembles_from_run_files(reference, tmp_path, capsys):
     import shutil
 
