@@ -39,8 +39,8 @@ def _child(code: str) -> dict:
 
 MODEL_RUN = """
 import json, time
-from sim.loading import load_scenario
-from sim.model import CityCentre
+from sim.scenario.loading import load_scenario
+from sim.model.model import CityCentre
 scenario = load_scenario({path!r})
 t0 = time.perf_counter()
 model = CityCentre(scenario)

@@ -2,8 +2,9 @@
 
 Prints one JSON line. For ``middelstad`` (the baseline, 12,000 residents) it times, over the
 first year of the reported horizon, each update of a playing app in the server: one model week,
-the map painted (:class:`sim.app.render.MapPainter`) and the charts drawn
-(:class:`sim.app.render.ChartPainter`), as PNG bytes. The goal is at least 5 updates a second
+the map painted (:class:`sim.present.app.render.MapPainter`) and the charts drawn
+(:class:`sim.present.app.render.ChartPainter`), as PNG bytes. The goal is at least 5 updates a
+second
 (at most 200 ms an update). The browser adds sending the pictures and SolaraViz's play interval
 (21 ms by default).
 
@@ -18,8 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from sim.app.live import LiveCentre, Settings
-from sim.app.render import ChartPainter, MapPainter
+from sim.present.app.live import LiveCentre, Settings
+from sim.present.app.render import ChartPainter, MapPainter
 
 ROOT = Path(__file__).resolve().parents[1]
 

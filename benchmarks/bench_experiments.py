@@ -2,12 +2,12 @@
 
 - A 200-run experiment (kleinstad, 3,000 agents, 2 years after a 1-year warm-up) on 1 and
   on 2 local workers; goal: at least 1.8 times faster on 2. The serial run's kernels use one
-  thread (``sim.parallel``), so "1 worker" means one core, as each of the 2 workers has.
+  thread (``sim.kernels.parallel``), so "1 worker" means one core, as each of the 2 workers has.
 - The same experiment on a Dask ``LocalCluster`` of 2 single-threaded worker processes
   against 2 local worker processes: the extra wall time per run, as a share of the local
   per-run time; goal: at most 5%. A cluster is started once for many experiments, so neither
   its start-up nor its workers' first import of the model is counted (they import
-  ``sim.model`` before the timing). A local pool pays both with every experiment: its
+  ``sim.model.model`` before the timing). A local pool pays both with every experiment: its
   start-up (spawning 2 workers with the executor's context and initializer, each importing
   the model, and shutting them down) is measured on its own, and the per-run overhead is
   ``(dask - (local - pool start-up)) / (local - pool start-up)``. The raw comparison,
@@ -106,9 +106,9 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
     """
     import pyarrow.parquet  # noqa: F401
 
-    import sim.experiments
-    import sim.model
-    import sim.output  # noqa: F401
+    import sim.model.model
+    import sim.runs.experiments
+    import sim.runs.output  # noqa: F401
 
     if meeting:
         Path(meeting, str(os.getpid())).touch()
@@ -119,11 +119,11 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
 
 
 def pool_startup(workers: int = 2) -> float:
-    """Seconds to start a local pool as ``sim.executors`` does, import the model in each
+    """Seconds to start a local pool as ``sim.runs.executors`` does, import the model in each
     worker, and shut the pool down: what every local experiment pays besides its runs."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from sim import executors
+    from sim.runs import executors
 
     with tempfile.TemporaryDirectory() as meeting, executors._single_threaded_workers():
         start = time.perf_counter()
@@ -142,7 +142,7 @@ def pool_startup(workers: int = 2) -> float:
 
 
 def timed(exp, out: Path, **kwargs) -> float:
-    from sim.experiments import run_experiment
+    from sim.runs.experiments import run_experiment
 
     start = time.perf_counter()
     counts = run_experiment(exp, out, progress=False, analyse=False, **kwargs)
@@ -190,8 +190,8 @@ def _pct(part: float, whole: float) -> float:
 
 
 def main() -> int:
-    from sim import parallel
-    from sim.experiments import load_experiment
+    from sim.kernels import parallel
+    from sim.runs.experiments import load_experiment
 
     parallel.set_threads(1)  # the serial experiment on one core, like each worker
     ceiling = parallel_ceiling()

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.calibration import TARGETS, indicators, sector_cover
-from sim.loading import load_scenario
-from sim.model import CityCentre
-from sim.output import run_replication
-from sim.plots import band, map_figure, save, trajectory_figure
-from sim.streams import replication_seeds
+from sim.kernels.streams import replication_seeds
+from sim.model.model import CityCentre
+from sim.present.plots import band, map_figure, save, trajectory_figure
+from sim.runs.calibration import TARGETS, indicators, sector_cover
+from sim.runs.output import run_replication
+from sim.scenario.loading import load_scenario
 
 HERE = Path(__file__).resolve().parent
 REPLICATIONS = 10

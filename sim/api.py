@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.compare import HEADLINE_METRICS, Comparison, run_comparison, write_comparison
-from sim.loading import load_scenario, with_overrides
-from sim.schema import Scenario
+from sim.runs.compare import HEADLINE_METRICS, Comparison, run_comparison, write_comparison
+from sim.scenario.loading import load_scenario, with_overrides
+from sim.scenario.schema import Scenario
 
 __all__ = ["HEADLINE_METRICS", "Comparison", "compare", "load", "run", "vary", "write"]
 
@@ -45,7 +45,7 @@ def vary(scenario: Scenario, name: str, overrides: Sequence[str] = ()) -> Scenar
 def run(scenario: Scenario, replications: int = 1, seed: int | None = None) -> pd.DataFrame:
     """Run seeded replications of one scenario; their weekly rows (the columns of
     ``timeseries.csv``)."""
-    from sim.output import run_replications
+    from sim.runs.output import run_replications
 
     results = run_replications(scenario, replications, seed)
     return pd.concat([r.timeseries for r in results], ignore_index=True)
@@ -60,10 +60,10 @@ def compare(
     workers: int | None = None,
     progress: bool = False,
 ) -> Comparison:
-    """Run the baseline and scenarios with paired seeds (:func:`sim.compare.run_comparison`).
+    """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`).
 
     Returns:
-        A :class:`~sim.compare.Comparison`: ``.timeseries``, ``.summary()``,
+        A :class:`~sim.runs.compare.Comparison`: ``.timeseries``, ``.summary()``,
         ``.cost_effectiveness()``, ``.effects(metric, year)``, ``.figures()``.
     """
     return run_comparison(baseline, scenarios, replications=replications, seed=seed,

@@ -16,8 +16,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim import __version__, parallel
+from sim import __version__
 from sim.errors import ScenarioError
+from sim.kernels import parallel
 
 PROG = "binnenstad"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -84,7 +85,7 @@ def _add_validate(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.loading import build_town, load_scenario
+    from sim.scenario.loading import build_town, load_scenario
 
     status = EXIT_OK
     for file in args.files:
@@ -144,8 +145,8 @@ def _add_run(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.loading import load_scenario
-    from sim.output import write_run
+    from sim.runs.output import write_run
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     out_dir = args.out if args.out is not None else Path("results") / scenario.name
@@ -205,7 +206,7 @@ def _add_experiment(sub) -> argparse.ArgumentParser:
 def _cmd_experiment(args: argparse.Namespace) -> int:
     import os
 
-    from sim.experiments import load_experiment, run_experiment
+    from sim.runs.experiments import load_experiment, run_experiment
 
     if args.retry_failed and not args.resume:
         raise UsageError("--retry-failed needs --resume")
@@ -237,7 +238,7 @@ def _add_collect(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from sim.store import collect
+    from sim.runs.store import collect
 
     results, counts = collect(args.folder, analyse=not args.no_analysis)
     print(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
@@ -297,8 +298,8 @@ def _add_compare(sub) -> argparse.ArgumentParser:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from sim.compare import clear_outputs, run_comparison, write_comparison
-    from sim.loading import load_scenario
+    from sim.runs.compare import clear_outputs, run_comparison, write_comparison
+    from sim.scenario.loading import load_scenario
 
     baseline = load_scenario(args.baseline, args.overrides)
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
@@ -336,13 +337,13 @@ def _add_schema(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from sim.reference import json_schema_text, markdown
+    from sim.scenario.reference import json_schema_text, markdown
 
     text = markdown() if args.markdown else json_schema_text()
     if args.out is None:
         sys.stdout.write(text)
     else:
-        from sim.output import atomic_write_text
+        from sim.files import atomic_write_text
 
         atomic_write_text(args.out, text)
         print(f"wrote {args.out}")
@@ -371,7 +372,7 @@ def _add_show(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from sim.reference import show_text
+    from sim.scenario.reference import show_text
 
     sys.stdout.write(show_text(args.scenario, args.overrides))
     return EXIT_OK
@@ -425,7 +426,7 @@ def _port(text: str) -> int:
 
 def _cmd_app(args: argparse.Namespace) -> int:
     try:
-        from sim.app.server import AppError, serve
+        from sim.present.app.server import AppError, serve
     except ImportError as err:
         raise UsageError(f"the app needs the optional extra 'app': pip install "
                          f"'binnenstad[app]' ({err})") from None

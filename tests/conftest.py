@@ -105,9 +105,9 @@ def compare_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def compare_run(compare_files: dict[str, Path]):
-    """:class:`sim.compare.Comparison` of base, same and rent: 5 paired replications."""
-    from sim.compare import run_comparison
-    from sim.loading import load_scenario
+    """:class:`sim.runs.compare.Comparison` of base, same and rent: 5 paired replications."""
+    from sim.runs.compare import run_comparison
+    from sim.scenario.loading import load_scenario
 
     base, same, rent = (load_scenario(compare_files[k]) for k in ("base", "same", "rent"))
     return run_comparison(base, [same, rent], replications=5, workers=1, progress=False)
@@ -115,8 +115,8 @@ def compare_run(compare_files: dict[str, Path]):
 
 @pytest.fixture(scope="session")
 def compare_out(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output folder of :func:`sim.compare.write_comparison` for ``compare_run``."""
-    from sim.compare import write_comparison
+    """The output folder of :func:`sim.runs.compare.write_comparison` for ``compare_run``."""
+    from sim.runs.compare import write_comparison
 
     out = tmp_path_factory.mktemp("compare_out") / "out"
     write_comparison(compare_run, out)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from sim import schema
-from sim.model import CityCentre
+from sim.model.model import CityCentre
+from sim.scenario import schema
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 #: Models whose fields are categories of one parameter (documented as one row).

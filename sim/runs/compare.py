@@ -1,0 +1,490 @@
+"""The planner's what-if: scenarios against a baseline with paired replications.
+
+Replication ``i`` of every scenario runs with the same seed (from
+:func:`sim.kernels.streams.replication_seeds` of one master seed), so each random process draws
+the same
+numbers in the baseline and in the intervention (common random numbers). The effect of an
+intervention is then measured per replication, as the paired difference against the baseline,
+and its 90% interval shows the uncertainty of the *effect*, not the noise of two independent runs.
+
+:func:`run_comparison` runs everything (over processes, in a fixed order so that the result does
+not depend on the number of workers); :class:`Comparison` reduces the runs to tables
+(:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`) and figures;
+:func:`write_comparison` writes the output folder, ``manifest.json`` last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.kernels.streams import replication_seeds
+from sim.model.model import METRICS
+from sim.scenario.schema import Scenario
+
+__all__ = [
+    "HEADLINE_METRICS",
+    "Comparison",
+    "metric_kind",
+    "run_comparison",
+    "write_comparison",
+]
+
+#: Headline metrics of the comparison, in this order, as far as the model reports them.
+_HEADLINE_WANTED = (
+    "vacancy_rate", "vacancy_rate_core", "footfall", "turnover", "closures", "conversions",
+    "municipal_spend",
+)
+HEADLINE_METRICS = tuple(m for m in _HEADLINE_WANTED if m in METRICS)
+#: Spending columns summed for cost-effectiveness, as far as the model reports them.
+SPEND_METRICS = tuple(m for m in ("municipal_spend", "cofunding_spend") if m in METRICS)
+#: Weekly counts and amounts: a value "at year y" is their total from `start` to the end of year y.
+_TOTALS = {"openings", "closures", "conversions", "events", "municipal_spend", "cofunding_spend"}
+#: Weekly flows: a value "at year y" is their mean week in year y (footfall, turnover).
+_WEEKLY = {"footfall", "turnover"}
+YEAR_MARKS = (1, 3, 5)
+QUANTILES = (0.05, 0.95)  # the 90% interval
+#: Files of a comparison; removed before a new one starts, so none of them looks current.
+OUTPUT_FILES = ("manifest.json", "report.html", "summary.csv", "cost_effectiveness.csv",
+                "timeseries.csv")
+
+
+def metric_kind(metric: str) -> str:
+    """How a weekly column is read at a year mark: ``total``, ``weekly`` mean, or ``level``.
+
+    ``total``: cumulative from `start` (closures, spending); ``weekly``: mean week of that year
+    (footfall, turnover, counting points); ``level``: the last week of that year (rates, counts
+    of units, rents).
+    """
+    if metric in _TOTALS or metric.startswith("spend_") or metric.endswith(("_spend", "_paid")):
+        return "total"
+    if metric in _WEEKLY or metric.startswith("footfall_"):
+        return "weekly"
+    return "level"
+
+
+def year_marks(years: int) -> list[int]:
+    """Years at which the summary reports: 1, 3 and 5 (where within the horizon) and the horizon."""
+    return sorted({y for y in YEAR_MARKS if y < years} | {years})
+
+
+# ------------------------------------------------------------------------------- running
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group; the parent alone decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from sim.kernels import parallel
+
+    parallel.set_threads(1)  # the workers already use every core: one run per core
+
+
+def _run_task(dump: dict, source: str | None, replication: int, seed: int):
+    """Run one replication of a scenario given as plain data (picklable for any start method)."""
+    from sim.runs.output import run_replication
+
+    scenario = Scenario.model_validate(dump)
+    scenario._source = Path(source) if source else None  # map_file relative to its file
+    result = run_replication(scenario, replication, seed)
+    return result.timeseries, result.footfall_map, result.occupancy_map
+
+
+@dataclass
+class Comparison:
+    """Replications of a baseline and of scenarios with paired seeds, and what follows from them.
+
+    Attributes:
+        scenarios: The baseline first, then the scenarios, as run (all with the same seeds).
+        master_seed: The seed the replication seeds derive from.
+        seeds: Seed of replication ``i`` (the same for every scenario).
+        timeseries: Weekly rows of every scenario and replication (the columns of ``run``).
+        footfall_maps: Scenario name -> (replications, height, width) smoothed footfall at the
+            horizon.
+        occupancy_maps: Scenario name -> (replications, height, width): 1 open, 0 vacant, NaN
+            elsewhere, at the horizon.
+        files: Scenario name -> the file it was loaded from (None if built in code).
+        overrides: ``--set`` overrides applied to every scenario.
+    """
+
+    scenarios: list[Scenario]
+    master_seed: int
+    seeds: list[int]
+    timeseries: pd.DataFrame
+    footfall_maps: dict[str, np.ndarray]
+    occupancy_maps: dict[str, np.ndarray]
+    files: dict[str, str | None] = field(default_factory=dict)
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> Scenario:
+        return self.scenarios[0]
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    @property
+    def replications(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def years(self) -> int:
+        return self.baseline.years
+
+    # ------------------------------------------------------------------------ values
+    def values(self, metric: str, year: int) -> pd.DataFrame:
+        """(replications x scenarios) value of ``metric`` at the end of ``year`` (see
+        :func:`metric_kind`)."""
+        frame = self.timeseries
+        last = year * 52
+        rows = frame[frame["step"] <= last]
+        kind = metric_kind(metric)
+        if kind == "total":
+            grouped = rows.groupby(["replication", "scenario"], sort=False)[metric].sum()
+        elif kind == "weekly":
+            rows = rows[rows["step"] > last - 52]
+            grouped = rows.groupby(["replication", "scenario"], sort=False)[metric].mean()
+        else:
+            rows = rows[rows["step"] == last]
+            grouped = rows.set_index(["replication", "scenario"])[metric]
+        table = grouped.unstack("scenario")
+        return table.reindex(index=range(self.replications), columns=self.names).astype(float)
+
+    def effects(self, metric: str, year: int) -> pd.DataFrame:
+        """Paired differences scenario minus baseline (replications x scenarios)."""
+        values = self.values(metric, year)
+        return values.sub(values[self.baseline.name], axis=0)
+
+    # ------------------------------------------------------------------------ tables
+    def summary(self) -> pd.DataFrame:
+        """Median and 90% interval of each headline metric per scenario at 1, 3, 5 years and the
+        horizon, and the paired effect against the baseline (median and 90% interval of the
+        per-replication differences)."""
+        rows = []
+        for metric in HEADLINE_METRICS:
+            for year in year_marks(self.years):
+                values = self.values(metric, year)
+                effects = values.sub(values[self.baseline.name], axis=0)
+                for name in self.names:
+                    v, e = values[name].to_numpy(), effects[name].to_numpy()
+                    rows.append({
+                        "scenario": name, "metric": metric, "kind": metric_kind(metric),
+                        "year": year, "horizon": year == self.years,
+                        "median": _q(v, 0.5), "low": _q(v, QUANTILES[0]),
+                        "high": _q(v, QUANTILES[1]),
+                        "effect_median": _q(e, 0.5), "effect_low": _q(e, QUANTILES[0]),
+                        "effect_high": _q(e, QUANTILES[1]),
+                    })
+        return pd.DataFrame(rows)
+
+    def spend(self) -> pd.DataFrame:
+        """Extra municipal plus co-funded spending over the horizon against the baseline, EUR
+        (replications x scenarios); zero if the model reports no spending."""
+        total = pd.DataFrame(0.0, index=range(self.replications), columns=self.names)
+        for metric in SPEND_METRICS:
+            total = total + self.values(metric, self.years).fillna(0.0)
+        return total.sub(total[self.baseline.name], axis=0)
+
+    def cost_effectiveness(self) -> pd.DataFrame:
+        """Per scenario: spending per vacant unit avoided and per 1% of footfall gained.
+
+        Spending is the municipal plus co-funded spending summed over the horizon (minus the
+        baseline's). Vacant units avoided are the paired difference in vacant units at the
+        horizon; footfall gained is the paired difference in the mean week of the last year, in
+        % of the baseline. The interval of the ratio is spending's 90% interval over the effect's
+        (low spend / high effect to high spend / low effect). When the effect's interval includes
+        zero, or nothing is spent, there is no ratio, and ``verdict`` says so.
+        """
+        spend = self.spend()
+        base = self.baseline.name
+        vacant = self.values("vacant_units", self.years)
+        avoided = -vacant.sub(vacant[base], axis=0)
+        footfall = self.values("footfall", self.years)
+        gained = footfall.div(footfall[base], axis=0).sub(1.0) * 100.0
+        measures = (("vacant unit avoided", avoided), ("1% footfall gained", gained))
+        rows = []
+        for name in self.names[1:]:
+            s = spend[name].to_numpy()
+            for label, effect in measures:
+                e = effect[name].to_numpy()
+                row = {
+                    "scenario": name, "per": label,
+                    "spend_median": _q(s, 0.5), "spend_low": _q(s, QUANTILES[0]),
+                    "spend_high": _q(s, QUANTILES[1]),
+                    "effect_median": _q(e, 0.5), "effect_low": _q(e, QUANTILES[0]),
+                    "effect_high": _q(e, QUANTILES[1]),
+                    "eur_per_unit_median": np.nan, "eur_per_unit_low": np.nan,
+                    "eur_per_unit_high": np.nan,
+                }
+                row["verdict"] = _verdict(row)
+                if row["verdict"] == "ok":
+                    row["eur_per_unit_median"] = row["spend_median"] / row["effect_median"]
+                    row["eur_per_unit_low"] = row["spend_low"] / row["effect_high"]
+                    row["eur_per_unit_high"] = row["spend_high"] / row["effect_low"]
+                rows.append(row)
+        return pd.DataFrame(rows, columns=[
+            "scenario", "per", "spend_median", "spend_low", "spend_high", "effect_median",
+            "effect_low", "effect_high", "eur_per_unit_median", "eur_per_unit_low",
+            "eur_per_unit_high", "verdict"])
+
+    def typical_replication(self) -> int:
+        """The replication whose baseline vacancy at the horizon is closest to the median."""
+        v = self.values("vacancy_rate", self.years)[self.baseline.name].to_numpy()
+        return int(np.argmin(np.abs(v - np.median(v))))
+
+    def vacant_share(self, name: str) -> np.ndarray:
+        """(height, width) share of replications in which each premises is vacant at the
+        horizon; NaN off premises."""
+        occ = self.occupancy_maps[name]
+        return np.where(np.isnan(occ[0]), np.nan, (occ == 0).mean(axis=0))
+
+    def markers(self, scenario: Scenario) -> list[tuple[str, dt.date | None, dt.date | None]]:
+        """``(what, start, end)`` of every enabled intervention and shock."""
+        out = []
+        for kind in ("interventions", "shocks"):
+            for item in getattr(scenario, kind, None) or []:
+                if not getattr(item, "enabled", True):
+                    continue
+                title = item.title() if hasattr(item, "title") else getattr(item, "name", kind)
+                out.append((title, getattr(item, "start", None), getattr(item, "end", None)))
+        return out
+
+    # ------------------------------------------------------------------------ figures
+    def figures(self) -> dict[str, object]:
+        """Every figure of the comparison: file stem -> matplotlib Figure."""
+        from sim.present import plots
+
+        figs: dict[str, object] = {}
+        for metric in HEADLINE_METRICS:
+            figs[f"trajectory_{metric}"] = plots.comparison_trajectories(self, metric)
+        if len(self.scenarios) > 1:
+            for metric in HEADLINE_METRICS:
+                figs[f"effect_{metric}"] = plots.effect_figure(self, metric)
+            for name in self.names[1:]:
+                figs[f"map_{name}"] = plots.map_comparison(self, name)
+        return figs
+
+
+def _q(values: np.ndarray, q: float) -> float:
+    values = np.asarray(values, dtype=float)
+    return float(np.quantile(values, q)) if values.size else float("nan")
+
+
+def _verdict(row: dict) -> str:
+    if not row["spend_median"] > 0:
+        return "no spending"
+    low, high = row["effect_low"], row["effect_high"]
+    if low <= 0 <= high:
+        return "no measurable effect"
+    if high < 0:
+        return "worse than doing nothing"
+    return "ok"
+
+
+def check_comparable(baseline: Scenario, scenario: Scenario) -> None:
+    """Refuse scenarios whose weeks do not line up with the baseline's (raises ScenarioError)."""
+    from sim.errors import ScenarioError
+    from sim.scenario.loading import scenario_source
+
+    for key in ("start", "years"):
+        mine, theirs = getattr(scenario, key), getattr(baseline, key)
+        if mine != theirs:
+            source = scenario_source(scenario)
+            file, line = _where(source, key)
+            raise ScenarioError(
+                f"must be the same as the baseline's ({theirs}) to compare week by week "
+                f"(got {mine})", file=file, line=line, key_path=key)
+
+
+def check_names(scenarios: Sequence[Scenario]) -> None:
+    """Refuse two scenarios with the same name (their rows could not be told apart)."""
+    from sim.errors import ScenarioError
+    from sim.scenario.loading import scenario_source
+
+    seen: set[str] = set()
+    for scenario in scenarios:
+        if scenario.name in seen:
+            file, line = _where(scenario_source(scenario), "name")
+            raise ScenarioError(
+                f"{scenario.name!r} is the name of another scenario in this comparison; give "
+                "each scenario its own name", file=file, line=line, key_path="name")
+        seen.add(scenario.name)
+
+
+def _where(source: Path | None, key: str) -> tuple[str | None, int | None]:
+    if source is None:
+        return None, None
+    from sim.scenario.loading import _display, load_resolved
+
+    label = _display(source)
+    try:
+        _, lines = load_resolved(label)
+    except Exception:
+        return label, None
+    file, line = lines.where((key,))
+    return file or label, line
+
+
+def run_comparison(
+    baseline: Scenario,
+    scenarios: Sequence[Scenario],
+    *,
+    replications: int = 30,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    overrides: Sequence[str] = (),
+) -> Comparison:
+    """Run the baseline and each scenario ``replications`` times with paired seeds.
+
+    Args:
+        baseline: The "do nothing" scenario.
+        scenarios: The what-ifs; each needs its own name and the baseline's start and years.
+        replications: Replications per scenario, >= 1.
+        seed: Master seed; default the baseline's ``seed``. Replication ``i`` of every scenario
+            runs with ``replication_seeds(seed, replications)[i]``.
+        workers: Processes to use (default: all cores); the result is the same for any number.
+        progress: Show a progress bar on stderr.
+        overrides: Recorded in the result (for the reproduction command); already applied.
+
+    Returns:
+        The :class:`Comparison`.
+
+    Raises:
+        ScenarioError: For scenarios that cannot be compared with the baseline.
+        ValueError: For ``replications < 1`` or ``workers < 1``.
+    """
+    from sim.scenario.loading import scenario_source
+
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1 (got {replications})")
+    all_scenarios = [baseline, *scenarios]
+    check_names(all_scenarios)
+    for s in scenarios:
+        check_comparable(baseline, s)
+    master = baseline.seed if seed is None else int(seed)
+    seeds = replication_seeds(master, replications)
+    tasks = [
+        (si, r, scenario.model_dump(), _source_text(scenario_source(scenario)), seeds[r])
+        for si, scenario in enumerate(all_scenarios) for r in range(replications)
+    ]
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    workers = min(workers, len(tasks))
+    results: dict[tuple[int, int], tuple] = {}
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), desc="compare", unit="run", disable=not progress, leave=False)
+    try:
+        if workers == 1:
+            for si, r, dump, source, s in tasks:
+                results[si, r] = _run_task(dump, source, r, s)
+                bar.update()
+        else:
+            _run_pool(tasks, workers, results, bar)
+    finally:
+        bar.close()
+
+    frames, footfall, occupancy = [], {}, {}
+    for si, scenario in enumerate(all_scenarios):
+        runs = [results[si, r] for r in range(replications)]
+        for ts, _, _ in runs:
+            ts["scenario"] = scenario.name
+        frames.extend(ts for ts, _, _ in runs)
+        footfall[scenario.name] = np.stack([f for _, f, _ in runs])
+        occupancy[scenario.name] = np.stack([o for _, _, o in runs])
+    return Comparison(
+        scenarios=all_scenarios, master_seed=master, seeds=seeds,
+        timeseries=pd.concat(frames, ignore_index=True), footfall_maps=footfall,
+        occupancy_maps=occupancy,
+        files={s.name: _source_text(scenario_source(s)) for s in all_scenarios},
+        overrides=list(overrides),
+    )
+
+
+def _source_text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _run_pool(tasks: list, workers: int, results: dict, bar) -> None:
+    """Run tasks on ``workers`` spawned processes; on any failure or Ctrl-C stop them all."""
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+    try:
+        pending = {pool.submit(_run_task, dump, source, r, s): (si, r)
+                   for si, r, dump, source, s in tasks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = pending.pop(future)
+                results[key] = future.result()
+                bar.update()
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # do not wait for runs whose results will be thrown away
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+# -------------------------------------------------------------------------------- output
+def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datetime | None = None
+                     ) -> Path:
+    """Write ``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``,
+    ``report.html`` and, last, ``manifest.json`` to ``out_dir``; return the report's path.
+    Every file is written atomically."""
+    from sim.files import atomic_write_text
+    from sim.present import plots, report
+
+    out_dir = Path(out_dir)
+    clear_outputs(out_dir)
+    frame = comparison.timeseries
+    atomic_write_text(out_dir / "timeseries.csv", frame.to_csv(index=False, lineterminator="\n"))
+    summary = comparison.summary()
+    atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
+    costs = comparison.cost_effectiveness()
+    atomic_write_text(out_dir / "cost_effectiveness.csv",
+                      costs.to_csv(index=False, lineterminator="\n"))
+    figures: dict[str, bytes] = {}
+    for stem, fig in comparison.figures().items():
+        png = plots.png_bytes(fig)
+        figures[stem] = png
+        plots.save_bytes(png, out_dir / "figures" / f"{stem}.png")
+    html = report.render(comparison, summary, costs, figures)
+    atomic_write_text(out_dir / "report.html", html)
+    manifest = {
+        "kind": "comparison",
+        "package": "binnenstad",
+        "version": __version__,
+        "baseline": comparison.baseline.name,
+        "scenarios": {s.name: s.model_dump(mode="json") for s in comparison.scenarios},
+        "files": comparison.files,
+        "overrides": comparison.overrides,
+        "master_seed": comparison.master_seed,
+        "replication_seeds": comparison.seeds,
+        "replications": comparison.replications,
+        "started": (started or dt.datetime.now(dt.UTC)).isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "outputs": ["timeseries.csv", "summary.csv", "cost_effectiveness.csv", "report.html",
+                    *(f"figures/{stem}.png" for stem in figures)],
+    }
+    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return out_dir / "report.html"
+
+
+def clear_outputs(out_dir: Path) -> None:
+    """Remove the files of an earlier comparison in ``out_dir`` (manifest first)."""
+    for name in OUTPUT_FILES:
+        (Path(out_dir) / name).unlink(missing_ok=True)

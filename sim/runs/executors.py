@@ -1,0 +1,283 @@
+"""Where the runs of an experiment execute: this process, local processes, or Dask.
+
+All three take the same list of :class:`~sim.runs.experiments.RunTask` and call ``on_done`` with
+each :class:`~sim.runs.experiments.RunOutcome` in the main process as soon as it arrives, so the
+store writes every run the moment it finishes. A run is a pure function of its task, so the
+results do not depend on the executor, the number of workers or the order of completion.
+
+- ``serial``: one run after another in this process (``--workers 1``).
+- ``processes``: a pool of N worker processes (one run per process at a time, no threads).
+  If a worker process dies, the pool is rebuilt and its runs are retried.
+- ``dask``: one task per run on a Dask cluster (``--scheduler tcp://host:8786``), with
+  ``retries`` for lost workers. Dask is imported only here, only when asked for.
+
+Worker processes (local or Dask) run the model's kernels on one thread
+(:mod:`sim.kernels.parallel`): they parallelise over runs, so kernel threads would only compete
+for the same cores. The serial path keeps the kernels' default.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any
+
+from sim.errors import ScenarioError
+from sim.runs.experiments import RunOutcome, RunTask, run_task
+
+__all__ = ["Progress", "execute"]
+
+OnDone = Callable[[RunOutcome], None]
+CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
+
+
+class Progress:
+    """A progress bar of runs: done, failed, remaining, rate and time left (tqdm)."""
+
+    def __init__(self, total: int, skipped: int, desc: str, enabled: bool) -> None:
+        self.done = self.failed = 0
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                initial=skipped,
+                desc=desc,
+                unit="run",
+                dynamic_ncols=True,
+                file=sys.stderr,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+            )
+            self.skipped = skipped
+            self._postfix()
+
+    def _postfix(self, pending: int = 0) -> None:
+        left = self.bar.total - self.bar.n - pending
+        stored = f"stored earlier {self.skipped}, " if self.skipped else ""
+        self.bar.set_postfix_str(
+            f"{stored}done {self.done}, failed {self.failed}, remaining {left}", refresh=False
+        )
+
+    def update(self, outcome: RunOutcome) -> None:
+        if outcome.ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.bar is not None:
+            self._postfix(pending=1)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def execute(
+    tasks: Sequence[RunTask],
+    on_done: OnDone,
+    *,
+    workers: int = 1,
+    scheduler: Any = None,
+    retries: int = 3,
+) -> None:
+    """Run every task and pass each outcome to ``on_done`` as it arrives.
+
+    Args:
+        tasks: The runs to do.
+        on_done: Called in this process with each run's outcome (stores it).
+        workers: Local worker processes; 1 runs in this process.
+        scheduler: A Dask scheduler address (``tcp://host:8786``), a
+            ``distributed.Client`` or a ``LocalCluster``; None for local execution.
+        retries: How often a run is retried after its worker process was lost.
+    """
+    if not tasks:
+        return
+    if scheduler is not None:
+        _dask(tasks, on_done, scheduler, retries)
+    elif workers <= 1:
+        for task in tasks:
+            on_done(run_task(task))
+    else:
+        _processes(tasks, on_done, workers, retries)
+
+
+# ---------------------------------------------------------------------- processes
+def _worker_init(parent: int) -> None:
+    """Worker processes die with their parent (Linux), and leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
+        except OSError:
+            pass
+    if os.getppid() != parent:  # the parent died while this worker was starting
+        os._exit(1)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # spawn: no fork of a threaded parent, and the workers are children of this process, so
+    # they die with it (a forkserver's children would outlive a kill -9 of this process).
+    return multiprocessing.get_context("spawn")
+
+
+#: Numerical libraries' and the model's own (:mod:`sim.kernels.parallel`) thread pools: one thread
+#: per worker process (as Dask does), so N workers use N cores rather than N times the cores.
+_SINGLE_THREADED = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BINNENSTAD_THREADS",
+)
+
+
+@contextmanager
+def _single_threaded_workers() -> Iterator[None]:
+    """Set :data:`_SINGLE_THREADED` (unless set already) for worker processes spawned now."""
+    saved = {k: os.environ.get(k) for k in _SINGLE_THREADED}
+    for key in _SINGLE_THREADED:  # inherited by the workers when they are spawned
+        os.environ.setdefault(key, "1")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+    with _single_threaded_workers():
+        _pool_loop(tasks, on_done, workers, retries)
+
+
+def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+    todo = list(tasks)
+    attempts: dict[str, int] = {}
+    while todo:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)),
+            mp_context=_context(),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
+        lost: list[RunTask] = []
+        try:
+            pending = {pool.submit(run_task, t): t for t in todo}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    on_done(outcome)
+        except BaseException:  # Ctrl-C, or the store failed: stop the workers now
+            workers_now = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers_now:
+                proc.terminate()
+            raise
+        pool.shutdown(wait=True)
+        todo = []
+        for task in lost:  # runs whose worker process died (killed, out of memory)
+            attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
+            if attempts[task.run_id] > retries:
+                on_done(
+                    RunOutcome(
+                        task.run_id,
+                        False,
+                        error=f"worker process died {attempts[task.run_id]} times",
+                    )
+                )
+            else:
+                todo.append(task)
+
+
+# --------------------------------------------------------------------------- dask
+def _run_task_one_thread(task: RunTask) -> RunOutcome:
+    """:func:`~sim.runs.experiments.run_task` with the model's kernels on one thread.
+
+    What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
+    must not start kernel threads of its own. ``BINNENSTAD_THREADS`` set on the worker wins.
+    The results are the same on any number of threads.
+    """
+    from sim.kernels import parallel
+
+    if parallel.ENV not in os.environ and parallel.threads() != 1:
+        parallel.set_threads(1)
+    return run_task(task)
+
+
+def _profiling(dask_worker: Any) -> bool:
+    return "profile" in getattr(dask_worker, "periodic_callbacks", {})
+
+
+def _hint_profiler(client: Any) -> None:
+    """One line on stderr if the cluster's workers run Dask's statistical profiler, which
+    costs CPU-bound runs about 10% (docs/experiments.md, measured by ``make bench``)."""
+    try:
+        profiling = sum(client.run(_profiling).values())
+    except Exception:  # a cluster that does not answer now fails below, with its own error
+        return
+    if profiling:
+        print(f"{profiling} Dask worker(s) run the statistical profiler, which slows CPU-bound "
+              "runs by about 10%: start workers with "
+              "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/experiments.md)",
+              file=sys.stderr)
+
+
+def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ScenarioError(
+            "--scheduler needs Dask: install the optional extra with "
+            "pip install 'binnenstad[cluster]'"
+        ) from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT) if own else scheduler
+    except OSError as exc:
+        raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    _hint_profiler(client)
+    futures: list = []
+    try:
+        futures = [
+            client.submit(
+                _run_task_one_thread,
+                t,
+                key=f"binnenstad-run-{t.run_id}",
+                pure=False,
+                retries=retries,
+            )
+            for t in tasks
+        ]
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # KilledWorker: the run took down workers repeatedly
+                detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+                outcome = RunOutcome(by_key[future.key].run_id, False, error=detail)
+            on_done(outcome)
+            future.release()
+    except BaseException:
+        client.cancel(futures)
+        raise
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,271 @@
+"""The app in a real browser: ``binnenstad app`` on a free local port, driven by headless
+Chromium (Debian's ``chromium`` package through the ``playwright`` client; no browser download).
+
+Without a browser these tests are skipped with the reason, unless ``BINNENSTAD_REQUIRE_BROWSER``
+is set (as ``.ci/run`` does): then a missing browser fails them. Screenshots of the main view
+go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+START = "2019-01-07"
+# A small centre and few agents so that every session builds its model quickly.
+SCENARIO = """\
+name: {name}
+seed: 7
+start: {start}
+years: 3
+warmup_years: 1
+town:
+  preset: kleinstad
+population:
+  agents: 3000
+"""
+EVENTS = """\
+interventions:
+  - type: events_programme
+    start: 2019-03-04
+    budget_eur_per_year: 100000
+"""
+
+
+def _browser() -> str | None:
+    """Path of the system Chromium, or None (with playwright importable)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return None
+    return (os.environ.get("BINNENSTAD_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser"))
+
+
+CHROMIUM = _browser()
+if CHROMIUM is None:
+    reason = ("browser tests need Debian's chromium (apt-get install chromium) and the "
+              "playwright client (pip install -e '.[dev]')")
+    if os.environ.get("BINNENSTAD_REQUIRE_BROWSER"):
+        pytest.fail(f"BINNENSTAD_REQUIRE_BROWSER is set but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``binnenstad app`` on a free port with two small scenarios; its URL."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    (folder / "baseline.yaml").write_text(SCENARIO.format(name="baseline", start=START))
+    (folder / "events.yaml").write_text(SCENARIO.format(name="events", start=START) + EVENTS)
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("log") / "server.log").open("w")
+    binnenstad = Path(sys.executable).with_name("binnenstad")
+    proc = subprocess.Popen(
+        [str(binnenstad), "app", "--port", str(port), "--scenarios", str(folder),
+         "--scenario", str(folder / "events.yaml")],
+        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail("the app did not start:\n" + Path(log.name).read_text())
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+class Session:
+    """One browser context (its own cookies, so its own Solara session) on the app."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console",
+                     lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.goto(url)
+        self.page.wait_for_selector(".bs-date", timeout=60_000)
+
+    def text(self, cls: str) -> str:
+        return self.page.inner_text(f".{cls}")
+
+    def date(self) -> str:
+        return re.search(r"\d{4}-\d\d-\d\d", self.text("bs-date")).group(0)
+
+    def points(self) -> int:
+        return int(self.text("bs-points").split()[0])
+
+    def click(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+    def wait_until(self, check, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for the page")
+            time.sleep(0.1)
+
+    def pause(self) -> None:
+        """Pause, and wait until no step is in flight (the date holds still)."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        step = self.page.get_by_role("button", name="Step", exact=True)
+        deadline = time.monotonic() + 60
+        while True:  # a click can land while the button is being drawn again: click again
+            pause = self.page.get_by_role("button", name="❚❚", exact=True)
+            if pause.count():
+                with contextlib.suppress(PlaywrightError):
+                    pause.click(timeout=3000)
+            with contextlib.suppress(AssertionError):
+                self.wait_until(step.is_enabled, timeout=3)
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("the app did not pause within 60 s")
+        last = None
+        while last != (last := self.date()):
+            time.sleep(0.4)
+
+    def step(self) -> None:
+        before = self.date()
+        self.click("Step")
+        self.wait_until(lambda: self.date() != before)
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.context.close()
+
+
+@pytest.fixture
+def session(server, browser):
+    s = Session(browser, server)
+    yield s
+    s.close()
+
+
+def test_page_loads_without_console_errors(session):
+    assert session.date() == START
+    assert session.page.locator(".bs-map img, img.bs-map, .bs-map").count() >= 1
+    assert "Open units" in session.text("bs-open")
+    assert "Vacant units" in session.text("bs-vacant")
+    assert "Closures this year" in session.text("bs-closures")
+    session.screenshot("app_main")
+    assert session.errors == []
+
+
+def test_play_advances_the_date_and_the_charts_gain_points(session):
+    assert session.points() == 0
+    session.click("▶")
+    session.wait_until(lambda: session.date() > "2019-03-01")
+    session.pause()
+    session.wait_until(lambda: session.points() >= 8)
+    session.screenshot("app_playing")
+    chart = session.page.locator(".bs-charts img, img.bs-charts").first.get_attribute("src")
+    points = session.points()
+    session.step()
+    session.wait_until(lambda: session.points() == points + 1)
+    after = session.page.locator(".bs-charts img, img.bs-charts").first.get_attribute("src")
+    assert after != chart  # the chart itself was drawn again
+    assert session.errors == []
+
+
+def test_the_picker_offers_every_scenario_file(session):
+    session.page.locator(".v-select").first.click()
+    options = session.page.locator(".v-menu__content .v-list-item")
+    options.first.wait_for()
+    names = options.all_inner_texts()
+    assert names == ["baseline.yaml", "events.yaml"]
+    session.page.get_by_text("baseline.yaml", exact=True).last.click()
+    session.wait_until(lambda: "No instrument" in session.text("bs-scenario-summary"))
+
+
+def test_switching_an_instrument_changes_the_scenario(session):
+    session.step()
+    summary = session.text("bs-scenario-summary")
+    assert "Events programme" in summary and "switched off" not in summary
+    session.page.get_by_label("Instrument: Events programme").click(force=True)
+    session.wait_until(lambda: "switched off" in session.text("bs-scenario-summary"))
+    session.wait_until(lambda: session.date() == START)  # the changed scenario starts again
+    assert session.errors == []
+
+
+def test_reset_returns_to_the_start(session):
+    for _ in range(3):
+        session.step()
+    assert session.date() > START
+    session.click("Reset")
+    session.wait_until(lambda: session.date() == START)
+    assert session.points() == 0
+
+
+def test_comparison_shows_both_runs(session):
+    session.page.locator(".v-select").nth(1).click()
+    session.page.locator(".v-menu__content .v-list-item",
+                         has_text="all instruments").click()
+    session.wait_until(lambda: session.page.locator(".bs-map").count() == 2)
+    assert session.page.locator(".bs-date-1").count() == 1
+    for _ in range(2):
+        session.step()
+    assert session.text("bs-date-1") == session.text("bs-date")
+    session.screenshot("app_compare")
+    assert session.errors == []
+
+
+def test_two_browser_sessions_do_not_share_a_model(server, browser):
+    a, b = Session(browser, server), Session(browser, server)
+    try:
+        for _ in range(3):
+            a.step()
+        b.page.wait_for_timeout(500)
+        assert a.date() > START
+        assert b.date() == START
+        b.step()
+        assert a.date() > b.date()
+    finally:
+        a.close()
+        b.close()
