@@ -26,6 +26,7 @@ from sim.kernels import visits
 from sim.kernels.streams import stream
 from sim.model import policy
 from sim.model.agents import CulturalVenue, Municipality, Owner, Resident, Shop
+from sim.model.grid import TownGrid
 from sim.scenario.loading import build_town
 from sim.scenario.schema import (
     ENTRY_KINDS,
@@ -36,7 +37,7 @@ from sim.scenario.schema import (
     TASTE_CLASSES,
     Scenario,
 )
-from sim.town.maps import TownGrid, home_zones
+from sim.town.maps import home_zones
 from sim.town.routing import (
     accumulate_along_paths,
     accumulate_paths,

@@ -1,17 +1,13 @@
 """Tests for sim.town.maps: map parsing, presets, access cells, home zones."""
 
-import random
-
 import numpy as np
 import pytest
-from mesa.discrete_space import OrthogonalVonNeumannGrid
 from scipy.sparse.csgraph import connected_components
 
 from sim.town.maps import (
     ENTRY_KINDS,
     PRESETS,
     MapError,
-    TownGrid,
     home_zones,
     load_preset,
     parse_map,
@@ -171,22 +167,3 @@ def test_premises_neighbours_chebyshev_radius():
     assert nb.sum(axis=1).tolist() == [1, 2, 2, 2, 1]
     assert nb.diagonal().sum() == 0
     assert (town.premises_neighbours(2) != town.premises_neighbours(2).T).nnz == 0
-
-
-@pytest.mark.parametrize("torus", [False, True])
-@pytest.mark.parametrize("size", [(7, 5), (1, 3), (2, 2)])
-def test_town_grid_is_mesas_von_neumann_grid(size, torus):
-    """The faster linking builds exactly Mesa's grid: cells, link keys, order and targets."""
-    mesa_grid = OrthogonalVonNeumannGrid(size, torus=torus, random=random.Random(1))
-    grid = TownGrid(size, torus=torus, random=random.Random(1))
-    assert isinstance(grid, OrthogonalVonNeumannGrid)
-    assert list(grid._cells) == list(mesa_grid._cells)
-    for coord, cell in mesa_grid._cells.items():
-        ours = grid[coord]
-        assert [(k, c.coordinate) for k, c in ours.connections.items()] == [
-            (k, c.coordinate) for k, c in cell.connections.items()
-        ]
-        assert {c.coordinate for c in ours.neighborhood} == {
-            c.coordinate for c in cell.neighborhood
-        }
-    assert np.array_equal(grid.empty.data, mesa_grid.empty.data)
