@@ -48,9 +48,9 @@ t1 = time.perf_counter()
 model.run()
 t2 = time.perf_counter()
 weeks = scenario.warmup_weeks + scenario.weeks
-agents = len(model.resident_agents) + int(model.units.open.sum())
+agents = len(model.residents.agents) + int(model.premises.open.sum())
 print(json.dumps({{"wall_s": t2 - t0, "setup_s": t1 - t0, "weeks": weeks,
-                  "residents": len(model.resident_agents), "agents": agents,
+                  "residents": len(model.residents.agents), "agents": agents,
                   "agent_steps_per_s": agents * weeks / (t2 - t0)}}))
 """
 

@@ -26,12 +26,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from sim.model.model import CityCentre
-from sim.scenario import schema
+from sim.scenario import fields, interventions, schema
+from sim.scenario.municipality import FundingRound
+from sim.scenario.population import EntryShares, IncomeShares, TasteShares
+from sim.scenario.town import FloorArea
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 #: Models whose fields are categories of one parameter (documented as one row).
-CATEGORY_MODELS = (schema.PerSector, schema.PerPurpose, schema.PerHome, schema.EntryShares,
-                   schema.IncomeShares, schema.TasteShares, schema.FloorArea)
+CATEGORY_MODELS = (fields.PerSector, fields.PerPurpose, fields.PerHome, EntryShares,
+                   IncomeShares, TasteShares, FloorArea)
 
 
 def _models(annotation) -> list[type[BaseModel]]:
@@ -56,7 +59,7 @@ def required_paths() -> tuple[list[str], list[tuple[str, list[str]]]]:
     """(plain key paths, category groups as (path, category names)) of the Scenario schema."""
     plain: list[str] = []
     groups: list[tuple[str, list[str]]] = []
-    base = set(schema.Intervention.model_fields)
+    base = set(interventions.Intervention.model_fields)
 
     def walk(model: type[BaseModel], prefix: str) -> None:
         for name, field in model.model_fields.items():
@@ -72,7 +75,7 @@ def required_paths() -> tuple[list[str], list[tuple[str, list[str]]]]:
                         walk_field(f"{kind}.{sub}", sub_field.annotation)
                 continue
             if path == "funding":
-                walk(schema.FundingRound, "funding[].")
+                walk(FundingRound, "funding[].")
                 continue
             walk_field(path, ann)
 
@@ -100,8 +103,8 @@ def test_the_walk_covers_the_schema():
     assert "interventions[].start" in plain and "shocks[].end" in plain
     assert "funding[].match_share" in plain
     assert "culture.kinds" in plain and "economy.online_share.comparison" in plain
-    assert ("economy.shops.gross_margin", list(schema.SECTORS)) in groups
-    assert ("lockdown.footfall_multiplier", list(schema.PURPOSES)) in groups
+    assert ("economy.shops.gross_margin", list(fields.SECTORS)) in groups
+    assert ("lockdown.footfall_multiplier", list(fields.PURPOSES)) in groups
     assert len(plain) + len(groups) > 150
 
 
@@ -143,6 +146,6 @@ def _odd_schedule() -> list[str]:
 
 def test_schedule_in_the_odd_matches_step():
     calls = _step_calls()
-    assert calls[:2] == ["update_drivers", "municipality_acts"]
+    assert calls[:3] == ["conditions.update", "shocks.strike", "municipality.act"]
     assert "datacollector.collect" in calls
     assert _odd_schedule() == calls

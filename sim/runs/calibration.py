@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import SECTORS
+from sim.scenario.fields import SECTORS
 
 TARGETS = {
     "vacancy_rate": (0.08, 0.14),
@@ -48,10 +48,10 @@ def sector_cover(model) -> pd.DataFrame:
     over rent and fixed costs, :meth:`sim.model.model.CityCentre.cost_cover`) and the share below
     break-even. In the initial centre every sector should sit near the calibration's 1.5: a
     sector far below it empties in a shake-out at the end of the warm-up."""
-    cover = model.cost_cover()
+    cover = model.shops.cost_cover()
     rows = []
     for code, name in enumerate(SECTORS):
-        c = cover[model.units.open & (model.units.sector == code)]
+        c = cover[model.premises.open & (model.premises.sector == code)]
         rows.append({"sector": name, "shops": c.size,
                      "median_cover": float(np.median(c)) if c.size else float("nan"),
                      "below_break_even": float(np.mean(c < 1)) if c.size else float("nan")})

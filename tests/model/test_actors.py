@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model.model import CULTURE, HOUSING, SHOP, CityCentre
+from sim.model.model import CityCentre
+from sim.model.premises import CULTURE, HOUSING, SHOP
+from sim.scenario.fields import SECTORS
 from sim.scenario.loading import load_scenario
-from sim.scenario.schema import SECTORS, Scenario
+from sim.scenario.schema import Scenario
 from tests.conftest import REPO
 
 START = dt.date(2019, 1, 7)
@@ -96,7 +98,7 @@ def test_sticky_rents_keep_units_empty_longer_than_flexible_rents():
     model = CityCentre(small(), seed=SEEDS[0])
     for _ in range(60):
         model.step()
-    units = model.units
+    units = model.premises
     vacant = np.flatnonzero(units.vacant & units.retail_zoned)
     assert vacant.size >= 5
     units.last_rent[vacant] = 1.4 * units.market_rent[vacant]
@@ -105,9 +107,9 @@ def test_sticky_rents_keep_units_empty_longer_than_flexible_rents():
     for name, kind in (("flexible", flexible), ("sticky", sticky)):
         model.params.landlords = type(model.params.landlords).model_validate(
             model.params.landlords.model_dump() | {"institutional": kind, "local": kind})
-        model.owners_set_rents()
+        model.owners.set_asking_rents()
         asking = units.asking_rent[vacant].copy()
-        let, _, p_let = model.letting_offers(np.full(units.use.size, 0.5))
+        let, _, p_let = model.shops.letting_offers(np.full(units.use.size, 0.5))
         spell[name] = float(np.mean(1.0 / np.maximum(p_let[np.isin(let, vacant)], 1e-9)))
         spell[name + "_asking"] = asking
     assert np.all(spell["sticky_asking"] >= 1.4 * units.market_rent[vacant] - 1e-6)
@@ -119,39 +121,39 @@ def test_owners_ask_the_old_rent_then_cut_but_not_below_their_floor():
     model = CityCentre(small(), seed=3)
     for _ in range(60):
         model.step()
-    units = model.units
+    units = model.premises
     vacant = np.flatnonzero(units.vacant)
     assert vacant.size
-    floor = np.array([getattr(model.params.landlords, model.owners[o].kind).valuation_floor
+    floor = np.array([getattr(model.params.landlords, model.owners.agents[o].kind).valuation_floor
                       for o in units.owner[vacant]])
     assert np.all(units.asking_rent[vacant] >= floor * units.last_rent[vacant] - 1e-9)
 
 
 def test_owners_are_agents_owning_every_premises_once():
     model = CityCentre(small(), seed=3)
-    owned = sorted(p for o in model.owners for p in o.units)
-    assert owned == list(range(len(model.floor_m2)))
-    kinds = {o.kind for o in model.owners}
+    owned = sorted(p for o in model.owners.agents for p in o.units)
+    assert owned == list(range(len(model.premises.floor_m2)))
+    kinds = {o.kind for o in model.owners.agents}
     assert kinds == {"institutional", "local"}
-    big = max(len(o.units) for o in model.owners if o.kind == "institutional")
-    assert big > max(len(o.units) for o in model.owners if o.kind == "local")
+    big = max(len(o.units) for o in model.owners.agents if o.kind == "institutional")
+    assert big > max(len(o.units) for o in model.owners.agents if o.kind == "local")
 
 
 def test_conversions_remove_units_for_good_and_add_residents():
     scenario = small(landlords={"conversion_after_months": 0, "conversion_rate_per_year": 1.0})
     model = CityCentre(scenario, seed=3)
-    before = len(model.resident_agents)
+    before = len(model.residents.agents)
     model.run()
-    converted = np.flatnonzero(model.units.use == HOUSING)
+    converted = np.flatnonzero(model.premises.use == HOUSING)
     assert converted.size > 0
-    assert len(model.resident_agents) > before
-    assert model.residents.weight.size == len(model.resident_agents)
-    assert not model.units.retail_zoned[converted].any()
+    assert len(model.residents.agents) > before
+    assert model.residents.state.weight.size == len(model.residents.agents)
+    assert not model.premises.retail_zoned[converted].any()
     frame = model.datacollector.get_model_vars_dataframe()
     assert frame["conversions"].sum() == len(events_of(model, "conversion"))
     # the vacancy rate is over the remaining premises stock
     last = frame.iloc[-1]
-    assert last["open_units"] + last["vacant_units"] == len(model.floor_m2) - converted.size
+    assert last["open_units"] + last["vacant_units"] == len(model.premises) - converted.size
 
 
 # ---------------------------------------------------------------------------- culture
@@ -170,12 +172,12 @@ def test_cultural_venues_programme_events_that_draw_visitors_to_food_and_beverag
         total = 0.0
         for _ in range(m.params.warmup_weeks + weeks):
             m2.step()
-            total += m2.units.revenue[m2.units.sector == fnb].sum()
+            total += m2.premises.revenue[m2.premises.sector == fnb].sum()
         return total
 
     assert fnb_turnover(model) > fnb_turnover(empty_model)
-    venues = model.venue_list()
-    assert all(model.units.use[v.premises] == CULTURE for v in venues)
+    venues = model.venues.open_venues()
+    assert all(model.premises.use[v.premises] == CULTURE for v in venues)
 
 
 def test_a_venue_that_cannot_pay_closes_like_a_shop():
@@ -193,8 +195,8 @@ def test_core_designation_stops_letting_outside_and_fills_the_core_at_a_cost():
     scenario = with_intervention("core_designation", core_walk_m=150,
                                  relocation_support_eur=20000, relocation_rate_per_year=0.5)
     model, frame = simulate(scenario, SEEDS[0])
-    core = model.walk_to_busiest_m <= 150
-    assert np.array_equal(core, model.core)  # the town's core (town.core_walk_m) is reported
+    core = model.premises.walk_to_busiest_m <= 150
+    assert np.array_equal(core, model.premises.core)  # the core of town.core_walk_m is reported
     opened = events_of(model, "opening")
     outside = opened[~core[opened["premises"].to_numpy()]]
     assert (outside["cause"] == "new_tenant").sum() == 0
@@ -227,13 +229,13 @@ def test_biz_adopted_by_vote_levies_the_zone_and_draws_events():
     model, frame = simulate(scenario, SEEDS[0])
     vote = events_of(model, "biz_vote")
     assert len(vote) == 1 and vote["cause"].iloc[0].startswith("adopted")
-    zone = model.core
-    assert np.all(model.units.levy[model.units.open & zone] == 6)
-    assert np.all(model.units.levy[~zone] == 0)
-    assert np.all(model.units.bonus[zone] > 0)
-    levy = (model.units.levy * model.floor_m2).sum()  # EUR/year at the horizon
+    zone = model.premises.core
+    assert np.all(model.premises.levy[model.premises.open & zone] == 6)
+    assert np.all(model.premises.levy[~zone] == 0)
+    assert np.all(model.premises.bonus[zone] > 0)
+    levy = (model.premises.levy * model.premises.floor_m2).sum()  # EUR/year at the horizon
     expected_events = levy * 0.4 / 1000 * len(frame) / 52
-    assert 0.5 * expected_events < model.policy.events_held["biz"] < 1.5 * expected_events
+    assert 0.5 * expected_events < model.venues.events_held["biz"] < 1.5 * expected_events
     assert spend(scenario, "biz") == pytest.approx(10000 / 52 * len(frame))
 
 
@@ -242,8 +244,8 @@ def test_a_failed_biz_vote_leaves_no_levy():
     model, frame = simulate(scenario, SEEDS[0])
     vote = events_of(model, "biz_vote")
     assert len(vote) == 1 and vote["cause"].iloc[0].startswith("rejected")
-    assert np.all(model.units.levy == 0)
-    assert np.all(model.units.bonus == 0)
+    assert np.all(model.premises.levy == 0)
+    assert np.all(model.premises.bonus == 0)
     assert spend(scenario, "biz") == 0
     base = simulate(BASE, SEEDS[0])[1]
     assert frame["turnover"].sum() == pytest.approx(base["turnover"].sum())
@@ -256,7 +258,7 @@ def test_events_programme_raises_footfall_and_spends_its_budget():
     _, base = simulate(BASE, SEEDS[0])
     years = len(frame) / 52
     # about budget / cost a year (Poisson); venue events vary with the venues that survive
-    held = model.policy.events_held["events_programme"]
+    held = model.venues.events_held["events_programme"]
     assert held == pytest.approx(200000 / 10000 * years, rel=0.35)
     assert frame["footfall"].mean() > base["footfall"].mean()
     assert spend(scenario, "events_programme") == pytest.approx(200000 * years, rel=0.25)
@@ -276,11 +278,11 @@ def test_public_space_makes_its_area_more_attractive_and_costs_the_investment():
                                  investment_eur=2_000_000, attractiveness_gain=0.5)
     model, _ = simulate(scenario, SEEDS[0])
     base_model, _ = simulate(BASE, SEEDS[0])
-    near = model.units.bonus > 0
+    near = model.premises.bonus > 0
     assert near.any() and not near.all()
-    assert model.units.bonus[near].max() == pytest.approx(0.5)
-    assert model.units.revenue_avg[near & model.units.open].sum() > (
-        base_model.units.revenue_avg[near & base_model.units.open].sum())
+    assert model.premises.bonus[near].max() == pytest.approx(0.5)
+    assert model.premises.revenue_avg[near & model.premises.open].sum() > (
+        base_model.premises.revenue_avg[near & base_model.premises.open].sum())
     assert spend(scenario, "public_space") == pytest.approx(2_000_000)
 
 
@@ -290,7 +292,7 @@ def test_starter_support_pays_rent_share_and_lowers_vacancy():
     assert mean_over_seeds(scenario, "vacancy_rate") < mean_over_seeds(BASE, "vacancy_rate")
     model, _ = simulate(scenario, SEEDS[0])
     assert spend(scenario, "starter_support") > 0
-    assert (model.units.support_share > 0).any()
+    assert (model.premises.support_share > 0).any()
 
 
 def test_meanwhile_use_brokers_cultural_users_into_vacant_units():
@@ -411,8 +413,8 @@ def test_chain_bankruptcy_closes_the_chain_and_raises_neighbour_closures():
         assert len(chain) >= 3
         assert set(failed.loc[failed["cause"] == "chain_bankruptcy", "sector"]) == {
             "comparison"}
-        near = np.zeros(len(model.floor_m2), dtype=bool)
-        near[model.neighbours[chain].indices] = True
+        near = np.zeros(len(model.premises.floor_m2), dtype=bool)
+        near[model.routes.neighbours[chain].indices] = True
         near[chain] = False
 
         def closures_near(m: CityCentre, near=near) -> int:
@@ -439,13 +441,13 @@ def test_shops_of_closed_sectors_earn_nothing_during_a_lockdown():
     model = CityCentre(small(shocks=[LOCKDOWN]), seed=SEEDS[0])
     while model.date < dt.date(2019, 4, 1):
         model.step()
-    closed = model.units.open & np.isin(model.units.sector, [
+    closed = model.premises.open & np.isin(model.premises.sector, [
         SECTORS.index(s) for s in ("comparison", "food_beverage", "leisure", "services")])
     assert closed.any()
-    assert np.all(model.units.revenue[closed] == 0)
-    daily = model.units.open & (model.units.sector == SECTORS.index("daily"))
-    assert model.units.revenue[daily].sum() > 0
-    assert np.all(model.units.use[closed] == SHOP)
+    assert np.all(model.premises.revenue[closed] == 0)
+    daily = model.premises.open & (model.premises.sector == SECTORS.index("daily"))
+    assert model.premises.revenue[daily].sum() > 0
+    assert np.all(model.premises.use[closed] == SHOP)
 
 
 def test_every_scenario_file_describes_its_instruments_and_shocks():
@@ -479,8 +481,8 @@ def test_core_designation_by_map_zone():
         model.step()
     inside = model.town.premises_xy[:, 0] <= 30
     assert inside.any() and not inside.all()
-    assert np.array_equal(model.policy.designated[0], inside)
-    assert not model.units.retail_zoned[~inside].any()
+    assert np.array_equal(model.municipality.state_of(0).core, inside)
+    assert not model.premises.retail_zoned[~inside].any()
     assert "map zone [0, 0, 30, 40]" in scenario.interventions[0].describe()
 
 
@@ -488,11 +490,11 @@ def test_a_uniform_attractiveness_gain_raises_visits_by_the_visit_elasticity():
     """The pull compares unscaled choice weights: +0.5 utility on every unit multiplies each
     resident's visit rate by exp(0.5 x visit_elasticity)."""
     model = CityCentre(small(), seed=SEEDS[0])
-    before = model._visit_rate_total.copy()
-    model.units.bonus[:] += 0.5
-    model._perceive()
+    before = model.residents.visit_rate_total.copy()
+    model.premises.bonus[:] += 0.5
+    model.residents.perceive()
     theta = model.params.economy.choice.visit_elasticity
-    assert np.allclose(model._visit_rate_total / before, np.exp(0.5 * theta))
+    assert np.allclose(model.residents.visit_rate_total / before, np.exp(0.5 * theta))
 
 
 def test_a_round_requiring_owner_co_investment_funds_only_owner_projects():
@@ -520,8 +522,8 @@ def test_online_growth_scales_the_growth_of_online_shares_after_the_start():
             model.step()
         models[name] = model
     start = BASE.start.year + (BASE.start.timetuple().tm_yday - 1) / 365.25
-    base, at_start = models["base"], models["base"]._online_shares(start)
-    assert np.allclose(models["frozen"].online_by_sector, at_start)
-    assert np.allclose(models["faster"].online_by_sector,
-                       np.clip(at_start + 2 * (base.online_by_sector - at_start), 0, 1))
-    assert (base.online_by_sector > at_start).any()
+    base, at_start = models["base"], models["base"].conditions.online_shares(start)
+    assert np.allclose(models["frozen"].conditions.online_by_sector, at_start)
+    assert np.allclose(models["faster"].conditions.online_by_sector,
+                       np.clip(at_start + 2 * (base.conditions.online_by_sector - at_start), 0, 1))
+    assert (base.conditions.online_by_sector > at_start).any()

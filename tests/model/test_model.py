@@ -7,7 +7,8 @@ import pytest
 
 from sim.model.model import CityCentre
 from sim.runs.output import run_replication, timeseries_csv
-from sim.scenario.schema import SECTORS, Scenario
+from sim.scenario.fields import SECTORS
+from sim.scenario.schema import Scenario
 
 
 def small(**changes) -> Scenario:
@@ -67,7 +68,7 @@ def test_every_week_is_reported_with_its_date():
 
 def test_resident_agents_are_individuals_with_their_own_draws():
     model = CityCentre(small(), seed=5)
-    residents = model.resident_agents
+    residents = model.residents.agents
     assert len(residents) == 4000
     assert len({r.unique_id for r in residents}) == 4000
     assert len({round(r.online_propensity, 12) for r in residents}) > 3900
@@ -81,19 +82,19 @@ def test_resident_agents_are_individuals_with_their_own_draws():
 
 def test_shop_at_the_busiest_point_earns_more_than_the_same_shop_at_the_edge():
     model = CityCentre(small(town__preset="middelstad", population__agents=12000), seed=3)
-    footfall = model.footfall_baseline[model.town.premises_access]
+    footfall = model.footfall.baseline[model.town.premises_access]
     same_size = model.town.premises_symbol == "s"
     central = int(np.argmax(np.where(same_size, footfall, -np.inf)))
     edge = int(np.argmin(np.where(same_size, footfall, np.inf)))
-    assert model.core[central] and not model.core[edge]
+    assert model.premises.core[central] and not model.premises.core[edge]
     for p in (central, edge):  # the same independent comparison shop at both places
-        if model.units.open[p]:
-            model._close_shop(p, "test")
-        model._open_shop(p, SECTORS.index("comparison"), False, lease_weeks=520, record=False)
+        if model.premises.open[p]:
+            model.shops.close(p, "test")
+        model.shops.open(p, SECTORS.index("comparison"), False, lease_weeks=520, record=False)
     revenue = np.zeros(2)
     for _ in range(8):
         model.step()
-        revenue += model.units.revenue[[central, edge]]
+        revenue += model.premises.revenue[[central, edge]]
     assert revenue[0] > 1.5 * revenue[1]
 
 
@@ -120,7 +121,7 @@ def test_blocking_a_street_lowers_footfall_beyond_it():
         total = 0.0
         for _ in range(6):
             model.step()
-            total += model.footfall_cells[beyond]
+            total += model.footfall.cells[beyond]
         footfall[blocked] = total
     assert footfall[True] < 0.7 * footfall[False]
 
@@ -157,24 +158,24 @@ def test_empty_unit_next_to_open_ones_refills_faster_than_an_isolated_one():
     model = CityCentre(small(economy__shops__initial_vacancy=0.0), seed=4)
     for _ in range(12):  # shops' running revenue means settle
         model.step()
-    footfall = model.footfall_baseline[model.town.premises_access]
+    footfall = model.footfall.baseline[model.town.premises_access]
     unit = int(np.argsort(footfall)[len(footfall) // 2])  # a unit of typical footfall
-    neighbours = model.neighbours[[unit]].indices
-    u_sector = np.full(len(model.floor_m2), 0.5)
+    neighbours = model.routes.neighbours[[unit]].indices
+    u_sector = np.full(len(model.premises.floor_m2), 0.5)
 
     def letting_probability() -> float:
-        model._perceive()
-        vacant, _, p = model.letting_offers(u_sector)
+        model.residents.perceive()
+        vacant, _, p = model.shops.letting_offers(u_sector)
         return float(p[vacant == unit][0])
 
-    if model.units.open[unit]:
-        model._close_shop(unit, "test")
+    if model.premises.open[unit]:
+        model.shops.close(unit, "test")
     for p in neighbours:
-        if not model.units.open[p]:
-            model._open_shop(int(p), 0, False, lease_weeks=520, record=False)
+        if not model.premises.open[p]:
+            model.shops.open(int(p), 0, False, lease_weeks=520, record=False)
     surrounded = letting_probability()
     for p in neighbours:
-        model._close_shop(int(p), "test")
+        model.shops.close(int(p), "test")
     isolated = letting_probability()
     assert surrounded > 1.2 * isolated
 
@@ -185,7 +186,7 @@ def test_every_preset_runs(preset):
     model = CityCentre(scenario, seed=1)
     for _ in range(3):
         model.step()
-    assert model.footfall > 0
-    assert 0 <= model.vacancy_rate < 1
-    assert set(model.location_class) <= {"A1", "A2", "B", "C"}
-    assert model.core.any() and (~model.core).any()
+    assert model.footfall.cells.sum() > 0
+    assert 0 <= model.indicators["vacancy_rate"] < 1
+    assert set(model.premises.location_class) <= {"A1", "A2", "B", "C"}
+    assert model.premises.core.any() and (~model.premises.core).any()

@@ -163,7 +163,7 @@ def test_map_painter_colours_vacant_units(files):
     painter = MapPainter(run, pixels_per_cell=4)
     image = np.asarray(Image.open(io.BytesIO(painter.png())))
     assert image.shape[:2] == (run.town.height * 4, run.town.width * 4)
-    vacant = np.flatnonzero(~run.units.open)
+    vacant = np.flatnonzero(~run.premises.open)
     assert vacant.size
     x, y = run.town.premises_xy[vacant[0]]
     assert tuple(image[y * 4 + 1, x * 4 + 1][:3]) == (17, 17, 17)

@@ -17,7 +17,8 @@ from sim.scenario.loading import (
     parse_override,
     scenario_source,
 )
-from sim.scenario.schema import Scenario, Town
+from sim.scenario.schema import Scenario
+from sim.scenario.town import Town
 
 MAP_ALLOWED = "allowed: # . : s m L A h T P B F 1-9 and space"
 

@@ -114,7 +114,7 @@ def test_flatten_and_differences():
 
 
 def test_field_doc():
-    from sim.scenario.schema import Population
+    from sim.scenario.population import Population
 
     assert field_doc("population.agents") == (
         f"{Population.model_fields['agents'].description} [agents]")

@@ -290,7 +290,7 @@ class Run:
     def counters(self) -> dict[str, object]:
         """Date, open (occupied) and vacant units, closures this year, vacancy rate."""
         m = self.model
-        units = m.units
+        units = m.premises
         vacant = units.vacant if hasattr(type(units), "vacant") else ~units.open
         n_vacant = int(vacant.sum())
         n_units = int(units.retail.sum()) if hasattr(type(units), "retail") else vacant.size

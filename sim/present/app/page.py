@@ -79,7 +79,7 @@ class Painters:
     """The map and chart painters of one LiveCentre, made once and reused every update."""
 
     def __init__(self, model: LiveCentre) -> None:
-        ref = max(float(r.model.footfall_baseline.max()) for r in model.runs)
+        ref = max(float(r.model.footfall.baseline.max()) for r in model.runs)
         self.maps = [MapPainter(r.model, footfall_ref=ref,
                                 pixels_per_cell=None if len(model.runs) == 1 else
                                 max(2, int(360 // r.model.town.width)))

@@ -22,7 +22,7 @@ from PIL import Image
 from scipy import ndimage
 
 from sim.model.model import METRICS, CityCentre
-from sim.scenario.schema import SECTORS
+from sim.scenario.fields import SECTORS
 from sim.town.routing import shortest_path_trees
 
 #: Colour of each sector of a trading shop (index = sector code).
@@ -99,7 +99,7 @@ class MapPainter:
         self.street_rgb = base[wy, wx].astype(float)
         self.walk_xy = (wy, wx)
         self.prem_xy = (town.premises_xy[:, 1], town.premises_xy[:, 0])
-        self.ref = max(footfall_ref or float(np.max(model.footfall_baseline)), 1.0)
+        self.ref = max(footfall_ref or float(np.max(model.footfall.baseline)), 1.0)
         cmap = matplotlib.colormaps[HEAT_COLOURMAP]
         self.heat_lut = (cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(float)
         n_sectors = len(SECTORS)
@@ -122,7 +122,7 @@ class MapPainter:
         near = (walk_m >= 0) & (walk_m <= limit)
         mask[wy[near], wx[near]] = True
         px, py = town.premises_xy.T
-        mask[py[model.core], px[model.core]] = True
+        mask[py[model.premises.core], px[model.premises.core]] = True
         mask = ndimage.binary_closing(mask, structure=np.ones((5, 5), bool), iterations=1)
         return ndimage.binary_fill_holes(mask)
 
@@ -148,7 +148,7 @@ class MapPainter:
 
     def codes(self) -> np.ndarray:
         """(P,) palette index of every premises: sector, vacant, culture or housing."""
-        units = self.model.units
+        units = self.model.premises
         code = np.where(units.open, units.sector, self.vacant_code).astype(np.int16)
         use = getattr(units, "use", None)
         if use is not None:
@@ -159,7 +159,7 @@ class MapPainter:
     def rgb(self) -> np.ndarray:
         """(H*s, W*s, 3) uint8 picture of the current state."""
         cells = self.base.copy()
-        footfall = np.nan_to_num(self.model.footfall_smooth, nan=0.0)
+        footfall = np.nan_to_num(self.model.footfall.smooth, nan=0.0)
         # square root: quiet streets stay pale, the busy ones stand out
         level = np.sqrt(np.clip(footfall / self.ref, 0.0, 1.0))
         heat = self.heat_lut[(level * 255).astype(np.int16)]

@@ -1,0 +1,82 @@
+"""The week's conditions: calendar, online shares and the background footfall trend, and what
+shocks in force change about them.
+
+:meth:`Conditions.update` sets the calendar-driven part at the start of every week
+(``CityCentre.step``); the shocks (:mod:`sim.model.shocks`) then close sectors, cut visits
+and raise online shares while they last. Every actor reads the result from
+``model.conditions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import kernels
+from sim.scenario.fields import PURPOSES, SECTORS
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+
+def decimal_year(date: dt.date) -> float:
+    """``date`` as a decimal calendar year."""
+    return date.year + (date.timetuple().tm_yday - 1) / 365.25
+
+
+class Conditions:
+    """This week's exogenous conditions (one per model).
+
+    Attributes:
+        year: calendar year as a decimal.
+        online_by_sector: (S,) share of each sector's spending bought online.
+        trend: background footfall trend relative to ``start``.
+        visit_multiplier: (purposes,) visit rates relative to normal (lockdowns cut them).
+        closed_sectors: (S,) bool, sectors that may not open.
+        culture_closed: cultural venues may not open.
+        lockdown_support: share of closed businesses' costs the state pays.
+    """
+
+    def __init__(self, model: CityCentre) -> None:
+        self.model = model
+        self.year = 0.0
+        self.online_by_sector = np.zeros(len(SECTORS))
+        self.trend = 1.0
+        self.clear_shocks()
+
+    def clear_shocks(self) -> None:
+        """No lockdown in force: normal visits, every sector open, no support."""
+        self.visit_multiplier = np.ones(len(PURPOSES))
+        self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
+        self.culture_closed = False
+        self.lockdown_support = 0.0
+
+    @property
+    def lockdown(self) -> bool:
+        """Whether visits are cut this week."""
+        return bool((self.visit_multiplier < 1).any())
+
+    def online_shares(self, year: float) -> np.ndarray:
+        """(S,) online share of each sector's spending at calendar ``year`` (as given)."""
+        paths = self.model.params.economy.online_share
+        return np.array([
+            kernels.interpolate_path(np.array([pt.year for pt in getattr(paths, s)]),
+                                     np.array([pt.share for pt in getattr(paths, s)]), year)
+            for s in SECTORS
+        ])
+
+    def update(self) -> None:
+        """Calendar date, online share per sector and the background footfall trend."""
+        params = self.model.params
+        eco = params.economy
+        date = self.model.date
+        self.year = decimal_year(date)
+        self.online_by_sector = self.online_shares(self.year)
+        if date > params.start and eco.online_growth != 1.0:
+            at_start = self.online_shares(decimal_year(params.start))
+            self.online_by_sector = np.clip(
+                at_start + eco.online_growth * (self.online_by_sector - at_start), 0.0, 1.0)
+        years_from_start = (date - params.start).days / 365.25
+        self.trend = (1.0 + eco.footfall_trend_per_year) ** years_from_start

@@ -1,0 +1,80 @@
+"""Footfall: passers-by on every street cell, the impulse spending they bring, and its memory.
+
+Every walk of the week (origin to door, summed by :meth:`sim.model.residents.Residents.visit`
+and the venues' events into :attr:`Footfall.walks`) is counted on each cell of its shortest
+route (:func:`sim.town.routing.accumulate_paths`); shops earn impulse revenue from the
+passers-by at their door (Koster, Pasidis & van Ommeren 2019). A smoothed footfall is what
+rents, entrants and the app see.
+
+Built and stepped by :class:`sim.model.model.CityCentre`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import kernels
+from sim.town.routing import accumulate_paths
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+#: Weeks of the exponential smoothing of footfall.
+FOOTFALL_SMOOTHING_WEEKS = 8.0
+
+
+class Footfall:
+    """Walkers per route and passers-by per street cell.
+
+    Attributes:
+        walks: (O * D,) walkers from each origin to each door this week.
+        cells: (C,) passers-by on each walkable cell this week.
+        smooth: (C,) passers-by per week, exponentially smoothed.
+        baseline: (C,) expected passers-by with every unit open (set-up).
+        reference: the baseline at the busiest premises.
+    """
+
+    def __init__(self, model: CityCentre) -> None:
+        self.model = model
+        routes = model.routes
+        self.walks = np.zeros(routes.n_origins * routes.n_doors)
+        self.cells = np.zeros(routes.n_cells)
+
+    def expected(self) -> np.ndarray:
+        """(C,) expected weekly passers-by per cell, without random draws."""
+        return accumulate_paths(self.model.routes.trees, self.model.residents.expected_walks())
+
+    def set_baseline(self, baseline: np.ndarray) -> None:
+        """The footfall with every unit open: the start of the smoothed footfall and the
+        reference of market rents."""
+        self.baseline = baseline
+        self.smooth = baseline.copy()
+        self.reference = float(baseline[self.model.town.premises_access].max())
+
+    def start_week(self) -> np.ndarray:
+        """No walkers yet this week; returns the array the week's walks are added to."""
+        self.walks = np.zeros(self.model.routes.n_origins * self.model.routes.n_doors)
+        return self.walks
+
+    def add_walks(self, origin: np.ndarray, door: np.ndarray, weight: np.ndarray) -> None:
+        """Add walkers (households of ``weight``) from each ``origin`` to each ``door``."""
+        n_doors = self.model.routes.n_doors
+        self.walks += np.bincount(origin * n_doors + door, weights=weight,
+                                  minlength=self.walks.size)
+
+    def walk(self) -> None:
+        """Footfall: every walk (origin to door) counted on each cell of its route; shops earn
+        impulse revenue from the passers-by at their door."""
+        model = self.model
+        premises, routes = model.premises, model.routes
+        self.cells = accumulate_paths(routes.trees, self.walks.reshape(routes.n_origins, -1))
+        impulse = model.params.economy.shops.impulse_eur_per_passerby
+        trading = premises.open & ~model.conditions.closed_sectors[premises.sector]
+        premises.revenue += trading * impulse * self.cells[model.town.premises_access]
+        self.smooth = kernels.ewma(self.smooth, self.cells, FOOTFALL_SMOOTHING_WEEKS)
+
+    def at_premises(self) -> np.ndarray:
+        """(P,) smoothed passers-by per week at the door of each premises."""
+        return self.smooth[self.model.town.premises_access]

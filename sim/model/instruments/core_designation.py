@@ -1,0 +1,95 @@
+"""Core designation (concentreren): a compact core; outside it retail zoning lapses.
+
+Premises outside the designated core can no longer be let to shops and may become homes; the
+core itself is protected from conversion. With a relocation grant, shops outside move into
+vacant core units. The zoning stays after the instrument ends. G40 kennisdossier vitale
+binnensteden; ``docs/ODD.md`` section 7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.scenario.fields import eur, param
+from sim.scenario.interventions import Instrument, register_instrument
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+
+@dataclass
+class Designation:
+    """The designated core, fixed the first week the instrument acts."""
+
+    core: np.ndarray | None = None  # (P,) bool
+
+
+
+@register_instrument
+class CoreDesignation(Instrument):
+    """Concentreren: a compact core; outside it retail zoning lapses (G40 kennisdossier)."""
+
+    title_text: ClassVar[str] = "Core designation"
+
+    type: Literal["core_designation"]
+    core_walk_m: float = param(250.0, "Walking distance from the busiest point that bounds the "
+                            "designated core (unless `area` is given).", "m", gt=0, le=10000)
+    area: tuple[int, int, int, int] | None = Field(
+        None, description="A map zone instead of a walking distance: the premises inside the "
+        "cell rectangle [x0, y0, x1, y1] (inclusive) form the core.")
+    relocation_support_eur: float = param(
+        0.0, "Grant per shop that moves from outside into a vacant core unit (0: none).",
+        "EUR", ge=0, le=1e7)
+    relocation_rate_per_year: float = param(
+        0.15, "Yearly probability that a shop outside the core moves in when supported and a "
+        "core unit is vacant. Assumption.", "1/year", ge=0, le=1)
+    cost_eur_per_year: float = param(50_000.0, "Planning and zoning work. Assumption.",
+                                  "EUR/year", ge=0, le=1e8)
+
+    def what(self) -> str:
+        move = (f", {eur(self.relocation_support_eur)} per shop relocating into the core"
+                if self.relocation_support_eur else "")
+        where = (f"in the map zone {list(self.area)}" if self.area else
+                 f"within {self.core_walk_m:.0f} m of the busiest point")
+        return (f"a compact core {where}; outside "
+                f"it vacant units may not be let to shops and may become homes{move}. Cost "
+                f"{eur(self.cost_eur_per_year)} a year{' plus grants' if move else ''}.")
+
+    def new_state(self, model: CityCentre) -> Designation:
+        return Designation()
+
+    def act(self, model: CityCentre, state: Designation, active: bool) -> None:
+        """Designate the core once (zoning lapses outside it); while active, pay the planning
+        work and move supported shops from outside into vacant core units."""
+        premises = model.premises
+        if state.core is None:
+            if self.area is None:
+                core = premises.walk_to_busiest_m <= self.core_walk_m
+            else:
+                core = model.zones.rectangle(self.area)
+            state.core = core
+            premises.retail_zoned &= core
+            premises.housing_zoned[:] = ~core
+            model.record("core_designation", -1, -1, f"{int(core.sum())} units in the core")
+        if not active:
+            return  # the zoning stays
+        model.municipality.pay("core_designation", self.cost_eur_per_year / 52)
+        if self.relocation_support_eur <= 0:
+            return
+        core = state.core
+        rng = model.stream("relocation")
+        outside = np.flatnonzero(premises.open & ~core)
+        movers = outside[rng.random(outside.size) < self.relocation_rate_per_year / 52]
+        footfall = model.footfall.at_premises()
+        for p in movers:
+            free = premises.vacant & core & premises.retail_zoned
+            if not free.any() or not model.municipality.pay("core_designation",
+                                                            self.relocation_support_eur):
+                return
+            q = int(np.flatnonzero(free)[np.argmax(footfall[free])])
+            model.shops.relocate(int(p), q)
+            premises.reserve[q] += self.relocation_support_eur

@@ -1,0 +1,53 @@
+"""Events programme (profileren): events on squares that draw visitors.
+
+About ``budget / cost_per_event`` events a year, each drawing visitors (times the
+collaboration multiplier); every event is a joint action. ``docs/ODD.md`` section 7.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import numpy as np
+
+from sim.scenario.fields import eur, param
+from sim.scenario.interventions import Instrument, register_instrument
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+
+@register_instrument
+class EventsProgramme(Instrument):
+    """Events on squares and streets (profileren)."""
+
+    title_text: ClassVar[str] = "Events programme"
+
+    type: Literal["events_programme"]
+    budget_eur_per_year: float = param(150_000.0, "Yearly budget.", "EUR/year", ge=0, le=1e9)
+    cost_per_event_eur: float = param(10_000.0, "Cost of one event. Assumption.", "EUR",
+                                   gt=0, le=1e7)
+    visitors_per_event: float = param(1000.0, "Visitors per event at the initial collaboration "
+                                   "stock. Assumption (market, festival).", "people",
+                                   ge=0, le=1e6)
+
+    def what(self) -> str:
+        n = self.budget_eur_per_year / self.cost_per_event_eur
+        return (f"about {n:.0f} events a year on squares, each drawing about "
+                f"{self.visitors_per_event:,.0f} visitors. Cost "
+                f"{eur(self.budget_eur_per_year)} a year.")
+
+    def act(self, model: CityCentre, state: None, active: bool) -> None:
+        """Hold this week's events (a Poisson number), paid one by one from the budget."""
+        if not active:
+            return
+        muni = model.municipality
+        rng = model.stream("events_programme")
+        n = int(rng.poisson(self.budget_eur_per_year / self.cost_per_event_eur / 52))
+        if model.conditions.culture_closed:
+            return  # events are cancelled during a lockdown that closes culture
+        paid = sum(muni.pay("events_programme", self.cost_per_event_eur) for _ in range(n))
+        model.venues.schedule_public_events(
+            paid, self.visitors_per_event * muni.multiplier(),
+            np.ones(len(model.premises), dtype=bool), "events_programme", rng)
+        muni.joint_actions_week += paid

@@ -1,0 +1,474 @@
+"""Residents and visitors: who they are, what they know of the centre, and their weekly visits.
+
+Each :class:`Resident` is an individual Mesa agent standing for some households of the
+centre, the rest of the city or the region, with its own home, income, online propensity,
+visit frequency and taste (drawn at creation). :class:`Residents` holds all of them as arrays
+(:class:`ResidentState`) and their rules:
+
+- **perceive** (every few weeks): what visitors know of the centre: open neighbours
+  (agglomeration), vitality on the way, hence the choice weights of every destination, and the
+  centre's pull, which scales visit rates (``economy.choice.visit_elasticity``);
+- **visit** (every week): each resident draws its trips (Poisson), each trip a purpose, an
+  origin and its stops, each stop a destination (Huff / multinomial logit, Huff 1963;
+  Borgers & Timmermans 1986), summing spending per premises and walkers per route, in one
+  compiled pass (:mod:`sim.kernels.visits`);
+- **add** new households after a conversion to homes (:mod:`sim.model.owners`).
+
+Built and stepped by :class:`sim.model.model.CityCentre`; the venues draw event visitors from
+here (:meth:`Residents.draw_event_visitors`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from sim import kernels
+from sim.kernels import visits
+from sim.model.premises import CULTURE, SHOP
+from sim.scenario.fields import (
+    ENTRY_KINDS,
+    HOME_TYPES,
+    INCOME_CLASSES,
+    PURPOSES,
+    SECTORS,
+    TASTE_CLASSES,
+)
+from sim.town.routing import accumulate_to_destinations
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+#: Sectors a trip purpose can go to.
+PURPOSE_SECTORS = {
+    "daily": ("daily", "services"),
+    "comparison": ("comparison",),
+    "leisure": ("food_beverage", "leisure"),
+}
+#: Sectors each taste class prefers.
+TASTE_SECTORS = {
+    "run": ("daily", "services"),
+    "fun": ("comparison", "leisure"),
+    "food": ("food_beverage",),
+}
+#: Most stops of one visit.
+MAX_STOPS = 8
+
+
+@dataclass
+class ResidentState:
+    """Attributes of all residents, one entry per Resident agent (index = agent.index)."""
+
+    home_type: np.ndarray  # (N,) int8: 0 centre, 1 city, 2 region
+    zone: np.ndarray  # (N,) int32 home district, -1 outside the centre
+    weight: np.ndarray  # (N,) float households per agent
+    income: np.ndarray  # (N,) int8 index into INCOME_CLASSES
+    propensity: np.ndarray  # (N,) float online propensity multiplier
+    frequency: np.ndarray  # (N,) float visit-frequency multiplier
+    taste: np.ndarray  # (N,) int8 index into TASTE_CLASSES
+    trips_last_week: np.ndarray  # (N,) int32
+
+
+class Resident(Agent):
+    """A household group living in the centre, the rest of the city or the region.
+
+    Attributes are drawn at creation and stored in the residents' arrays at ``index``: home,
+    household weight, income class, online propensity, visit frequency and taste (sector
+    preference) class. Each week the resident draws its own trips and, per stop, its own
+    destination (:meth:`Residents.visit`).
+    """
+
+    def __init__(self, model: CityCentre, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _state(self) -> ResidentState:
+        return self.model.residents.state
+
+    @property
+    def home(self) -> str:
+        """'centre' (a dwelling district), 'city' or 'region' (arriving via entry points)."""
+        return HOME_TYPES[self._state.home_type[self.index]]
+
+    @property
+    def home_zone(self) -> int:
+        """Index of the home district in the centre, -1 for visitors from outside."""
+        return int(self._state.zone[self.index])
+
+    @property
+    def household_weight(self) -> float:
+        """Number of real households this agent stands for."""
+        return float(self._state.weight[self.index])
+
+    @property
+    def income_class(self) -> str:
+        """'low', 'middle' or 'high'."""
+        return INCOME_CLASSES[self._state.income[self.index]]
+
+    @property
+    def online_propensity(self) -> float:
+        """Multiplier on the sector's online share (mean 1 over residents)."""
+        return float(self._state.propensity[self.index])
+
+    @property
+    def visit_frequency(self) -> float:
+        """Multiplier on the mean visit rate (mean 1 over residents)."""
+        return float(self._state.frequency[self.index])
+
+    @property
+    def taste(self) -> str:
+        """Taste class: 'run' (daily, services), 'fun' (comparison, leisure), 'food'."""
+        return TASTE_CLASSES[self._state.taste[self.index]]
+
+    @property
+    def trips_last_week(self) -> int:
+        """Centre visits this resident made in the last simulated week."""
+        return int(self._state.trips_last_week[self.index])
+
+
+class Residents:
+    """Every resident agent, as arrays, with the rules of perception and visits.
+
+    Args:
+        model: the city centre (its town, routes, premises and parameters).
+        rng: the stream that draws the residents' attributes.
+
+    Attributes:
+        state: the residents' attributes (:class:`ResidentState`).
+        agents: the :class:`Resident` agents, in index order.
+        online_share: share of last week's retail spending that went online.
+        leisure_cdf: (N,) cumulative leisure visit rates, to draw event visitors.
+    """
+
+    def __init__(self, model: CityCentre, rng: np.random.Generator) -> None:
+        self.model = model
+        params = model.params
+        pop = params.population
+        self._choice_cache: dict = {}
+        self._pull: tuple[np.ndarray, np.ndarray] | None = None
+        self._full_log_weight: np.ndarray | None = None
+        self._visit_rates = np.array(
+            [[getattr(getattr(pop.visits_per_week, p), h) for h in HOME_TYPES]
+             for p in PURPOSES]
+        )  # (purpose, home type)
+        extra = params.economy.choice.extra_stops
+        self._stop_cdf = visits.stop_cdf(np.array([getattr(extra, p) for p in PURPOSES]),
+                                         MAX_STOPS)
+        self._visit_work: dict = {}  # the visits' buffers, reused every week
+        self.spend_per_visit = params.economy.shops.spend_per_visit_eur.array()
+        self.income_multiplier = np.array(
+            [pop.income_spend_multiplier[c] for c in INCOME_CLASSES])
+        self._retail_sector = np.isin(np.arange(len(SECTORS)),
+                                      [SECTORS.index("comparison"), SECTORS.index("daily")])
+        self._purpose_codes = {p: [SECTORS.index(s) for s in PURPOSE_SECTORS[p]]
+                               for p in PURPOSES}
+        self.online_share = 0.0
+        self._create(rng)
+
+    # ------------------------------------------------------------------ who they are
+    def _draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Income, online propensity, frequency and taste of ``n`` new residents."""
+        pop = self.model.params.population
+        income_p = np.array([getattr(pop.income_shares, c) for c in INCOME_CLASSES])
+        taste_p = np.array([getattr(pop.taste_shares, c) for c in TASTE_CLASSES])
+        sigma, shape = pop.online_propensity_sigma, pop.visit_frequency_shape
+        return {
+            "income": rng.choice(3, size=n, p=income_p / income_p.sum()).astype(np.int8),
+            "propensity": rng.lognormal(-sigma**2 / 2, sigma, size=n),
+            "frequency": rng.gamma(shape, 1.0 / shape, size=n),
+            "taste": rng.choice(3, size=n, p=taste_p / taste_p.sum()).astype(np.int8),
+        }
+
+    def _create(self, rng: np.random.Generator) -> None:
+        """Draw every resident's home, weight, income, online propensity, frequency, taste."""
+        model = self.model
+        pop = model.params.population
+        town = model.town
+        n_total = pop.agents
+        households = len(town.dwelling_access) * model.params.town.households_per_dwelling_cell
+        n_centre = min(n_total, round(households / pop.households_per_agent))
+        n_outside = n_total - n_centre
+        n_region = round(n_outside * pop.region_share)
+        home_type = np.repeat(np.array([0, 1, 2], dtype=np.int8),
+                              [n_centre, n_outside - n_region, n_region])
+        zone = np.full(n_total, -1, dtype=np.int32)
+        if n_centre:
+            dwelling = rng.integers(0, len(town.dwelling_access), size=n_centre)
+            zone[:n_centre] = model.routes.zone_of_dwelling[dwelling]
+        self.state = ResidentState(
+            home_type=home_type,
+            zone=zone,
+            weight=np.full(n_total, pop.households_per_agent),
+            **self._draw(n_total, rng),
+            trips_last_week=np.zeros(n_total, dtype=np.int32),
+        )
+        self.agents = [Resident(model, i) for i in range(n_total)]
+        self._rates()
+
+    def add(self, zone: int, households: float, rng: np.random.Generator) -> int:
+        """New households in the centre (after a conversion) become Resident agents of home
+        district ``zone``, with attributes drawn like the initial ones. Returns how many."""
+        pop = self.model.params.population
+        n = int(np.floor(households / pop.households_per_agent + rng.random()))
+        if n == 0:
+            return 0
+        res = self.state
+        new = {
+            "home_type": np.zeros(n, dtype=np.int8),
+            "zone": np.full(n, zone, dtype=np.int32),
+            "weight": np.full(n, pop.households_per_agent),
+            **self._draw(n, rng),
+            "trips_last_week": np.zeros(n, dtype=np.int32),
+        }
+        start = res.home_type.size
+        for name, values in new.items():
+            setattr(res, name, np.concatenate([getattr(res, name), values]))
+        self.agents += [Resident(self.model, i) for i in range(start, start + n)]
+        self._rates()
+        return n
+
+    def entry_probabilities(self) -> np.ndarray:
+        """(2, E) probability that a city / region visit arrives at each entry point."""
+        model = self.model
+        kinds = model.town.entry_kind
+        out = np.zeros((2, len(kinds)))
+        for row, home in enumerate(("city", "region")):
+            shares = getattr(model.params.population.entry_shares, home)
+            for kind in ENTRY_KINDS:
+                at = kinds == kind
+                if at.any():
+                    out[row, at] = getattr(shares, kind) / at.sum()
+            if out[row].sum() == 0:  # the map lacks every kind this group uses
+                out[row] = 1.0 / len(kinds)
+            out[row] /= out[row].sum()
+        return out
+
+    def _rates(self) -> None:
+        """Per-resident visit rates, purpose shares and the draw table for event visitors.
+
+        A resident's rate per purpose is the scenario's rate for its home type, times its own
+        frequency, times the pull of the centre it perceives (1 when every unit is open; see
+        ``economy.choice.visit_elasticity``). Also keeps what the weekly draws need per
+        resident: its home origin and income multiplier, and the entry table."""
+        res = self.state
+        routes = self.model.routes
+        n_k = len(TASTE_CLASSES)
+        if getattr(self, "_rate_base", np.empty((0, 0))).shape[1:] != res.home_type.shape:
+            # what only changes when residents are added: base rates, pull group, home
+            # origin (-1 city, -2 region), income multiplier and the entry-point table
+            self._rate_base = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
+            centre = res.home_type == 0
+            origin = routes.n_entries + res.zone
+            outside = routes.n_origins * n_k + (res.home_type.astype(np.int32) - 1) * n_k
+            self._pull_group = np.where(centre, origin * n_k, outside) + res.taste
+            self._home_origin = np.where(centre, origin, -res.home_type.astype(np.int32))
+            self._income_factor = self.income_multiplier[res.income]
+            self._entry_table = kernels.choice_table(self.entry_probabilities())
+        rates = self._rate_base  # (purpose, N)
+        if self._pull is not None:
+            pull = self._pull
+            by_group = np.concatenate([pull[0].reshape(len(PURPOSES), -1),
+                                       pull[1].reshape(len(PURPOSES), 2 * n_k)], axis=1)
+            rates = rates * np.take(by_group, self._pull_group, axis=1)
+        self.visit_rate_total = rates.sum(axis=0)
+        total = np.maximum(self.visit_rate_total, 1e-300)
+        # (2, N) cumulative purpose shares (the same sums as a cumsum over axis 0, faster)
+        self._purpose_cut = np.stack([rates[0], rates[0] + rates[1]]) / total
+        leisure = rates[PURPOSES.index("leisure")]
+        self.leisure_cdf = np.cumsum(leisure) / max(leisure.sum(), 1e-300)
+
+    # ------------------------------------------------------------------ what they know
+    def perceive(self) -> None:
+        """Update what visitors know: open neighbours (agglomeration) and vitality on the way,
+        hence the choice weights of every destination and the centre's pull."""
+        model = self.model
+        ch = model.params.economy.choice
+        premises, routes = model.premises, model.routes
+        open_ = (premises.use == SHOP) | (premises.use == CULTURE)
+        premises.open_neighbours = routes.neighbours @ open_.astype(float)
+        log_attr = (ch.floor_area_exponent * np.log(premises.floor_m2)
+                    + ch.neighbour_elasticity * np.log1p(premises.open_neighbours)
+                    + premises.bonus)
+        access = model.town.premises_access
+        open_per_cell = np.bincount(access[open_], minlength=routes.n_cells)
+        open_along = accumulate_to_destinations(routes.trees, open_per_cell.astype(float))
+        if not hasattr(self, "_units_along_door"):
+            self._units_along_door = np.maximum(routes.units_along[:, access], 1.0)
+        vitality = open_along[:, routes.door] / self._units_along_door
+        self._location_weights, self._location_scale = {}, {}
+        for purpose in PURPOSES:
+            self._location_weights[purpose], self._location_scale[purpose] = (
+                kernels.location_utility(
+                    log_attr, vitality, routes.distance_m,
+                    vitality_weight=ch.vitality_weight,
+                    decay_per_100m=getattr(ch.distance_decay_per_100m, purpose)))
+        bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
+                          for t in TASTE_CLASSES])
+        self._taste_weights = np.exp(bonus)  # (K, S)
+        # the choice table's arrays are kept; every purpose's rows are rebuilt
+        self._choice_cache = {k: v for k, v in self._choice_cache.items() if k == "stacked"}
+        self._update_pull()
+
+    def _update_pull(self) -> None:
+        """The centre's pull per purpose, origin and taste: (total choice weight now / with
+        every unit open) ** visit_elasticity. Lockdown closures are left out (their effect is
+        the lockdown's visit multiplier). Visit rates follow at once."""
+        sector = self.model.premises.sector
+        by_sector = np.zeros((len(sector), len(SECTORS)))  # (P, S) open units by sector
+        by_sector[sector >= 0, sector[sector >= 0]] = 1.0
+        with np.errstate(divide="ignore"):  # log 0 = -inf: no open unit serves the group
+            log_total = np.stack([
+                # sum over serving units of location x taste weight, summed by sector first
+                np.log((self._location_weights[purpose] @ (
+                    by_sector * np.isin(np.arange(len(SECTORS)),
+                                        self._purpose_codes[purpose]))) @ self._taste_weights.T)
+                + self._location_scale[purpose][:, None]
+                for purpose in PURPOSES])  # (purpose, O, K), unscaled (kernels.location_utility)
+        if self._full_log_weight is None:
+            self._full_log_weight = log_total  # the baseline: every unit open
+            return
+        theta = self.model.params.economy.choice.visit_elasticity
+        full = self._full_log_weight
+        known = np.isfinite(full)
+        pull = np.where(known, np.exp(theta * (log_total - np.where(known, full, 0.0))), 1.0)
+        n_entries = self.model.routes.n_entries
+        entry_p = self.entry_probabilities()  # (2, E) city / region arrivals
+        outside = np.einsum("he,pek->phk", entry_p, pull[:, :n_entries])  # (purpose, 2, K)
+        self._pull = (pull, outside)
+        self._rates()
+
+    def _choice_weights(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
+        """(O*K, D) choice weights over the open units serving ``purpose``, and those units
+        (without the units of sectors a lockdown closes)."""
+        premises = self.model.premises
+        serving = np.isin(premises.sector, self._purpose_codes[purpose])
+        serving &= ~self.model.conditions.closed_sectors[premises.sector]
+        candidates = np.flatnonzero(serving)
+        loc = self._location_weights[purpose][:, candidates]  # (O, D)
+        taste = self._taste_weights[:, premises.sector[candidates]]  # (K, D)
+        weights = (loc[:, None, :] * taste[None, :, :]).reshape(loc.shape[0] * taste.shape[0], -1)
+        return weights, candidates
+
+    def _choice_table(self) -> tuple[kernels.ChoiceTable, np.ndarray]:
+        """The choice table of all purposes stacked (row ``purpose * O * K + origin * K +
+        taste``) over each purpose's open candidates, padded with zero weights to a common
+        width W, and the (purpose, W) candidate units (-1 in the padding).
+
+        A purpose's rows are rebuilt in place (:func:`sim.kernels.visits.fill_choice_rows`)
+        only when its candidates or their sectors changed, or at a new perception."""
+        premises = self.model.premises
+        closed = self.model.conditions.closed_sectors
+        cache = self._choice_cache
+        keys = {}  # each unit's sector where it serves the purpose and may open, else -1
+        for purpose in PURPOSES:
+            codes = np.array(self._purpose_codes[purpose])
+            by_sector = np.full(len(SECTORS) + 1, -1, dtype=np.int8)  # last: vacant (-1)
+            by_sector[codes] = np.where(closed[codes], -1, codes)
+            keys[purpose] = by_sector[premises.sector]
+        changed = [p for p in PURPOSES if p not in cache or not np.array_equal(keys[p], cache[p])]
+        if not changed:
+            return cache["stacked"]
+        n_max = max(int((keys[p] >= 0).sum()) for p in PURPOSES)
+        width = max(64 * -(-n_max // 64), 64)  # rounded up: fewer full rebuilds
+        if "stacked" in cache and width <= (kept := cache["stacked"][0].n_cols) < width + 128:
+            width = kept  # padding draws nothing, so a wider table gives the same draws
+        n_k = len(TASTE_CLASSES)
+        n_rows = self.model.routes.n_origins * n_k
+        stride = width + 1
+        if "stacked" not in cache or cache["stacked"][0].n_cols != width:
+            size = len(PURPOSES) * n_rows * stride
+            table = kernels.ChoiceTable(
+                cdf=np.empty(size), guide=np.empty(size, np.int32 if size < 2**31 else np.int64),
+                n_cols=width, has_choice=np.empty(len(PURPOSES) * n_rows, dtype=bool))
+            cache.clear()
+            cache["stacked"] = (table, np.full((len(PURPOSES), width), -1, dtype=np.int64))
+            changed = list(PURPOSES)
+        table, candidates = cache["stacked"]
+        for purpose in changed:
+            b = PURPOSES.index(purpose)
+            cand = np.flatnonzero(keys[purpose] >= 0)
+            visits.fill_choice_rows(
+                self._location_weights[purpose], self._taste_weights, cand,
+                premises.sector[cand], n_k, width, b * n_rows * stride, b * n_rows, table.cdf,
+                table.guide, table.has_choice)
+            candidates[b] = -1
+            candidates[b, : cand.size] = cand
+            cache[purpose] = keys[purpose]
+        return cache["stacked"]
+
+    # ------------------------------------------------------------------ what they do
+    def visit(self) -> None:
+        """Each resident draws its trips; each stop picks a shop; spending and walkers follow.
+
+        One compiled pass over the residents (:mod:`sim.kernels.visits`): per resident a
+        Poisson number of trips, per trip a purpose, an origin and its stops, per stop a
+        destination from its group's choice probabilities, summing spending into the premises'
+        revenue and walkers into ``model.footfall.walks`` as it goes."""
+        model = self.model
+        res = self.state
+        premises, routes, cond = model.premises, model.routes, model.conditions
+        table, candidates = self._choice_table()
+        entry = self._entry_table
+        sector = premises.sector
+        n_units = len(premises)
+        revenue = np.zeros(n_units)
+        potential = np.zeros(n_units)
+        walks = model.footfall.start_week()
+        visits.visit_week(
+            self.visit_rate_total * cond.trend, self._purpose_cut, self._home_origin,
+            res.taste, entry.cdf, entry.guide, entry.n_cols, self._stop_cdf,
+            np.asarray(cond.visit_multiplier, dtype=float), cond.lockdown, table.cdf,
+            table.guide, table.n_cols, table.has_choice, candidates, routes.n_origins,
+            len(TASTE_CLASSES), self.spend_per_visit[sector], cond.online_by_sector[sector],
+            self._income_factor, res.propensity, res.weight, routes.door, routes.n_doors,
+            model.stream("trips"), model.stream("choice"), model.stream("lockdown"),
+            res.trips_last_week, revenue, potential, walks, work=self._visit_work)
+        # online share: what residents would have spent in the retail shops but bought online
+        retail = self._retail_sector[sector] & (sector >= 0)
+        potential_retail = potential[retail].sum()
+        lost = potential_retail - revenue[retail].sum()
+        self.online_share = lost / potential_retail if potential_retail > 0 else 0.0
+        premises.revenue[:] = revenue
+
+    def trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Origin of each trip of the residents ``who``: the home district, or an entry point
+        drawn by modal split."""
+        origin = self._home_origin[who]
+        u = rng.random(who.size)
+        outside = np.flatnonzero(origin < 0)
+        if outside.size:
+            row = -1 - origin[outside]  # 0 city, 1 region
+            origin[outside] = kernels.draw_choices(self._entry_table, row, u[outside])
+        return origin
+
+    def expected_walks(self) -> np.ndarray:
+        """(O, D) expected weekly walkers from each origin to each door with every unit as it
+        is now and no random draws (the baseline footfall)."""
+        model = self.model
+        res = self.state
+        routes = model.routes
+        n_o, n_k = routes.n_origins, len(TASTE_CLASSES)
+        counts = np.zeros((n_o, routes.n_doors))
+        entry_p = self.entry_probabilities()
+        extra = model.params.economy.choice.extra_stops
+        for p_idx, purpose in enumerate(PURPOSES):
+            rate = self._visit_rates[p_idx, res.home_type] * res.frequency * res.weight
+            trips = np.zeros((n_o, n_k))
+            centre = res.home_type == 0
+            np.add.at(trips, (routes.n_entries + res.zone[centre], res.taste[centre]),
+                      rate[centre])
+            for row in (1, 2):
+                at = res.home_type == row
+                by_taste = np.bincount(res.taste[at], weights=rate[at], minlength=n_k)
+                trips[: routes.n_entries] += entry_p[row - 1][:, None] * by_taste[None, :]
+            weights, candidates = self._choice_weights(purpose)
+            total = weights.sum(axis=1, keepdims=True)
+            probs = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+            walks = 1.0 + getattr(extra, purpose) + 1.0
+            expected = (trips.reshape(-1, 1) * probs * walks).reshape(n_o, n_k, -1).sum(axis=1)
+            np.add.at(counts, (slice(None), routes.door[candidates]), expected)
+        return counts

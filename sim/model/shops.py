@@ -1,0 +1,333 @@
+"""Shops: businesses that rent premises, book their weeks, close, and move into vacant units.
+
+A :class:`Shop` is a Mesa agent fixed to its premises' cell: a shop, a horeca business or a
+service of one sector, independent or part of a chain. Its accounts and lease are columns of
+the premises register (:mod:`sim.model.premises`). :class:`Shops` holds the rules:
+
+- **book accounts** every week: gross margin on revenue minus rent (less starter support,
+  plus the BIZ levy) and fixed costs, into the cash reserve; lockdown support for closed
+  sectors; smoothed profit and revenue;
+- **close**: out of cash, sustained losses, a losing lease at its end, or other reasons
+  (retirement, chain strategy; more often among vacant neighbours; Kickert & vom Hofe 2018);
+- **let vacant units**: a candidate tenant of the best-fitting sector signs at a rate rising
+  with its expected margin over rent and costs (logistic).
+
+Built and stepped by :class:`sim.model.model.CityCentre`; instruments and shocks open, close
+and move shops through :meth:`Shops.open`, :meth:`Shops.close` and :meth:`Shops.relocate`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import FixedAgent
+
+from sim import kernels
+from sim.model.premises import SHOP, VACANT
+from sim.scenario.fields import SECTORS
+
+if TYPE_CHECKING:
+    from sim.model.model import CityCentre
+
+#: Weeks of the moving average of profit (a running mean over the first weeks of trading).
+PROFIT_SMOOTHING_WEEKS = 26.0
+
+
+class Shop(FixedAgent):
+    """A business occupying one premises: a shop, a horeca business or a service.
+
+    Fixed to the premises' cell. Its accounts (revenue, profit, reserve) and lease live in
+    the premises register at ``premises``; :class:`Shops` opens and closes shops.
+    """
+
+    def __init__(self, model: CityCentre, premises: int, cell) -> None:
+        super().__init__(model)
+        self.premises = premises
+        self.cell = cell
+
+    @property
+    def sector(self) -> str:
+        """One of comparison, daily, food_beverage, services, leisure."""
+        return SECTORS[self.model.premises.sector[self.premises]]
+
+    @property
+    def is_chain(self) -> bool:
+        """Chain store (larger reserve) or independent."""
+        return bool(self.model.premises.chain[self.premises])
+
+    @property
+    def rent_eur_per_m2_year(self) -> float:
+        """Contract rent of the current lease."""
+        return float(self.model.premises.rent[self.premises])
+
+    @property
+    def reserve_eur(self) -> float:
+        """Cash reserve; the shop fails when it runs out."""
+        return float(self.model.premises.reserve[self.premises])
+
+    @property
+    def profit_eur_per_week(self) -> float:
+        """Rolling (exponentially smoothed) weekly profit."""
+        return float(self.model.premises.profit_avg[self.premises])
+
+    @property
+    def revenue_eur_per_week(self) -> float:
+        """Revenue booked in the last week (destination visits plus passers-by)."""
+        return float(self.model.premises.revenue[self.premises])
+
+
+class Shops:
+    """Every shop, with the rules of its accounts, exit and entry.
+
+    Attributes:
+        agents: (P,) the :class:`Shop` in each premises, or None.
+        support_week: lockdown support paid this week (EUR).
+    """
+
+    def __init__(self, model: CityCentre) -> None:
+        self.model = model
+        shops = model.params.economy.shops
+        self.agents: list[Shop | None] = [None] * len(model.premises)
+        self.support_week = 0.0
+        self._margin = shops.gross_margin.array()
+        self._fixed = shops.fixed_cost_eur_per_m2_year.array()
+        self._mix = shops.sector_mix.array()
+
+    # ------------------------------------------------------------------ open and close
+    def open(self, p: int, sector: int, u_chain: float, *, lease_weeks: int,
+             record: bool = True, rent: float | None = None,
+             support: tuple[float, int] = (0.0, 0), cause: str = "new_tenant") -> None:
+        """A new business signs a lease at the asking rent (or ``rent``) and moves into
+        premises ``p``. ``u_chain`` < ``chain_share`` makes it a chain store; the same draw
+        picks its chain."""
+        model = self.model
+        premises = model.premises
+        shops = model.params.economy.shops
+        fixed = self._fixed[sector] * premises.size_factor[p]
+        chain = u_chain < shops.chain_share
+        premises.sector[p] = sector
+        premises.use[p] = SHOP
+        premises.chain[p] = chain
+        premises.brand[p] = int(u_chain / shops.chain_share * shops.chain_brands_per_sector) if (
+            chain) else -1
+        premises.rent[p] = premises.asking_rent[p] if rent is None else rent
+        premises.support_share[p], premises.support_until[p] = support[0], model.week + support[1]
+        premises.reported[p] = False
+        monthly_cost = (premises.rent[p] + fixed) * premises.floor_m2[p] / 12
+        premises.reserve[p] = shops.reserve_months * monthly_cost * (
+            shops.chain_reserve_factor if chain else 1.0)
+        premises.profit_avg[p] = 0.0
+        premises.revenue_avg[p] = 0.0
+        premises.loss_weeks[p] = 0
+        premises.weeks_open[p] = 0
+        premises.lease_end[p] = model.week + lease_weeks
+        self.agents[p] = Shop(model, p, model.premises_cells[p])
+        if record:
+            model.tally.openings += 1
+            model.record("opening", p, sector, cause)
+
+    def close(self, p: int, cause: str) -> None:
+        """The business leaves; the premises become vacant; the owner asks the old rent."""
+        model = self.model
+        premises = model.premises
+        model.record("closure", p, int(premises.sector[p]), cause)
+        premises.sector[p] = -1
+        premises.use[p] = VACANT
+        premises.brand[p] = -1
+        premises.levy[p] = 0.0
+        premises.support_share[p] = 0.0
+        premises.last_rent[p] = premises.rent[p]
+        premises.asking_rent[p] = max(premises.rent[p], premises.market_rent[p])
+        premises.vacant_since[p] = model.week
+        premises.reported[p] = False
+        self.agents[p].remove()
+        self.agents[p] = None
+        model.tally.closures += 1
+
+    def relocate(self, p: int, q: int) -> None:
+        """The shop in ``p`` moves to the vacant premises ``q``: the same sector and chain on a
+        new lease at ``q``'s asking rent."""
+        premises = self.model.premises
+        shops = self.model.params.economy.shops
+        sector, brand = int(premises.sector[p]), int(premises.brand[p])
+        u_chain = ((brand + 0.5) / shops.chain_brands_per_sector * shops.chain_share
+                   if brand >= 0 else 1.0)
+        self.close(p, "relocation")
+        self.open(q, sector, u_chain, lease_weeks=self.model.params.economy.rent.lease_years
+                  * 52, cause="relocation")
+
+    def open_initial(self, initial_sector: np.ndarray, rng: np.random.Generator) -> None:
+        """Occupy all but ``initial_vacancy`` of the units, weaker locations vacant more often."""
+        model = self.model
+        premises = model.premises
+        shops = model.params.economy.shops
+        n = len(premises)
+        f_units = model.footfall.baseline[model.town.premises_access]
+        weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / f_units.max())
+        free = premises.use == VACANT
+        weakness[~free] = 0.0
+        n_vacant = min(round(shops.initial_vacancy * n), int(free.sum()))
+        vacant = rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+        occupied = np.setdiff1d(np.flatnonzero(free), vacant)
+        u_chain = rng.random(n)
+        lease_left = rng.integers(1, model.params.economy.rent.lease_years * 52 + 1, size=n)
+        for p in occupied:
+            self.open(int(p), int(initial_sector[p]), float(u_chain[p]),
+                      lease_weeks=int(lease_left[p]), record=False)
+        premises.vacant_since[vacant] = 0
+
+    # ------------------------------------------------------------------ weekly rules
+    def book_accounts(self) -> None:
+        """Book the week: margin on revenue minus rent and fixed costs, into the reserve."""
+        model = self.model
+        premises = model.premises
+        cond = model.conditions
+        is_open = premises.open
+        sector = np.where(is_open, premises.sector, 0)
+        margin = self._margin[sector]
+        fixed = self._fixed[sector] * premises.size_factor
+        # starter support: the municipality pays a share of the rent while it lasts
+        supported = is_open & (premises.support_share > 0) & (premises.support_until > model.week)
+        paid_share = np.zeros_like(premises.rent)
+        for p in np.flatnonzero(supported):
+            amount = premises.support_share[p] * premises.rent[p] * premises.floor_m2[p] / 52
+            if model.municipality.pay("starter_support", amount):
+                paid_share[p] = premises.support_share[p]
+            else:
+                premises.support_until[p] = model.week  # the budget ran out: support ends
+        rent_paid = premises.rent * (1.0 - paid_share) + premises.levy
+        profit = kernels.weekly_profit(premises.revenue, margin, rent_paid, fixed,
+                                       premises.floor_m2)
+        # lockdown: closed businesses may get part of their rent and fixed costs paid
+        closed = is_open & cond.closed_sectors[sector]
+        self.support_week = 0.0
+        if cond.lockdown_support > 0 and closed.any():
+            support = (cond.lockdown_support * (premises.rent + fixed)
+                       * premises.floor_m2 / 52)[closed]
+            profit[closed] += support
+            self.support_week = float(support.sum())
+        profit = np.where(is_open, profit, 0.0)
+        premises.reserve += profit
+        premises.weeks_open[:] = np.where(is_open, premises.weeks_open + 1, 0)
+        # running mean over the first weeks of trading, then a 26-week moving average
+        span = np.clip(premises.weeks_open, 1, PROFIT_SMOOTHING_WEEKS)
+        premises.profit_avg[:] = np.where(is_open, kernels.ewma(premises.profit_avg, profit,
+                                                                span), 0.0)
+        premises.revenue_avg[:] = np.where(
+            is_open, kernels.ewma(premises.revenue_avg, premises.revenue, span), 0.0)
+        premises.loss_weeks[:] = np.where(is_open & (premises.profit_avg < 0),
+                                          premises.loss_weeks + 1, 0)
+
+    def cost_cover(self) -> np.ndarray:
+        """(P,) each open shop's gross margin on its smoothed revenue over its rent and fixed
+        costs (above 1: it covers its costs); NaN where no shop trades."""
+        premises = self.model.premises
+        sector = np.where(premises.open, premises.sector, 0)
+        fixed = self._fixed[sector] * premises.size_factor
+        cost = (premises.rent + fixed) * premises.floor_m2 / 52
+        cover = self._margin[sector] * premises.revenue_avg / cost
+        return np.where(premises.open, cover, np.nan)
+
+    def close_failing(self) -> None:
+        """Close shops that run out of cash, lose money too long, end a losing lease, or
+        retire."""
+        model = self.model
+        premises, cond = model.premises, model.conditions
+        shops = model.params.economy.shops
+        u = model.stream("exits").random(len(premises))
+        is_open = premises.open
+        # a supported lockdown keeps closed businesses from failing while it lasts
+        protected = (cond.closed_sectors[np.where(is_open, premises.sector, 0)]
+                     & (cond.lockdown_support > 0))
+        insolvent = is_open & (premises.reserve < 0) & ~protected
+        losing = is_open & (premises.loss_weeks >= shops.patience_weeks) & ~protected
+        lease_ends = is_open & (premises.lease_end <= model.week)
+        leave_at_end = lease_ends & (premises.profit_avg < 0)
+        vacant_near = (model.routes.neighbours @ premises.vacant.astype(float)) / np.maximum(
+            model.routes.neighbour_slots, 1.0)
+        retire = is_open & (u < shops.base_exit_rate_per_year / 52 * (
+            1.0 + shops.vacant_neighbour_exit * vacant_near))
+        for cause, mask in (("insolvent", insolvent), ("sustained_losses", losing),
+                            ("lease_end", leave_at_end), ("other", retire)):
+            for p in np.flatnonzero(mask & premises.open):
+                self.close(int(p), cause)
+        renew = lease_ends & premises.open
+        premises.rent[renew] = premises.market_rent[renew]  # rent reset at renewal
+        premises.lease_end[renew] = model.week + model.params.economy.rent.lease_years * 52
+
+    def let_vacant_units(self) -> None:
+        """Vacant units find tenants at a rate rising with expected revenue, falling with
+        rent; a regular tenant ends a meanwhile lease."""
+        model = self.model
+        rng = model.stream("entries")
+        n = len(model.premises)
+        u_enter, u_sector, u_chain = rng.random(n), rng.random(n), rng.random(n)
+        vacant, sector, p_enter = self.letting_offers(u_sector)
+        enter = u_enter[vacant] < p_enter
+        support = model.municipality.starter_support()
+        for p, s in zip(vacant[enter], sector[enter], strict=True):
+            venue = model.venues.agents[p]
+            if venue is not None:  # a regular tenant ends the meanwhile lease
+                model.venues.close(venue, "meanwhile_end")
+            self.open(int(p), int(s), float(u_chain[p]),
+                      lease_weeks=model.params.economy.rent.lease_years * 52,
+                      support=(support[0][p], support[1]))
+
+    def letting_offers(self, u_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each vacant unit: the sector of the best-fitting candidate tenant and the
+        weekly probability that it signs.
+
+        The candidate's sector is drawn with weight ``sector_mix * ratio^4``, where ``ratio``
+        is its expected gross margin over rent and fixed costs; the letting probability is
+        logistic in that ratio (:func:`sim.kernels.entry_probability`).
+
+        Args:
+            u_sector: (P,) uniform draws used to pick each unit's candidate sector.
+
+        Returns:
+            vacant units (V,), candidate sectors (V,), weekly letting probabilities (V,).
+        """
+        model = self.model
+        shops = model.params.economy.shops
+        premises = model.premises
+        vacant = np.flatnonzero((premises.vacant | model.venues.meanwhile_mask())
+                                & premises.retail_zoned)
+        if vacant.size == 0 or not premises.open.any():  # no market to learn from
+            return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
+        ratio = self.expected_profit_ratio(vacant)  # (V, S)
+        score = self._mix[None, :] * np.maximum(ratio, 0.0) ** 4
+        cdf = np.cumsum(score, axis=1) / np.maximum(score.sum(axis=1), 1e-300)[:, None]
+        pick = np.minimum((cdf < u_sector[vacant, None]).sum(axis=1), len(SECTORS) - 1)
+        p_enter = kernels.entry_probability(
+            ratio[np.arange(vacant.size), pick], rate_per_year=shops.entry_rate_per_year,
+            steepness=shops.entry_steepness, threshold=shops.entry_threshold)
+        return vacant, pick, p_enter
+
+    def expected_profit_ratio(self, vacant: np.ndarray) -> np.ndarray:
+        """(V, S) expected gross margin over costs for an entrant of each sector.
+
+        Expected revenue per m2 is the sector's median among open shops, scaled by the unit's
+        footfall relative to open shops (elasticity 0.5) and its open neighbours relative to
+        theirs (elasticity as in the choice model).
+        """
+        model = self.model
+        premises = model.premises
+        open_ = np.flatnonzero(premises.open)
+        footfall = model.footfall.at_premises()
+        floor = premises.floor_m2
+        per_m2 = premises.revenue_avg[open_] / floor[open_]
+        ref = kernels.group_medians(per_m2, premises.sector[open_], len(SECTORS))
+        if np.isnan(ref).any():  # a sector without open shops: the median of all
+            ref = np.where(np.isnan(ref), np.median(per_m2), ref)
+        f_ref = np.median(footfall[open_])
+        n_ref = np.median(premises.open_neighbours[open_])
+        loc = (np.maximum(footfall[vacant], 1e-9) / max(f_ref, 1e-9)) ** 0.5
+        nb = ((1 + premises.open_neighbours[vacant]) / (1 + n_ref)) ** (
+            model.params.economy.choice.neighbour_elasticity)
+        revenue = ref[None, :] * (loc * nb)[:, None] * floor[vacant, None]
+        fixed = self._fixed[None, :] * premises.size_factor[vacant, None]
+        share, _ = model.municipality.starter_support()
+        rent = premises.asking_rent[vacant] * (1.0 - share[vacant])
+        cost = (rent[:, None] + fixed) * floor[vacant, None] / 52
+        return revenue * self._margin[None, :] / cost

@@ -1,0 +1,86 @@
+"""The walking routes of a town as the model uses them: origins, doors, paths and distances.
+
+Visitors start at an *origin*: an entry point (station, car park, bus stop, bike park) or the
+street cell of a home district. They walk the shortest route to a *door*: the access cell of a
+premises or an event site on a square. :class:`Routes` builds the origins, the doors, the
+compressed shortest-path trees between them (:mod:`sim.town.routing`), the walking distance
+from every origin to every premises, and which premises are each other's neighbours.
+
+Built once by :class:`sim.model.model.CityCentre`; read by the residents (destination choice),
+the footfall (passers-by along the routes), the shops (neighbours) and the venues (events).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from sim.town.maps import Town, home_zones
+from sim.town.routing import accumulate_along_paths, shortest_path_trees
+
+
+def event_sites(town: Town) -> np.ndarray:
+    """Walkable cells where public events take place: the most central cell of each square
+    (``:`` area); without squares, the street cell with the most premises around it."""
+    squares = town.symbols == ":"
+    labels, n = ndimage.label(squares)
+    sites = []
+    for k in range(1, n + 1):
+        ys, xs = np.nonzero(labels == k)
+        d = (xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2
+        i = int(np.argmin(d))
+        sites.append(int(town.walkable_index[ys[i], xs[i]]))
+    if not sites:
+        per_cell = np.bincount(town.premises_access, minlength=len(town.walkable_xy))
+        sites.append(int(np.argmax(per_cell)))
+    return np.array(sites, dtype=np.int32)
+
+
+class Routes:
+    """Origins (entry points, then home districts) and shortest walking routes from each.
+
+    Args:
+        town: the parsed town.
+        home_zone_cells: edge of a home district in cells (``town.home_zone_cells``).
+        neighbour_radius_cells: premises within this many cells are neighbours.
+
+    Attributes:
+        zone_of_dwelling: (H,) home district of each dwelling cell.
+        n_entries: number of entry points E; origins ``0 .. E-1`` are entry points.
+        n_origins: number of origins O (entry points and home districts).
+        event_sites: walkable cells of the event sites (centres of squares).
+        trees: shortest-path trees from every origin to every door.
+        n_doors: number of doors D (destinations of the trees).
+        door: (P,) the door (column in the trees' destinations) of each premises.
+        site_door: the door of each event site.
+        distance_m: (O, P) walking distance from each origin to each premises.
+        neighbours: (P, P) 0/1 sparse matrix of neighbouring premises.
+        neighbour_slots: (P,) number of neighbours of each premises.
+        units_along: (O, C) premises along the route from each origin to each cell.
+    """
+
+    def __init__(self, town: Town, home_zone_cells: int, neighbour_radius_cells: int) -> None:
+        self.zone_of_dwelling, zone_origin = home_zones(town, home_zone_cells)
+        self.n_entries = len(town.entry_access)
+        origins = np.concatenate([town.entry_access, zone_origin]).astype(np.int32)
+        self.event_sites = event_sites(town)
+        destinations = np.unique(np.concatenate([town.premises_access, self.event_sites]))
+        self.trees = shortest_path_trees(town.adjacency, origins, destinations)
+        self.site_door = np.searchsorted(destinations, self.event_sites)
+        # column of each premises' door in the (origin, destination) walker counts
+        self.door = np.searchsorted(destinations, town.premises_access)
+        self.n_doors = destinations.size
+        steps = self.trees.dist_steps[:, town.premises_access]
+        # walking to the unit's door: one more cell
+        self.distance_m = (steps + 1).astype(float) * town.cell_size_m
+        self.n_origins = len(origins)
+        self.n_cells = town.adjacency.shape[0]
+        self.neighbours = town.premises_neighbours(neighbour_radius_cells)
+        self.neighbour_slots = np.asarray(self.neighbours.sum(axis=1)).ravel().astype(float)
+        self.units_per_cell = np.bincount(town.premises_access, minlength=self.n_cells)
+        self.units_along = accumulate_along_paths(self.trees, self.units_per_cell.astype(float))
+
+    @property
+    def n_zones(self) -> int:
+        """Number of home districts (origins after the entry points)."""
+        return self.n_origins - self.n_entries
