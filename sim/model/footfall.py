@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
-from sim.town.routing import accumulate_paths
+from sim.town.flows import accumulate_paths
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre

@@ -37,7 +37,7 @@ from sim.scenario.fields import (
     SECTORS,
     TASTE_CLASSES,
 )
-from sim.town.routing import accumulate_to_destinations
+from sim.town.flows import accumulate_to_destinations
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre

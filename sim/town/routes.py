@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from sim.town.flows import accumulate_along_paths
 from sim.town.maps import Town, home_zones
-from sim.town.routing import accumulate_along_paths, shortest_path_trees
+from sim.town.routing import shortest_path_trees
 
 
 def event_sites(town: Town) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Tests for sim.town.routing: BFS trees and flows along shortest paths."""
+"""Tests for sim.town.routing and sim.town.flows: BFS trees and flows along shortest paths."""
 
 import numpy as np
 import pytest
@@ -6,13 +6,13 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, depth_first_order
 
 from sim.kernels import parallel
-from sim.town.maps import home_zones, load_preset, parse_map
-from sim.town.routing import (
+from sim.town.flows import (
     accumulate_along_paths,
     accumulate_paths,
     accumulate_to_destinations,
-    shortest_path_trees,
 )
+from sim.town.maps import home_zones, load_preset, parse_map
+from sim.town.routing import shortest_path_trees
 
 
 def path_cells(trees, o, c):
