@@ -110,6 +110,13 @@ def register_shock(cls: type[Shock]) -> type[Shock]:
     return cls
 
 
+def unregister(kind: str) -> None:
+    """Remove the instrument or shock type ``kind`` (tests that register a toy type)."""
+    INSTRUMENTS.pop(kind, None)
+    SHOCKS.pop(kind, None)
+    _changed()
+
+
 def on_register(callback: Callable[[], None]) -> None:
     """Call ``callback`` whenever a type is registered (the schema rebuilds its lists)."""
     _listeners.append(callback)
