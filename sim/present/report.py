@@ -279,12 +279,12 @@ def reproduce_command(comparison: Comparison) -> str:
     """The command line that reproduces this comparison."""
     import shlex
 
-    from sim.scenario.loading import _display
+    from sim.scenario.loading import display_path
 
     files = []
     for name in comparison.names:
         path = comparison.files.get(name)
-        files.append(_display(Path(path)) if path else f"<{name}>")
+        files.append(display_path(Path(path)) if path else f"<{name}>")
     sets = [f"--set {shlex.quote(o)}" for o in comparison.overrides]
     return " ".join(["binnenstad compare", *map(shlex.quote, files),
                      f"--replications {comparison.replications}",

@@ -323,9 +323,9 @@ def check_names(scenarios: Sequence[Scenario]) -> None:
 def _where(source: Path | None, key: str) -> tuple[str | None, int | None]:
     if source is None:
         return None, None
-    from sim.scenario.loading import _display, load_resolved
+    from sim.scenario.loading import display_path, load_resolved
 
-    label = _display(source)
+    label = display_path(source)
     try:
         _, lines = load_resolved(label)
     except Exception:

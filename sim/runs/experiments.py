@@ -35,15 +35,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim import __version__
-from sim.errors import ScenarioError, format_key_path
-from sim.scenario.loading import (
-    LineIndex,
-    _describe,
-    _show,
-    load_scenario,
-    load_yaml,
-    parse_override,
-)
+from sim.errors import ScenarioError, format_key_path, show_value
+from sim.scenario.loading import LineIndex, load_scenario, load_yaml, parse_override
+from sim.scenario.messages import describe_error
 
 __all__ = [
     "DESIGNS",
@@ -230,9 +224,10 @@ def _spec_error(
         message = "required key is missing"
     elif err["type"] in ("model_type", "dict_type") and _spec_model_at(loc, design):
         keys = ", ".join(_spec_model_at(loc, design).model_fields)
-        message = f"must be a mapping of keys (got {_show(err.get('input'))}); allowed keys: {keys}"
+        got = show_value(err.get("input"))
+        message = f"must be a mapping of keys (got {got}); allowed keys: {keys}"
     else:
-        message = _describe(err, loc)
+        message = describe_error(err, loc)
     return ScenarioError(message, file=label, line=line, key_path=loc)
 
 
@@ -388,7 +383,7 @@ def _walk(data: dict, path: tuple[str | int, ...]) -> tuple[Any, Any]:
                 where = f" in {here}" if i else ""
                 raise ValueError(f"unknown key {seg!r}{where}; {hint}")
         else:
-            raise ValueError(f"{here} is {_show(node)}, not a mapping or list")
+            raise ValueError(f"{here} is {show_value(node)}, not a mapping or list")
         if i == len(path) - 1:
             return node, seg
         node = node[seg]
@@ -414,7 +409,7 @@ def _resolve(data: dict) -> dict:
 def _scenario_problem(exc: ValidationError) -> str:
     err = exc.errors()[0]
     loc = tuple(p for p in err["loc"] if p != "[key]")
-    return f"{format_key_path(loc)}: {_describe(err, loc)}"
+    return f"{format_key_path(loc)}: {describe_error(err, loc)}"
 
 
 # --------------------------------------------------------------------------- loading
@@ -440,7 +435,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     design_type = spec.design.get("type")
     if design_type not in DESIGNS:
         raise ScenarioError(
-            f"must be one of {', '.join(DESIGNS)} (got {_show(design_type)})",
+            f"must be one of {', '.join(DESIGNS)} (got {show_value(design_type)})",
             file=label, line=lines.nearest(("design", "type")), key_path="design.type",
         )
     try:
@@ -515,11 +510,12 @@ def _parameters(spec: ExperimentSpec, base: dict, design: str, fail) -> list[Par
             seen[path] = name
             current = node[key]
             if isinstance(current, (dict, list)):
-                raise fail(f"is {_show(current)}; name a single value inside it", section, name)
+                raise fail(f"is {show_value(current)}; name a single value inside it",
+                           section, name)
             integer = isinstance(current, int) and not isinstance(current, bool)
             param = Parameter(name, path, kind, rng, integer)
             if rng.numeric and (isinstance(current, (bool, str)) or current is None):
-                raise fail(f"is {_show(current)} in the scenario, not a number; give "
+                raise fail(f"is {show_value(current)} in the scenario, not a number; give "
                            "values: [...] instead of min and max", section, name)
             if design in ("lhs", "morris", "sobol") and not rng.numeric and (
                     design != "lhs" or rng.values is None):
@@ -539,7 +535,7 @@ def _parameters(spec: ExperimentSpec, base: dict, design: str, fail) -> list[Par
                     _resolve(apply_point(base, {name: value}))
                 except ValidationError as exc:
                     loc = tuple(p for p in exc.errors()[0]["loc"] if p != "[key]")
-                    text = _describe(exc.errors()[0], loc)
+                    text = describe_error(exc.errors()[0], loc)
                     if loc != path:
                         text = f"{format_key_path(loc)}: {text}"
                     raise fail(text, section, name, where) from None
@@ -631,7 +627,7 @@ def _tasks(exp: Experiment, design: str, fail) -> list[RunTask]:
             try:
                 resolved_cache[key] = _resolve(apply_point(exp.base, values))
             except ValidationError as exc:
-                shown = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
+                shown = ", ".join(f"{k}={show_value(v)}" for k, v in values.items())
                 raise fail(f"point {i} ({shown}) is not a valid scenario: "
                            f"{_scenario_problem(exc)}", "design") from None
         scenario = resolved_cache[key]
