@@ -99,7 +99,7 @@ def parallel_ceiling(n: int = 10_000_000) -> float:
 
 
 def _import_model(meeting: str | None = None, workers: int = 0) -> int:
-    """What a worker imports before its first run (as ``run_task`` does); its process id.
+    """What a worker imports before its first run (as a task's ``run()`` does); its process id.
 
     With a ``meeting`` folder, wait there until ``workers`` workers have imported the model,
     so that every worker of a pool gets one of these tasks.
@@ -107,8 +107,8 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
     import pyarrow.parquet  # noqa: F401
 
     import sim.model.model
-    import sim.runs.experiments
-    import sim.runs.output  # noqa: F401
+    import sim.runs.output
+    import sim.runs.tasks  # noqa: F401
 
     if meeting:
         Path(meeting, str(os.getpid())).touch()

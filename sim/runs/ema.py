@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
-from sim.runs.experiments import Experiment, _resolve, apply_point, reduce_outcomes, run_seed
+from sim.runs.design import Experiment, apply_point, resolve_scenario, run_seed
+from sim.runs.tasks import reduce_outcomes
 
 with warnings.catch_warnings():
     # EMA warns at import that its optional ipyparallel evaluator is unavailable.
@@ -73,7 +74,7 @@ class BinnenstadFunction:
             if key in kwargs:
                 value = kwargs[key]
                 values[p.name] = value if isinstance(value, (bool, str)) else p.cast(value)
-        scenario = _resolve(apply_point(self.base, values))
+        scenario = resolve_scenario(apply_point(self.base, values))
         seed = run_seed(self.seed, values, int(replication), self.seeds)
         result = run_replication(Scenario.model_validate(scenario), int(replication), seed)
         rows = reduce_outcomes(result.timeseries, self.outcomes)

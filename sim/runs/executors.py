@@ -1,9 +1,10 @@
 """Where the runs of an experiment execute: this process, local processes, or Dask.
 
-All three take the same list of :class:`~sim.runs.experiments.RunTask` and call ``on_done`` with
-each :class:`~sim.runs.experiments.RunOutcome` in the main process as soon as it arrives, so the
-store writes every run the moment it finishes. A run is a pure function of its task, so the
-results do not depend on the executor, the number of workers or the order of completion.
+All three take the same list of tasks (:mod:`sim.runs.tasks`), run each by calling its
+``run()``, and call ``on_done`` with each :class:`~sim.runs.tasks.RunOutcome` in the main process
+as soon as it arrives, so the store writes every run the moment it finishes. A run is a pure
+function of its task, so the results do not depend on the executor, the number of workers or
+the order of completion.
 
 - ``serial``: one run after another in this process (``--workers 1``).
 - ``processes``: a pool of N worker processes (one run per process at a time, no threads).
@@ -29,7 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.runs.experiments import RunOutcome, RunTask, run_task
+from sim.runs.tasks import RunOutcome, RunTask
 
 __all__ = ["Progress", "execute"]
 
@@ -104,12 +105,17 @@ def execute(
         _dask(tasks, on_done, scheduler, retries)
     elif workers <= 1:
         for task in tasks:
-            on_done(run_task(task))
+            on_done(task.run())
     else:
         _processes(tasks, on_done, workers, retries)
 
 
 # ---------------------------------------------------------------------- processes
+def _run(task: RunTask) -> RunOutcome:
+    """What a local worker process runs (a module-level function: picklable by name)."""
+    return task.run()
+
+
 def _worker_init(parent: int) -> None:
     """Worker processes die with their parent (Linux), and leave Ctrl-C to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -174,7 +180,7 @@ def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
         )
         lost: list[RunTask] = []
         try:
-            pending = {pool.submit(run_task, t): t for t in todo}
+            pending = {pool.submit(_run, t): t for t in todo}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -209,7 +215,7 @@ def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
 
 # --------------------------------------------------------------------------- dask
 def _run_task_one_thread(task: RunTask) -> RunOutcome:
-    """:func:`~sim.runs.experiments.run_task` with the model's kernels on one thread.
+    """``task.run()`` with the model's kernels on one thread.
 
     What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
     must not start kernel threads of its own. ``BINNENSTAD_THREADS`` set on the worker wins.
@@ -219,7 +225,7 @@ def _run_task_one_thread(task: RunTask) -> RunOutcome:
 
     if parallel.ENV not in os.environ and parallel.threads() != 1:
         parallel.set_threads(1)
-    return run_task(task)
+    return task.run()
 
 
 def _profiling(dask_worker: Any) -> bool:

@@ -32,7 +32,8 @@ from sim.files import atomic_write_bytes, atomic_write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.runs.experiments import Experiment, RunOutcome
+    from sim.runs.design import Experiment
+    from sim.runs.tasks import RunOutcome
 
 __all__ = ["RunStore", "collect"]
 
