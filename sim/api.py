@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,16 +59,19 @@ def compare(
     replications: int = 30,
     seed: int | None = None,
     workers: int | None = None,
+    scheduler: Any = None,
     progress: bool = False,
 ) -> Comparison:
-    """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`).
+    """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`):
+    on ``workers`` local processes (default: all cores), or on a Dask cluster (``scheduler``: an
+    address such as ``tcp://host:8786``, a ``distributed.Client`` or a ``LocalCluster``).
 
     Returns:
         A :class:`~sim.runs.compare.Comparison`: ``.timeseries``, ``.summary()``,
         ``.cost_effectiveness()``, ``.effects(metric, year)``, ``.figures()``.
     """
     return run_comparison(baseline, scenarios, replications=replications, seed=seed,
-                          workers=workers, progress=progress)
+                          workers=workers, scheduler=scheduler, progress=progress)
 
 
 def write(comparison: Comparison, out_dir: str | os.PathLike[str]) -> Path:

@@ -264,8 +264,10 @@ def _add_compare(sub) -> argparse.ArgumentParser:
         "scenarios/biz.yaml -r 50 --out results/agenda\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml -r 5 "
         "--set years=2 --set population.agents=3000\n\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
+        "--scheduler tcp://10.0.0.5:8786\n\n"
         "--set applies to every scenario (the baseline too).\n"
-        "Results are identical for any --workers; the progress bar counts runs.",
+        "Results are identical for any --workers or --scheduler; the progress bar counts runs.",
         formatter_class=_Formatter,
     )
     parser.add_argument("baseline", metavar="BASELINE", help="the baseline scenario file")
@@ -288,6 +290,12 @@ def _add_compare(sub) -> argparse.ArgumentParser:
         help="worker processes (default: all cores); results do not depend on it",
     )
     parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://host:8786 (needs the 'cluster' extra; the "
+        "workers must read the scenarios' map files at the same paths); --workers is then "
+        "ignored",
+    )
+    parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
         help="override a value in every scenario; may be repeated",
     )
@@ -308,7 +316,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     clear_outputs(out_dir)  # an interrupted comparison must not leave an old one looking new
     comparison = run_comparison(
         baseline, scenarios, replications=args.replications, seed=args.seed,
-        workers=args.workers, progress=not args.quiet, overrides=args.overrides,
+        workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+        overrides=args.overrides,
     )
     report = write_comparison(comparison, out_dir, started=started)
     print(f"report: {report}")

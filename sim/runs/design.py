@@ -20,7 +20,6 @@ import copy
 import difflib
 import hashlib
 import itertools
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from pydantic import ValidationError
 from sim import __version__
 from sim.errors import ScenarioError, format_key_path, show_value
 from sim.runs.spec import DEFAULT_ANALYSES, DESIGNS, ExperimentSpec, Param, spec_error
-from sim.runs.tasks import RunTask
+from sim.runs.tasks import RunTask, canonical_json
 from sim.scenario.loading import (
     build_town,
     load_scenario,
@@ -47,7 +46,6 @@ __all__ = [
     "Experiment",
     "Parameter",
     "apply_point",
-    "canonical_json",
     "key_path",
     "load_experiment",
     "resolve_scenario",
@@ -119,12 +117,6 @@ class Experiment:
             "names": [p.name for p in self.parameters],
             "bounds": [[p.spec.min, p.spec.max] for p in self.parameters],
         }
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no spaces: the same data always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=str)
 
 
 def run_seed(experiment_seed: int, values: dict[str, Any], replication: int,

@@ -1,4 +1,4 @@
-"""Where the runs of an experiment execute: this process, local processes, or Dask.
+"""Where runs execute (an experiment's or a comparison's): this process, local processes, or Dask.
 
 All three take the same list of tasks (:mod:`sim.runs.tasks`), run each by calling its
 ``run()``, and call ``on_done`` with each :class:`~sim.runs.tasks.RunOutcome` in the main process

@@ -8,12 +8,21 @@ tasks, :mod:`sim.runs.experiments` runs them) and the store (:mod:`sim.runs.stor
 the outcomes) import these types from here, so neither needs the other.
 
 - :class:`RunTask` and :func:`run_task`: one (point, replication) of an experiment, reduced to
-  its outcome rows (:func:`reduce_outcomes`) as Parquet bytes.
+  its outcome rows (:func:`reduce_outcomes`) as Parquet bytes. A failed run is an outcome with
+  its error, recorded by the store; the experiment goes on.
+- :class:`ReplicationTask`: one replication of one scenario of a comparison
+  (:mod:`sim.runs.compare`), giving its weekly timeseries and maps. A failed run's outcome
+  carries the exception, which stops the comparison.
+
+A task's ``run()`` returns its failure rather than raising it, so a Dask cluster never retries a
+run that fails by itself (it retries runs whose worker was lost).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 import time
 import traceback
@@ -23,12 +32,58 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RunOutcome", "RunTask", "reduce_outcomes", "run_task", "task_frame"]
+from sim import __version__
+from sim.scenario.loading import scenario_from_dump
+from sim.scenario.schema import Scenario
+
+__all__ = [
+    "ReplicationTask",
+    "RunOutcome",
+    "RunTask",
+    "canonical_json",
+    "reduce_outcomes",
+    "replication_id",
+    "run_task",
+    "task_frame",
+]
 
 PERIOD = {"horizon": "horizon", "yearly": "year", "weekly": "week"}
 WEEKS_PER_YEAR = 52
 
 
+@dataclass
+class RunOutcome:
+    """What a run returns: what it produced, or the error that stopped it.
+
+    Attributes:
+        run_id: The task's ``run_id``.
+        ok: The run finished.
+        data: What the run produced: an experiment run's tidy rows as Parquet bytes; a
+            comparison run's ``(timeseries, footfall_map, occupancy_map)``.
+        error: Why the run failed, one line.
+        seconds: How long the run took in its worker.
+        exception: The exception that stopped a comparison run (raised again by the caller).
+    """
+
+    run_id: str
+    ok: bool
+    data: Any = b""
+    error: str = ""
+    seconds: float = 0.0
+    exception: BaseException | None = None
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False, default=str)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+# ------------------------------------------------------------------------- experiments
 @dataclass
 class RunTask:
     """Everything one run needs; a pure description (picklable, no state)."""
@@ -46,26 +101,6 @@ class RunTask:
     def run(self) -> RunOutcome:
         """Run it (what the executors call): :func:`run_task`."""
         return run_task(self)
-
-
-@dataclass
-class RunOutcome:
-    """What a run returns: what it produced, or the error that stopped it.
-
-    Attributes:
-        run_id: The task's ``run_id``.
-        ok: The run finished.
-        data: An experiment run's tidy rows as Parquet bytes.
-        error: Why the run failed, one line.
-        seconds: How long the run took in its worker.
-    """
-
-    run_id: str
-    ok: bool
-    data: bytes = b""
-    error: str = ""
-    seconds: float = 0.0
-
 
 
 def reduce_outcomes(timeseries: Any, outcomes: dict[str, dict]) -> list[dict]:
@@ -133,7 +168,6 @@ def run_task(task: RunTask) -> RunOutcome:
         import pyarrow.parquet as pq
 
         from sim.runs.output import run_replication
-        from sim.scenario.schema import Scenario
 
         scenario = Scenario.model_validate(task.scenario)
         result = run_replication(scenario, task.replication, task.seed)
@@ -143,9 +177,53 @@ def run_task(task: RunTask) -> RunOutcome:
         return RunOutcome(task.run_id, True, buf.getvalue(),
                           seconds=time.perf_counter() - start)
     except Exception as exc:  # a failed run is recorded; the experiment goes on
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        detail = _one_line(exc)
         last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
         where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
         return RunOutcome(task.run_id, False, error=detail + where,
                           seconds=time.perf_counter() - start)
 
+
+# ------------------------------------------------------------------------- comparisons
+def replication_id(scenario: dict, source: str | None, replication: int, seed: int) -> str:
+    """sha256 of what determines a comparison run: the scenario, its file, the replication, the
+    seed and the package version (a Dask key: the same id is the same result)."""
+    text = canonical_json({"scenario": scenario, "source": source, "replication": replication,
+                           "seed": seed, "version": __version__})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class ReplicationTask:
+    """One replication of one scenario of a comparison (picklable, no state).
+
+    Attributes:
+        run_id: :func:`replication_id` of the rest.
+        scenario: The scenario's ``model_dump()``.
+        source: The file the scenario was loaded from (its ``town.map_file`` is relative to
+            it; a worker reads the map there); None if built in code.
+        replication: Replication number (its rows say so).
+        seed: The replication's seed, the same in every scenario (paired).
+    """
+
+    run_id: str
+    scenario: dict
+    source: str | None
+    replication: int
+    seed: int
+
+    def run(self) -> RunOutcome:
+        """Run the model; ``data`` is ``(timeseries, footfall_map, occupancy_map)``."""
+        start = time.perf_counter()
+        try:
+            # Imported when a run starts: the model loads its compiled kernels only then.
+            from sim.runs import output
+
+            scenario = scenario_from_dump(self.scenario, self.source)
+            result = output.run_replication(scenario, self.replication, self.seed)
+        except Exception as exc:  # returned, not raised: the caller stops the comparison
+            return RunOutcome(self.run_id, False, error=_one_line(exc), exception=exc,
+                              seconds=time.perf_counter() - start)
+        return RunOutcome(self.run_id, True,
+                          (result.timeseries, result.footfall_map, result.occupancy_map),
+                          seconds=time.perf_counter() - start)
