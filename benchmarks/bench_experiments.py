@@ -145,7 +145,7 @@ def timed(exp, out: Path, **kwargs) -> float:
     from sim.runs.experiments import run_experiment
 
     start = time.perf_counter()
-    counts = run_experiment(exp, out, progress=False, analyse=False, **kwargs)
+    counts = run_experiment(exp, out, progress=False, **kwargs)
     seconds = time.perf_counter() - start
     assert counts["done"] == len(exp.tasks), counts
     return seconds

@@ -1,8 +1,9 @@
-"""The ``binnenstad`` command line: check scenario files and run them.
+"""The ``binnenstad`` command line: check scenario files, run, compare and explore them.
 
-Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its arguments and
-``_cmd_<name>(args) -> int`` does the work; :data:`COMMANDS` lists them in help order. Add
-``compare``, ``schema``, ``show``, ``experiment`` or ``app`` the same way.
+The top of the layers: a command reads its input (:mod:`sim.scenario`), runs it
+(:mod:`sim.runs`) and writes what it produced (:mod:`sim.present`). Each subcommand is a pair of
+functions: ``_add_<name>(subparsers)`` declares its arguments and ``_cmd_<name>(args) -> int``
+does the work; :data:`COMMANDS` lists them in help order. Add a command the same way.
 
 Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line),
 130 interrupted.
@@ -145,7 +146,7 @@ def _add_run(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.runs.output import write_run
+    from sim.present.run import write_run
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -206,6 +207,7 @@ def _add_experiment(sub) -> argparse.ArgumentParser:
 def _cmd_experiment(args: argparse.Namespace) -> int:
     import os
 
+    from sim.present.analysis import write_experiment_analyses
     from sim.runs.experiments import load_experiment, run_experiment
 
     if args.retry_failed and not args.resume:
@@ -217,6 +219,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         exp, out_dir, workers=workers, scheduler=args.scheduler, resume=args.resume,
         retry_failed=args.retry_failed, progress=not args.quiet,
     )
+    write_experiment_analyses(out_dir)
     print(f"{exp.spec.name}: {counts['done']} runs done, {counts['failed']} failed; "
           f"results in {out_dir}")
     return EXIT_OK if counts["failed"] == 0 else EXIT_INTERNAL
@@ -238,9 +241,12 @@ def _add_collect(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
+    from sim.present.analysis import write_experiment_analyses
     from sim.runs.store import collect
 
-    results, counts = collect(args.folder, analyse=not args.no_analysis)
+    results, counts = collect(args.folder)
+    if not args.no_analysis:
+        write_experiment_analyses(args.folder, results)
     print(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
           f"({counts['failed']} failed, {counts['pending']} not run)")
     return EXIT_OK
@@ -306,7 +312,8 @@ def _add_compare(sub) -> argparse.ArgumentParser:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from sim.runs.compare import clear_outputs, run_comparison, write_comparison
+    from sim.present.comparison import clear_outputs, write_comparison
+    from sim.runs.compare import run_comparison
     from sim.scenario.loading import load_scenario
 
     baseline = load_scenario(args.baseline, args.overrides)

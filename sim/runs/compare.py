@@ -10,14 +10,15 @@ and its 90% interval shows the uncertainty of the *effect*, not the noise of two
 :func:`run_comparison` runs every replication through the executors of
 :mod:`sim.runs.executors` (this process, local worker processes or a Dask cluster; the result
 does not depend on which, nor on the number of workers); :class:`Comparison` reduces the runs
-to tables (:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`) and figures;
-:func:`write_comparison` writes the output folder, ``manifest.json`` last.
+to tables (:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`, the weekly bands
+:meth:`Comparison.bands`) and maps. Called by the command line and the Python API; the output
+folder (tables, figures, ``report.html``, ``manifest.json`` last) is written by
+:mod:`sim.present.comparison`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS
@@ -39,10 +39,11 @@ from sim.scenario.schema import Scenario
 
 __all__ = [
     "HEADLINE_METRICS",
+    "QUANTILES",
     "Comparison",
     "metric_kind",
     "run_comparison",
-    "write_comparison",
+    "year_marks",
 ]
 
 #: Headline metrics of the comparison, in this order, as far as the model reports them.
@@ -59,9 +60,6 @@ _TOTALS = {"openings", "closures", "conversions", "events", "municipal_spend", "
 _WEEKLY = {"footfall", "turnover"}
 YEAR_MARKS = (1, 3, 5)
 QUANTILES = (0.05, 0.95)  # the 90% interval
-#: Files of a comparison; removed before a new one starts, so none of them looks current.
-OUTPUT_FILES = ("manifest.json", "report.html", "summary.csv", "cost_effectiveness.csv",
-                "timeseries.csv")
 
 
 def metric_kind(metric: str) -> str:
@@ -243,20 +241,36 @@ class Comparison:
                 out.append((title, getattr(item, "start", None), getattr(item, "end", None)))
         return out
 
-    # ------------------------------------------------------------------------ figures
-    def figures(self) -> dict[str, object]:
-        """Every figure of the comparison: file stem -> matplotlib Figure."""
-        from sim.present import plots
+    # ------------------------------------------------------------------------ weeks
+    def weekly(self, metric: str) -> pd.DataFrame:
+        """Every week's value of ``metric``: dates x (scenario, replication), cumulative from
+        ``start`` for totals (see :func:`metric_kind`)."""
+        wide = self.timeseries.pivot_table(index="date", columns=["scenario", "replication"],
+                                           values=metric, sort=False)
+        wide = wide.sort_index()
+        if metric_kind(metric) == "total":
+            wide = wide.cumsum()
+        wide.index = pd.to_datetime(wide.index)
+        return wide
 
-        figs: dict[str, object] = {}
-        for metric in HEADLINE_METRICS:
-            figs[f"trajectory_{metric}"] = plots.comparison_trajectories(self, metric)
-        if len(self.scenarios) > 1:
-            for metric in HEADLINE_METRICS:
-                figs[f"effect_{metric}"] = plots.effect_figure(self, metric)
-            for name in self.names[1:]:
-                figs[f"map_{name}"] = plots.map_comparison(self, name)
-        return figs
+    def bands(self, metric: str, *, paired: bool = False) -> dict[str, pd.DataFrame]:
+        """Scenario name -> ``median``, ``low`` and ``high`` (the 90% interval over
+        replications) of ``metric`` per week; with ``paired``, of each scenario's paired
+        difference against the baseline (the baseline itself left out)."""
+        wide = self.weekly(metric)
+        base = wide[self.baseline.name]
+        out = {}
+        for name in self.names[1:] if paired else self.names:
+            block = wide[name] - base if paired else wide[name]  # paired: same replication
+            out[name] = pd.DataFrame({"median": block.median(axis=1),
+                                      "low": block.quantile(QUANTILES[0], axis=1),
+                                      "high": block.quantile(QUANTILES[1], axis=1)})
+        return out
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and the last reported week."""
+        dates = pd.to_datetime(self.timeseries["date"])
+        return dates.min(), dates.max()
 
 
 def _q(values: np.ndarray, q: float) -> float:
@@ -403,54 +417,3 @@ def run_comparison(
 
 def _source_text(path: Path | None) -> str | None:
     return None if path is None else str(path)
-
-
-# -------------------------------------------------------------------------------- output
-def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datetime | None = None
-                     ) -> Path:
-    """Write ``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``,
-    ``report.html`` and, last, ``manifest.json`` to ``out_dir``; return the report's path.
-    Every file is written atomically."""
-    from sim.files import atomic_write_text
-    from sim.present import plots, report
-
-    out_dir = Path(out_dir)
-    clear_outputs(out_dir)
-    frame = comparison.timeseries
-    atomic_write_text(out_dir / "timeseries.csv", frame.to_csv(index=False, lineterminator="\n"))
-    summary = comparison.summary()
-    atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
-    costs = comparison.cost_effectiveness()
-    atomic_write_text(out_dir / "cost_effectiveness.csv",
-                      costs.to_csv(index=False, lineterminator="\n"))
-    figures: dict[str, bytes] = {}
-    for stem, fig in comparison.figures().items():
-        png = plots.png_bytes(fig)
-        figures[stem] = png
-        plots.save_bytes(png, out_dir / "figures" / f"{stem}.png")
-    html = report.render(comparison, summary, costs, figures)
-    atomic_write_text(out_dir / "report.html", html)
-    manifest = {
-        "kind": "comparison",
-        "package": "binnenstad",
-        "version": __version__,
-        "baseline": comparison.baseline.name,
-        "scenarios": {s.name: s.model_dump(mode="json") for s in comparison.scenarios},
-        "files": comparison.files,
-        "overrides": comparison.overrides,
-        "master_seed": comparison.master_seed,
-        "replication_seeds": comparison.seeds,
-        "replications": comparison.replications,
-        "started": (started or dt.datetime.now(dt.UTC)).isoformat(),
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-        "outputs": ["timeseries.csv", "summary.csv", "cost_effectiveness.csv", "report.html",
-                    *(f"figures/{stem}.png" for stem in figures)],
-    }
-    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    return out_dir / "report.html"
-
-
-def clear_outputs(out_dir: Path) -> None:
-    """Remove the files of an earlier comparison in ``out_dir`` (manifest first)."""
-    for name in OUTPUT_FILES:
-        (Path(out_dir) / name).unlink(missing_ok=True)

@@ -5,7 +5,8 @@ experiment file, build its points and run tasks) and :func:`run_experiment` (her
 task not yet stored, on this process, local worker processes or Dask
 (:mod:`sim.runs.executors`), store each run the moment it finishes and assemble the dataset
 (:mod:`sim.runs.store`)). Called by the command line (``binnenstad experiment``) and the Python
-API. See docs/experiments.md.
+API, which then write the analyses' tables and figures (:mod:`sim.present.analysis`). See
+docs/experiments.md.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def run_experiment(
     resume: bool = False,
     retry_failed: bool = False,
     progress: bool = True,
-    analyse: bool = True,
 ) -> dict[str, int]:
     """Run every run of ``exp`` not yet stored in ``out_dir``; then collect the dataset.
 
@@ -46,7 +46,6 @@ def run_experiment(
             stored runs are kept, only the rest run.
         retry_failed: With ``resume``, run the failed runs again too.
         progress: Show a progress bar.
-        analyse: Write the analyses after collecting.
 
     Returns:
         The number of runs ``done``, ``failed`` and ``pending`` at the end.
@@ -88,5 +87,5 @@ def run_experiment(
     finally:
         bar.close()
         store.write_manifest(exp, statuses, started=started, finished=True, seconds=seconds)
-    _, counts = collect(store.root, analyse=analyse)
+    _, counts = collect(store.root)
     return counts
