@@ -121,18 +121,11 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
 def pool_startup(workers: int = 2) -> float:
     """Seconds to start a local pool as ``sim.runs.executors`` does, import the model in each
     worker, and shut the pool down: what every local experiment pays besides its runs."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from sim.runs import executors
 
-    with tempfile.TemporaryDirectory() as meeting, executors._single_threaded_workers():
+    with tempfile.TemporaryDirectory() as meeting, executors.single_threaded_workers():
         start = time.perf_counter()
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=executors._context(),
-            initializer=executors._worker_init,
-            initargs=(os.getpid(),),
-        )
+        pool = executors.local_pool(workers)
         futures = [pool.submit(_import_model, meeting, workers) for _ in range(workers)]
         pids = {f.result() for f in futures}
         pool.shutdown(wait=True)

@@ -16,7 +16,8 @@ EMA names must be Python identifiers, so each parameter is named after its key p
 gives exactly the outcome ``binnenstad experiment`` stores: seeds derive from (experiment
 seed, point values, replication) in both. Horizon outcomes are ``ScalarOutcome`` (with
 replications: their mean over replications, as the analyses here use); yearly and weekly
-outcomes are ``ArrayOutcome`` (one value per replication and year or week).
+outcomes are ``ArrayOutcome`` (one value per replication and year or week). Called by EMA
+Workbench users' code, not by the package.
 """
 
 from __future__ import annotations

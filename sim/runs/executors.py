@@ -14,7 +14,8 @@ the order of completion.
 
 Worker processes (local or Dask) run the model's kernels on one thread
 (:mod:`sim.kernels.parallel`): they parallelise over runs, so kernel threads would only compete
-for the same cores. The serial path keeps the kernels' default.
+for the same cores. The serial path keeps the kernels' default. Called by
+:mod:`sim.runs.experiments` and :mod:`sim.runs.compare`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.runs.tasks import RunOutcome, RunTask
+from sim.runs.tasks import RunOutcome, Task
 
-__all__ = ["Progress", "execute"]
+__all__ = ["Progress", "execute", "local_pool", "single_threaded_workers"]
 
 OnDone = Callable[[RunOutcome], None]
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
@@ -82,7 +83,7 @@ class Progress:
 
 
 def execute(
-    tasks: Sequence[RunTask],
+    tasks: Sequence[Task],
     on_done: OnDone,
     *,
     workers: int = 1,
@@ -111,7 +112,7 @@ def execute(
 
 
 # ---------------------------------------------------------------------- processes
-def _run(task: RunTask) -> RunOutcome:
+def _run(task: Task) -> RunOutcome:
     """What a local worker process runs (a module-level function: picklable by name)."""
     return task.run()
 
@@ -131,10 +132,19 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # spawn: no fork of a threaded parent, and the workers are children of this process, so
-    # they die with it (a forkserver's children would outlive a kill -9 of this process).
-    return multiprocessing.get_context("spawn")
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes that die with this one and leave Ctrl-C to it.
+
+    Spawned: no fork of a threaded parent, and the workers are children of this process, so
+    they die with it (a forkserver's children would outlive a kill -9 of this process). Start
+    it inside :func:`single_threaded_workers`.
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 #: Numerical libraries' and the model's own (:mod:`sim.kernels.parallel`) thread pools: one thread
@@ -148,7 +158,7 @@ _SINGLE_THREADED = (
 
 
 @contextmanager
-def _single_threaded_workers() -> Iterator[None]:
+def single_threaded_workers() -> Iterator[None]:
     """Set :data:`_SINGLE_THREADED` (unless set already) for worker processes spawned now."""
     saved = {k: os.environ.get(k) for k in _SINGLE_THREADED}
     for key in _SINGLE_THREADED:  # inherited by the workers when they are spawned
@@ -163,22 +173,17 @@ def _single_threaded_workers() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
-    with _single_threaded_workers():
+def _processes(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int) -> None:
+    with single_threaded_workers():
         _pool_loop(tasks, on_done, workers, retries)
 
 
-def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int) -> None:
     todo = list(tasks)
     attempts: dict[str, int] = {}
     while todo:
-        pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(todo)),
-            mp_context=_context(),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
-        lost: list[RunTask] = []
+        pool = local_pool(min(workers, len(todo)))
+        lost: list[Task] = []
         try:
             pending = {pool.submit(_run, t): t for t in todo}
             while pending:
@@ -214,7 +219,7 @@ def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
 
 
 # --------------------------------------------------------------------------- dask
-def _run_task_one_thread(task: RunTask) -> RunOutcome:
+def _run_task_one_thread(task: Task) -> RunOutcome:
     """``task.run()`` with the model's kernels on one thread.
 
     What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
@@ -246,7 +251,7 @@ def _hint_profiler(client: Any) -> None:
               file=sys.stderr)
 
 
-def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
+def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:

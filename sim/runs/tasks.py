@@ -28,7 +28,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -40,6 +40,7 @@ __all__ = [
     "ReplicationTask",
     "RunOutcome",
     "RunTask",
+    "Task",
     "canonical_json",
     "reduce_outcomes",
     "replication_id",
@@ -49,6 +50,14 @@ __all__ = [
 
 PERIOD = {"horizon": "horizon", "yearly": "year", "weekly": "week"}
 WEEKS_PER_YEAR = 52
+
+
+class Task(Protocol):
+    """What the executors run: anything picklable with a ``run_id`` and a ``run()``."""
+
+    run_id: str
+
+    def run(self) -> RunOutcome: ...
 
 
 @dataclass

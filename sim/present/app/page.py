@@ -1,9 +1,8 @@
 """The Solara page of ``binnenstad app``: Mesa's SolaraViz with the centre's own controls.
 
-Served by ``solara run sim.present.app.page`` (see :mod:`sim.present.app.server`). Every browser
-session
-renders its own :func:`Page`, so it has its own :class:`~sim.present.app.live.Settings` and its own
-:class:`~sim.present.app.live.LiveCentre`.
+Served by ``solara run sim.present.app.page`` (see :mod:`sim.present.app.server`). Every
+browser session renders its own :func:`Page`, so it has its own
+:class:`~sim.present.app.live.Settings` and its own :class:`~sim.present.app.live.LiveCentre`.
 
 Layout: the sidebar holds the scenario card (scenario picker, uncertainty sliders, instrument
 switches and sliders, comparison choice) above SolaraViz's own controls (play, step, reset,
