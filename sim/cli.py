@@ -269,7 +269,7 @@ def _add_compare(sub) -> argparse.ArgumentParser:
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
         "scenarios/biz.yaml -r 50 --out results/agenda\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml -r 5 "
-        "--set years=2 --set population.agents=3000\n\n"
+        "--set years=2 --set population.agents=3000\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
         "--scheduler tcp://10.0.0.5:8786\n\n"
         "--set applies to every scenario (the baseline too).\n"
