@@ -99,7 +99,7 @@ def parallel_ceiling(n: int = 10_000_000) -> float:
 
 
 def _import_model(meeting: str | None = None, workers: int = 0) -> int:
-    """What a worker imports before its first run (as ``run_task`` does); its process id.
+    """What a worker imports before its first run (as a task's ``run()`` does); its process id.
 
     With a ``meeting`` folder, wait there until ``workers`` workers have imported the model,
     so that every worker of a pool gets one of these tasks.
@@ -107,8 +107,8 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
     import pyarrow.parquet  # noqa: F401
 
     import sim.model.model
-    import sim.runs.experiments
-    import sim.runs.output  # noqa: F401
+    import sim.runs.output
+    import sim.runs.tasks  # noqa: F401
 
     if meeting:
         Path(meeting, str(os.getpid())).touch()
@@ -121,18 +121,11 @@ def _import_model(meeting: str | None = None, workers: int = 0) -> int:
 def pool_startup(workers: int = 2) -> float:
     """Seconds to start a local pool as ``sim.runs.executors`` does, import the model in each
     worker, and shut the pool down: what every local experiment pays besides its runs."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from sim.runs import executors
 
-    with tempfile.TemporaryDirectory() as meeting, executors._single_threaded_workers():
+    with tempfile.TemporaryDirectory() as meeting, executors.single_threaded_workers():
         start = time.perf_counter()
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=executors._context(),
-            initializer=executors._worker_init,
-            initargs=(os.getpid(),),
-        )
+        pool = executors.local_pool(workers)
         futures = [pool.submit(_import_model, meeting, workers) for _ in range(workers)]
         pids = {f.result() for f in futures}
         pool.shutdown(wait=True)
@@ -145,7 +138,7 @@ def timed(exp, out: Path, **kwargs) -> float:
     from sim.runs.experiments import run_experiment
 
     start = time.perf_counter()
-    counts = run_experiment(exp, out, progress=False, analyse=False, **kwargs)
+    counts = run_experiment(exp, out, progress=False, **kwargs)
     seconds = time.perf_counter() - start
     assert counts["done"] == len(exp.tasks), counts
     return seconds

@@ -158,7 +158,8 @@ def main() -> None:
                            f"baseline: vacancy, median and 90% band of {REPLICATIONS} "
                            "replications"),
          HERE / "figures" / "baseline_vacancy.png")
-    save(map_figure(results[0], "baseline: footfall and occupancy in 2024 (replication 0)"),
+    save(map_figure(results[0].footfall_map, results[0].occupancy_map,
+                    "baseline: footfall and occupancy in 2024 (replication 0)"),
          HERE / "figures" / "baseline_map.png")
 
 

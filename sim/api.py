@@ -10,22 +10,38 @@ figures. It does what ``binnenstad run`` and ``binnenstad compare`` do::
     result.figures()          # {name: matplotlib Figure}
 
 Comparisons run on processes that are *spawned*: in a script (not a notebook) put the calls
-under ``if __name__ == "__main__":``, or pass ``workers=1``.
+under ``if __name__ == "__main__":``, or pass ``workers=1``. Like the command line, this module
+sits on top of the layers: scenarios (:mod:`sim.scenario`), runs (:mod:`sim.runs`) and their
+presentation (:mod:`sim.present`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from sim.runs.compare import HEADLINE_METRICS, Comparison, run_comparison, write_comparison
+from sim.present.comparison import comparison_figures, write_comparison
+from sim.runs import compare as runs_compare
+from sim.runs.compare import HEADLINE_METRICS, run_comparison
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
 __all__ = ["HEADLINE_METRICS", "Comparison", "compare", "load", "run", "vary", "write"]
+
+
+@dataclasses.dataclass
+class Comparison(runs_compare.Comparison):
+    """A :class:`sim.runs.compare.Comparison` that also draws its figures: ``.figures()``."""
+
+    def figures(self) -> dict[str, Figure]:
+        """Every figure of ``binnenstad compare``: file stem -> matplotlib Figure."""
+        return comparison_figures(self)
 
 
 def load(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
@@ -58,18 +74,23 @@ def compare(
     replications: int = 30,
     seed: int | None = None,
     workers: int | None = None,
+    scheduler: Any = None,
     progress: bool = False,
 ) -> Comparison:
-    """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`).
+    """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`):
+    on ``workers`` local processes (default: all cores), or on a Dask cluster (``scheduler``: an
+    address such as ``tcp://host:8786``, a ``distributed.Client`` or a ``LocalCluster``).
 
     Returns:
-        A :class:`~sim.runs.compare.Comparison`: ``.timeseries``, ``.summary()``,
-        ``.cost_effectiveness()``, ``.effects(metric, year)``, ``.figures()``.
+        A :class:`Comparison`: ``.timeseries``, ``.summary()``, ``.cost_effectiveness()``,
+        ``.effects(metric, year)``, ``.figures()``.
     """
-    return run_comparison(baseline, scenarios, replications=replications, seed=seed,
-                          workers=workers, progress=progress)
+    result = run_comparison(baseline, scenarios, replications=replications, seed=seed,
+                            workers=workers, scheduler=scheduler, progress=progress)
+    return Comparison(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 
-def write(comparison: Comparison, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the comparison's files and report to ``out_dir``; returns the report's path."""
+def write(comparison: runs_compare.Comparison, out_dir: str | os.PathLike[str]) -> Path:
+    """Write the comparison's files and report to ``out_dir``, as ``binnenstad compare`` does;
+    returns the report's path."""
     return write_comparison(comparison, Path(out_dir))

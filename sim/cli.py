@@ -1,8 +1,9 @@
-"""The ``binnenstad`` command line: check scenario files and run them.
+"""The ``binnenstad`` command line: check scenario files, run, compare and explore them.
 
-Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its arguments and
-``_cmd_<name>(args) -> int`` does the work; :data:`COMMANDS` lists them in help order. Add
-``compare``, ``schema``, ``show``, ``experiment`` or ``app`` the same way.
+The top of the layers: a command reads its input (:mod:`sim.scenario`), runs it
+(:mod:`sim.runs`) and writes what it produced (:mod:`sim.present`). Each subcommand is a pair of
+functions: ``_add_<name>(subparsers)`` declares its arguments and ``_cmd_<name>(args) -> int``
+does the work; :data:`COMMANDS` lists them in help order. Add a command the same way.
 
 Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line),
 130 interrupted.
@@ -145,7 +146,7 @@ def _add_run(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.runs.output import write_run
+    from sim.present.run import write_run
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -206,6 +207,7 @@ def _add_experiment(sub) -> argparse.ArgumentParser:
 def _cmd_experiment(args: argparse.Namespace) -> int:
     import os
 
+    from sim.present.analysis import write_experiment_analyses
     from sim.runs.experiments import load_experiment, run_experiment
 
     if args.retry_failed and not args.resume:
@@ -217,6 +219,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         exp, out_dir, workers=workers, scheduler=args.scheduler, resume=args.resume,
         retry_failed=args.retry_failed, progress=not args.quiet,
     )
+    write_experiment_analyses(out_dir)
     print(f"{exp.spec.name}: {counts['done']} runs done, {counts['failed']} failed; "
           f"results in {out_dir}")
     return EXIT_OK if counts["failed"] == 0 else EXIT_INTERNAL
@@ -238,9 +241,12 @@ def _add_collect(sub) -> argparse.ArgumentParser:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
+    from sim.present.analysis import write_experiment_analyses
     from sim.runs.store import collect
 
-    results, counts = collect(args.folder, analyse=not args.no_analysis)
+    results, counts = collect(args.folder)
+    if not args.no_analysis:
+        write_experiment_analyses(args.folder, results)
     print(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
           f"({counts['failed']} failed, {counts['pending']} not run)")
     return EXIT_OK
@@ -263,9 +269,11 @@ def _add_compare(sub) -> argparse.ArgumentParser:
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
         "scenarios/biz.yaml -r 50 --out results/agenda\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml -r 5 "
-        "--set years=2 --set population.agents=3000\n\n"
+        "--set years=2 --set population.agents=3000\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
+        "--scheduler tcp://10.0.0.5:8786\n\n"
         "--set applies to every scenario (the baseline too).\n"
-        "Results are identical for any --workers; the progress bar counts runs.",
+        "Results are identical for any --workers or --scheduler; the progress bar counts runs.",
         formatter_class=_Formatter,
     )
     parser.add_argument("baseline", metavar="BASELINE", help="the baseline scenario file")
@@ -288,6 +296,12 @@ def _add_compare(sub) -> argparse.ArgumentParser:
         help="worker processes (default: all cores); results do not depend on it",
     )
     parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://host:8786 (needs the 'cluster' extra; the "
+        "workers must read the scenarios' map files at the same paths); --workers is then "
+        "ignored",
+    )
+    parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
         help="override a value in every scenario; may be repeated",
     )
@@ -298,7 +312,8 @@ def _add_compare(sub) -> argparse.ArgumentParser:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from sim.runs.compare import clear_outputs, run_comparison, write_comparison
+    from sim.present.comparison import clear_outputs, write_comparison
+    from sim.runs.compare import run_comparison
     from sim.scenario.loading import load_scenario
 
     baseline = load_scenario(args.baseline, args.overrides)
@@ -308,7 +323,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     clear_outputs(out_dir)  # an interrupted comparison must not leave an old one looking new
     comparison = run_comparison(
         baseline, scenarios, replications=args.replications, seed=args.seed,
-        workers=args.workers, progress=not args.quiet, overrides=args.overrides,
+        workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+        overrides=args.overrides,
     )
     report = write_comparison(comparison, out_dir, started=started)
     print(f"report: {report}")

@@ -5,12 +5,17 @@ A :class:`ScenarioError` prints as one line an editor or a planner can act on::
     scenarios/x.yaml:14: population.agents: must be > 0 (got -5)
     --set population.agnts: unknown key; did you mean 'agents'?
 
-The command line prints it as is, without a traceback, and exits with status 2.
+The command line prints it as is, without a traceback, and exits with status 2. This module
+is below every layer: the scenario readers, the runs and the command line raise and print these
+errors, and use :func:`format_key_path` and :func:`show_value` to word them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+
+SET = "--set"  # the "file" of errors in command-line overrides
 
 
 def format_key_path(path: Sequence[object]) -> str:
@@ -29,6 +34,24 @@ def format_key_path(path: Sequence[object]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def show_value(value: object) -> str:
+    """A value as the user wrote it, short: ``null``, ``true``, ``0.5``, ``'text'``, ``a list``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...'"
 
 
 def _one_line(text: str) -> str:
@@ -65,7 +88,7 @@ class ScenarioError(Exception):
         where = self.file or ""
         if where and self.line is not None:
             where += f":{self.line}"
-        if where == "--set" and self.key_path:  # --set population.agents: ...
+        if where == SET and self.key_path:  # --set population.agents: ...
             parts = [f"{where} {self.key_path}"]
         else:
             parts = [p for p in (where, self.key_path) if p]

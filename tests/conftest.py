@@ -115,8 +115,9 @@ def compare_run(compare_files: dict[str, Path]):
 
 @pytest.fixture(scope="session")
 def compare_out(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output folder of :func:`sim.runs.compare.write_comparison` for ``compare_run``."""
-    from sim.runs.compare import write_comparison
+    """The output folder of :func:`sim.present.comparison.write_comparison` for
+    ``compare_run``."""
+    from sim.present.comparison import write_comparison
 
     out = tmp_path_factory.mktemp("compare_out") / "out"
     write_comparison(compare_run, out)

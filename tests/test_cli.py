@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TINY_MAP, indent
 
-import sim.runs.output
+import sim.present.run
 from sim import __version__
 from sim.cli import main
 
@@ -116,14 +116,14 @@ def test_every_shipped_scenario_validates(capsys, monkeypatch):
 # ---------------------------------------------------------------------------------- run
 @pytest.fixture
 def fake_write_run(monkeypatch):
-    """Replace sim.runs.output.write_run; record its calls."""
+    """Replace sim.present.run.write_run; record its calls."""
     calls = []
 
     def write_run(scenario, out_dir, *, replications, seed, progress):
         calls.append((scenario, Path(out_dir), replications, seed, progress))
         return Path(out_dir)
 
-    monkeypatch.setattr(sim.runs.output, "write_run", write_run)
+    monkeypatch.setattr(sim.present.run, "write_run", write_run)
     return calls
 
 
@@ -189,7 +189,7 @@ def test_internal_error_is_one_line(write, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(sim.runs.output, "write_run", broken)
+    monkeypatch.setattr(sim.present.run, "write_run", broken)
     write("ok.yaml", VALID)
     code, _, err = run(capsys, "run", "ok.yaml")
     assert (code, only_line(err)) == (
@@ -201,7 +201,7 @@ def test_debug_shows_the_traceback(write, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.runs.output, "write_run", broken)
+    monkeypatch.setattr(sim.present.run, "write_run", broken)
     write("ok.yaml", VALID)
     for argv in (["--debug", "run", "ok.yaml"], ["run", "ok.yaml", "--debug"]):
         code, _, err = run(capsys, *argv)
@@ -221,7 +221,7 @@ def test_keyboard_interrupt(write, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.runs.output, "write_run", interrupted)
+    monkeypatch.setattr(sim.present.run, "write_run", interrupted)
     write("ok.yaml", VALID)
     code, _, err = run(capsys, "run", "ok.yaml")
     assert (code, only_line(err)) == (130, "binnenstad: interrupted")

@@ -1,11 +1,19 @@
 """Figures of runs and comparisons: trajectories with bands, paired effects, and maps of footfall
-and occupancy."""
+and occupancy.
+
+Every figure is drawn from tables (pandas DataFrames) and arrays that the runs layer computed
+(:mod:`sim.runs.output`, :class:`sim.runs.compare.Comparison`); nothing here runs a model or
+knows a runs object. Called by :mod:`sim.present.run` (``binnenstad run``),
+:mod:`sim.present.comparison` (``binnenstad compare``), :mod:`sim.present.report` (metric labels)
+and docs/calibration.py.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -15,10 +23,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
-if TYPE_CHECKING:
-    from sim.runs.compare import Comparison
-    from sim.runs.output import RunResult
-    from sim.scenario.schema import Scenario
+from sim.files import atomic_write_bytes
+
+#: ``(what, start, end)`` of each instrument and shock of a scenario, to mark on time axes.
+Markers = Mapping[str, Sequence[tuple[str, dt.date | None, dt.date | None]]]
 
 TRAJECTORY_METRICS = {
     "vacancy_rate": "vacancy (share of premises)",
@@ -49,16 +57,22 @@ def trajectory_figure(frame: pd.DataFrame, metric: str, label: str, title: str):
     return fig
 
 
-def map_figure(result: RunResult, title: str):
-    """Footfall on the streets and open (green) / vacant (red) premises at the horizon."""
+def map_figure(footfall_map: np.ndarray, occupancy_map: np.ndarray, title: str):
+    """Footfall on the streets and open (green) / vacant (red) premises at the horizon.
+
+    Args:
+        footfall_map: (height, width) smoothed passers-by per week, NaN off-street.
+        occupancy_map: (height, width) 1 open, 0 vacant, NaN elsewhere.
+        title: The figure's title.
+    """
     fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")
-    footfall = np.ma.masked_invalid(result.footfall_map)
+    footfall = np.ma.masked_invalid(footfall_map)
     positive = footfall.compressed()[footfall.compressed() > 0]
     norm = LogNorm(vmin=max(positive.min(), 1.0), vmax=positive.max()) if positive.size else None
     im = ax.imshow(np.ma.masked_less_equal(footfall, 0), cmap="magma", norm=norm,
                    interpolation="nearest")
     fig.colorbar(im, ax=ax, shrink=0.7, label="passers-by per week")
-    occ = result.occupancy_map
+    occ = occupancy_map
     y, x = np.nonzero(occ == 1)
     ax.scatter(x, y, s=6, marker="s", c="#2ca02c", label="open")
     y, x = np.nonzero(occ == 0)
@@ -72,27 +86,11 @@ def map_figure(result: RunResult, title: str):
 
 def save(fig, path: Path) -> Path:
     """Save a figure as PNG atomically and close it."""
-    from sim.files import atomic_write_bytes
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return path
-
-
-def write_run_figures(results: list[RunResult], scenario: Scenario, folder: Path) -> list[Path]:
-    """Trajectories of vacancy and footfall, and the map of replication 0 at the horizon."""
-    frame = pd.concat([r.timeseries for r in results], ignore_index=True)
-    paths = [
-        save(trajectory_figure(frame, metric, label, f"{scenario.name}: {label}"),
-             folder / f"{metric}.png")
-        for metric, label in TRAJECTORY_METRICS.items()
-    ]
-    paths.append(save(map_figure(results[0], f"{scenario.name}: footfall and occupancy at "
-                                             f"the horizon (replication 0)"),
-                      folder / "map_end.png"))
-    return paths
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -119,82 +117,77 @@ def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric.replace("_", " "))
 
 
-def _colours(names: list[str]) -> dict[str, str]:
+def _colours(names: Sequence[str]) -> dict[str, str]:
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     return {name: (_BASELINE_COLOUR if i == 0 else cycle[(i - 1) % len(cycle)])
             for i, name in enumerate(names)}
 
 
-def _weekly_values(comparison: Comparison, metric: str) -> pd.DataFrame:
-    """(step x replication) per scenario, cumulative for totals; columns (scenario, replication)."""
-    from sim.runs.compare import metric_kind
-
-    frame = comparison.timeseries
-    wide = frame.pivot_table(index="date", columns=["scenario", "replication"], values=metric,
-                             sort=False)
-    wide = wide.sort_index()
-    if metric_kind(metric) == "total":
-        wide = wide.cumsum()
-    wide.index = pd.to_datetime(wide.index)
-    return wide
-
-
-def _mark_interventions(ax, comparison: Comparison, colours: dict[str, str]) -> None:
+def _mark_interventions(ax, markers: Markers, span: tuple[pd.Timestamp, pd.Timestamp],
+                        colours: dict[str, str]) -> None:
     """Dashed lines at the start and dotted lines at the end of each instrument or shock."""
-    dates = pd.to_datetime(comparison.timeseries["date"])
-    first, last = dates.min(), dates.max()
+    first, last = span
     labelled = set()
-    for scenario in comparison.scenarios:
-        for _, start, end in comparison.markers(scenario):
+    for name, marks in markers.items():
+        for _, start, end in marks:
             for when, style, what in ((start, "--", "start"), (end, ":", "end")):
                 if when is None or not first <= pd.Timestamp(when) <= last:
                     continue
                 label = f"{what} of an instrument or shock" if what not in labelled else None
                 labelled.add(what)
-                ax.axvline(pd.Timestamp(when), color=colours[scenario.name], ls=style, lw=1,
+                ax.axvline(pd.Timestamp(when), color=colours[name], ls=style, lw=1,
                            alpha=0.8, label=label)
 
 
-def comparison_trajectories(comparison: Comparison, metric: str):
+def comparison_trajectories(bands: Mapping[str, pd.DataFrame], metric: str, markers: Markers,
+                            span: tuple[pd.Timestamp, pd.Timestamp], replications: int):
     """Every scenario's median line and 90% band of ``metric`` in one panel, instruments
-    marked."""
-    from sim.runs.compare import QUANTILES
+    marked.
 
-    wide = _weekly_values(comparison, metric)
-    colours = _colours(comparison.names)
+    Args:
+        bands: Scenario name (the baseline first) -> ``median``, ``low`` and ``high`` per date
+            (:meth:`sim.runs.compare.Comparison.bands`).
+        metric: The timeseries column (for the labels).
+        markers: Scenario name -> its instruments and shocks (start and end).
+        span: First and last reported week (markers outside it are left out).
+        replications: Replications per scenario (for the title).
+    """
+    colours = _colours(list(bands))
     fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
-    for name in comparison.names:
-        block = wide[name]
-        ax.fill_between(block.index, block.quantile(QUANTILES[0], axis=1),
-                        block.quantile(QUANTILES[1], axis=1), color=colours[name], alpha=0.18,
-                        lw=0)
-        ax.plot(block.index, block.median(axis=1), color=colours[name], lw=1.8, label=name)
-    _mark_interventions(ax, comparison, colours)
+    for name, band_ in bands.items():
+        ax.fill_between(band_.index, band_["low"], band_["high"], color=colours[name],
+                        alpha=0.18, lw=0)
+        ax.plot(band_.index, band_["median"], color=colours[name], lw=1.8, label=name)
+    _mark_interventions(ax, markers, span, colours)
     ax.set_ylabel(metric_label(metric))
-    ax.set_title(f"{metric_label(metric)}: median and 90% band of {comparison.replications} "
+    ax.set_title(f"{metric_label(metric)}: median and 90% band of {replications} "
                  "replications", fontsize=10)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
 
 
-def effect_figure(comparison: Comparison, metric: str):
-    """Paired difference scenario minus baseline (median and 90% band over replications)."""
-    from sim.runs.compare import QUANTILES
+def effect_figure(effects: Mapping[str, pd.DataFrame], metric: str, names: Sequence[str],
+                  markers: Markers, span: tuple[pd.Timestamp, pd.Timestamp]):
+    """Paired difference scenario minus baseline (median and 90% band over replications).
 
-    wide = _weekly_values(comparison, metric)
-    base = wide[comparison.baseline.name]
-    colours = _colours(comparison.names)
+    Args:
+        effects: Scenario name -> ``median``, ``low`` and ``high`` per date of its paired
+            difference (:meth:`sim.runs.compare.Comparison.bands` with ``paired=True``).
+        metric: The timeseries column (for the labels).
+        names: Every scenario, the baseline first (for the colours and the legend).
+        markers: Scenario name -> its instruments and shocks (start and end).
+        span: First and last reported week.
+    """
+    colours = _colours(names)
     fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
     ax.axhline(0.0, color=_BASELINE_COLOUR, lw=1)
-    for name in comparison.names[1:]:
-        diff = wide[name] - base  # paired: same replication number, same seed
-        ax.fill_between(diff.index, diff.quantile(QUANTILES[0], axis=1),
-                        diff.quantile(QUANTILES[1], axis=1), color=colours[name], alpha=0.2,
-                        lw=0)
-        ax.plot(diff.index, diff.median(axis=1), color=colours[name], lw=1.8,
-                label=f"{name} minus {comparison.baseline.name}")
-    _mark_interventions(ax, comparison, colours)
+    for name, band_ in effects.items():
+        ax.fill_between(band_.index, band_["low"], band_["high"], color=colours[name],
+                        alpha=0.2, lw=0)
+        ax.plot(band_.index, band_["median"], color=colours[name], lw=1.8,
+                label=f"{name} minus {names[0]}")
+    _mark_interventions(ax, markers, span, colours)
     ax.set_ylabel(f"difference in {metric_label(metric)}", fontsize=9)
     ax.set_title(f"Effect on {metric_label(metric)}: paired difference, median and 90% band",
                  fontsize=10)
@@ -216,36 +209,44 @@ def _footfall_panel(ax, footfall: np.ndarray, occupancy: np.ndarray, norm, title
     return im
 
 
-def map_comparison(comparison: Comparison, name: str):
+def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, np.ndarray],
+                   vacant_share: Mapping[str, np.ndarray], replication: int, replications: int):
     """Baseline and scenario side by side: footfall with open and vacant units in a typical
     replication (top) and the share of replications in which each unit is vacant at the horizon
-    (bottom)."""
-    base = comparison.baseline.name
-    rep = comparison.typical_replication()
+    (bottom).
+
+    Args:
+        footfall: Baseline name, then scenario name -> (height, width) footfall of
+            ``replication`` at the horizon (NaN off-street).
+        occupancy: The same names -> (height, width) 1 open, 0 vacant, NaN elsewhere.
+        vacant_share: The same names -> (height, width) share of replications vacant.
+        replication: The replication shown on top.
+        replications: Replications per scenario (for the titles).
+    """
+    names = list(footfall)
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
-    maps = [comparison.footfall_maps[n][rep] for n in (base, name)]
+    maps = [footfall[n] for n in names]
     values = np.concatenate([m[np.isfinite(m) & (m > 0)] for m in maps])
     norm = LogNorm(vmin=max(values.min(), 1.0), vmax=values.max()) if values.size else None
     im = None
-    for col, n in enumerate((base, name)):
-        im = _footfall_panel(axes[0, col], comparison.footfall_maps[n][rep],
-                             comparison.occupancy_maps[n][rep], norm,
-                             f"{n}: footfall, open and vacant units (replication {rep})")
+    for col, n in enumerate(names):
+        im = _footfall_panel(axes[0, col], footfall[n], occupancy[n], norm,
+                             f"{n}: footfall, open and vacant units (replication {replication})")
     axes[0, 1].legend(loc="lower right", fontsize=7, markerscale=2)
     fig.colorbar(im, ax=axes[0, :], shrink=0.8, label="passers-by per week")
     shares = None
     # One colour scale for both panels, up to the highest share (rounded up to a tenth), so
     # that clusters show even when every unit is vacant in few replications.
-    top = max(np.nanmax(comparison.vacant_share(n), initial=0.0) for n in (base, name))
+    top = max(np.nanmax(vacant_share[n], initial=0.0) for n in names)
     top = max(np.ceil(top * 10) / 10, 0.1)
-    for col, n in enumerate((base, name)):
+    for col, n in enumerate(names):
         ax = axes[1, col]
-        streets = np.isfinite(comparison.footfall_maps[n][rep])
+        streets = np.isfinite(footfall[n])
         ax.imshow(np.where(streets, 0.92, np.nan), cmap="gray", vmin=0, vmax=1,
                   interpolation="nearest")
-        shares = ax.imshow(comparison.vacant_share(n), cmap="Reds", vmin=0, vmax=top,
+        shares = ax.imshow(vacant_share[n], cmap="Reds", vmin=0, vmax=top,
                            interpolation="nearest")
-        ax.set_title(f"{n}: share of {comparison.replications} replications vacant at the "
+        ax.set_title(f"{n}: share of {replications} replications vacant at the "
                      "horizon", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -263,7 +264,5 @@ def png_bytes(fig) -> bytes:
 
 def save_bytes(png: bytes, path: Path) -> Path:
     """Write PNG bytes atomically."""
-    from sim.files import atomic_write_bytes
-
     atomic_write_bytes(path, png)
     return path

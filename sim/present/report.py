@@ -4,6 +4,8 @@ The page holds the question, the scenarios in plain words (generated from the sc
 instruments, periods, costs, changed parameters), the headline table, the cost-effectiveness
 lines, every figure (PNG, base64-embedded), the assumptions with their sources, and the seeds and
 version needed to reproduce it. It loads nothing from the network: plain HTML with inline CSS.
+Everything a user typed (names, descriptions, file names) is escaped. Called by
+:mod:`sim.present.comparison`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ import base64
 import html
 import math
 import platform
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
+import matplotlib
+import mesa
 import pandas as pd
 
 from sim import __version__
+from sim.present.plots import metric_label
 from sim.runs.compare import HEADLINE_METRICS, Comparison
+from sim.scenario.loading import display_path
+from sim.scenario.reference import differences, field_doc
 
 __all__ = ["KEY_ASSUMPTIONS", "format_effect", "format_value", "render"]
 
@@ -122,8 +130,6 @@ def _town(comparison: Comparison) -> str:
 
 
 def _scenario_section(comparison: Comparison) -> str:
-    from sim.scenario.reference import differences, field_doc
-
     base = comparison.baseline
     parts = []
     for i, scenario in enumerate(comparison.scenarios):
@@ -157,8 +163,6 @@ def _scenario_section(comparison: Comparison) -> str:
 
 
 def _headline_table(comparison: Comparison, summary: pd.DataFrame, year: int) -> str:
-    from sim.present.plots import metric_label
-
     at = summary[summary["year"] == year]
     base = comparison.baseline.name
     head = "<tr><th class='l'>metric</th>" + "".join(
@@ -214,8 +218,6 @@ def _cost_lines(costs: pd.DataFrame) -> str:
 
 
 def _figures_section(figures: Mapping[str, bytes]) -> str:
-    from sim.present.plots import metric_label
-
     groups = (("trajectory_", "Trajectories: median and 90% band over replications"),
               ("effect_", "Effects: paired difference against the baseline"),
               ("map_", "Maps at the horizon"))
@@ -238,8 +240,6 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
 
 
 def _assumptions_section(comparison: Comparison) -> str:
-    from sim.scenario.reference import differences, field_doc
-
     parts = []
     for scenario in comparison.scenarios[1:]:
         items = []
@@ -277,14 +277,10 @@ def _plain(value: object) -> str:
 
 def reproduce_command(comparison: Comparison) -> str:
     """The command line that reproduces this comparison."""
-    import shlex
-
-    from sim.scenario.loading import _display
-
     files = []
     for name in comparison.names:
         path = comparison.files.get(name)
-        files.append(_display(Path(path)) if path else f"<{name}>")
+        files.append(display_path(Path(path)) if path else f"<{name}>")
     sets = [f"--set {shlex.quote(o)}" for o in comparison.overrides]
     return " ".join(["binnenstad compare", *map(shlex.quote, files),
                      f"--replications {comparison.replications}",
@@ -301,9 +297,6 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
         costs: :meth:`Comparison.cost_effectiveness`.
         figures: File stem -> PNG bytes.
     """
-    import matplotlib
-    import mesa
-
     base = comparison.baseline
     others = comparison.names[1:]
     what = ", ".join(others) if others else "nothing"

@@ -2,6 +2,7 @@
 
 The targets (``../shared/domain.md`` section 4, ``docs/calibration.md``): vacancy 8-14% of
 premises, closures 2-5% of shops a year, footfall trend between -0.5% and -2% a year.
+Called by docs/calibration.py (which writes docs/calibration.md's figures) and its tests.
 """
 
 from __future__ import annotations

@@ -7,38 +7,43 @@ numbers in the baseline and in the intervention (common random numbers). The eff
 intervention is then measured per replication, as the paired difference against the baseline,
 and its 90% interval shows the uncertainty of the *effect*, not the noise of two independent runs.
 
-:func:`run_comparison` runs everything (over processes, in a fixed order so that the result does
-not depend on the number of workers); :class:`Comparison` reduces the runs to tables
-(:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`) and figures;
-:func:`write_comparison` writes the output folder, ``manifest.json`` last.
+:func:`run_comparison` runs every replication through the executors of
+:mod:`sim.runs.executors` (this process, local worker processes or a Dask cluster; the result
+does not depend on which, nor on the number of workers); :class:`Comparison` reduces the runs
+to tables (:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`, the weekly bands
+:meth:`Comparison.bands`) and maps. Called by the command line and the Python API; the output
+folder (tables, figures, ``report.html``, ``manifest.json`` last) is written by
+:mod:`sim.present.comparison`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import multiprocessing
 import os
-import signal
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim import __version__
+from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS
+from sim.runs.executors import Progress, execute
+from sim.runs.tasks import ReplicationTask, RunOutcome, replication_id
+from sim.scenario.extends import load_resolved
+from sim.scenario.loading import display_path, scenario_source
 from sim.scenario.schema import Scenario
 
 __all__ = [
     "HEADLINE_METRICS",
+    "QUANTILES",
     "Comparison",
     "metric_kind",
     "run_comparison",
-    "write_comparison",
+    "year_marks",
 ]
 
 #: Headline metrics of the comparison, in this order, as far as the model reports them.
@@ -55,9 +60,6 @@ _TOTALS = {"openings", "closures", "conversions", "events", "municipal_spend", "
 _WEEKLY = {"footfall", "turnover"}
 YEAR_MARKS = (1, 3, 5)
 QUANTILES = (0.05, 0.95)  # the 90% interval
-#: Files of a comparison; removed before a new one starts, so none of them looks current.
-OUTPUT_FILES = ("manifest.json", "report.html", "summary.csv", "cost_effectiveness.csv",
-                "timeseries.csv")
 
 
 def metric_kind(metric: str) -> str:
@@ -77,25 +79,6 @@ def metric_kind(metric: str) -> str:
 def year_marks(years: int) -> list[int]:
     """Years at which the summary reports: 1, 3 and 5 (where within the horizon) and the horizon."""
     return sorted({y for y in YEAR_MARKS if y < years} | {years})
-
-
-# ------------------------------------------------------------------------------- running
-def _worker_init() -> None:
-    # Ctrl-C goes to the whole process group; the parent alone decides how to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from sim.kernels import parallel
-
-    parallel.set_threads(1)  # the workers already use every core: one run per core
-
-
-def _run_task(dump: dict, source: str | None, replication: int, seed: int):
-    """Run one replication of a scenario given as plain data (picklable for any start method)."""
-    from sim.runs.output import run_replication
-
-    scenario = Scenario.model_validate(dump)
-    scenario._source = Path(source) if source else None  # map_file relative to its file
-    result = run_replication(scenario, replication, seed)
-    return result.timeseries, result.footfall_map, result.occupancy_map
 
 
 @dataclass
@@ -258,20 +241,36 @@ class Comparison:
                 out.append((title, getattr(item, "start", None), getattr(item, "end", None)))
         return out
 
-    # ------------------------------------------------------------------------ figures
-    def figures(self) -> dict[str, object]:
-        """Every figure of the comparison: file stem -> matplotlib Figure."""
-        from sim.present import plots
+    # ------------------------------------------------------------------------ weeks
+    def weekly(self, metric: str) -> pd.DataFrame:
+        """Every week's value of ``metric``: dates x (scenario, replication), cumulative from
+        ``start`` for totals (see :func:`metric_kind`)."""
+        wide = self.timeseries.pivot_table(index="date", columns=["scenario", "replication"],
+                                           values=metric, sort=False)
+        wide = wide.sort_index()
+        if metric_kind(metric) == "total":
+            wide = wide.cumsum()
+        wide.index = pd.to_datetime(wide.index)
+        return wide
 
-        figs: dict[str, object] = {}
-        for metric in HEADLINE_METRICS:
-            figs[f"trajectory_{metric}"] = plots.comparison_trajectories(self, metric)
-        if len(self.scenarios) > 1:
-            for metric in HEADLINE_METRICS:
-                figs[f"effect_{metric}"] = plots.effect_figure(self, metric)
-            for name in self.names[1:]:
-                figs[f"map_{name}"] = plots.map_comparison(self, name)
-        return figs
+    def bands(self, metric: str, *, paired: bool = False) -> dict[str, pd.DataFrame]:
+        """Scenario name -> ``median``, ``low`` and ``high`` (the 90% interval over
+        replications) of ``metric`` per week; with ``paired``, of each scenario's paired
+        difference against the baseline (the baseline itself left out)."""
+        wide = self.weekly(metric)
+        base = wide[self.baseline.name]
+        out = {}
+        for name in self.names[1:] if paired else self.names:
+            block = wide[name] - base if paired else wide[name]  # paired: same replication
+            out[name] = pd.DataFrame({"median": block.median(axis=1),
+                                      "low": block.quantile(QUANTILES[0], axis=1),
+                                      "high": block.quantile(QUANTILES[1], axis=1)})
+        return out
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and the last reported week."""
+        dates = pd.to_datetime(self.timeseries["date"])
+        return dates.min(), dates.max()
 
 
 def _q(values: np.ndarray, q: float) -> float:
@@ -292,9 +291,6 @@ def _verdict(row: dict) -> str:
 
 def check_comparable(baseline: Scenario, scenario: Scenario) -> None:
     """Refuse scenarios whose weeks do not line up with the baseline's (raises ScenarioError)."""
-    from sim.errors import ScenarioError
-    from sim.scenario.loading import scenario_source
-
     for key in ("start", "years"):
         mine, theirs = getattr(scenario, key), getattr(baseline, key)
         if mine != theirs:
@@ -307,9 +303,6 @@ def check_comparable(baseline: Scenario, scenario: Scenario) -> None:
 
 def check_names(scenarios: Sequence[Scenario]) -> None:
     """Refuse two scenarios with the same name (their rows could not be told apart)."""
-    from sim.errors import ScenarioError
-    from sim.scenario.loading import scenario_source
-
     seen: set[str] = set()
     for scenario in scenarios:
         if scenario.name in seen:
@@ -323,9 +316,7 @@ def check_names(scenarios: Sequence[Scenario]) -> None:
 def _where(source: Path | None, key: str) -> tuple[str | None, int | None]:
     if source is None:
         return None, None
-    from sim.scenario.loading import _display, load_resolved
-
-    label = _display(source)
+    label = display_path(source)
     try:
         _, lines = load_resolved(label)
     except Exception:
@@ -341,6 +332,7 @@ def run_comparison(
     replications: int = 30,
     seed: int | None = None,
     workers: int | None = None,
+    scheduler: Any = None,
     progress: bool = True,
     overrides: Sequence[str] = (),
 ) -> Comparison:
@@ -352,7 +344,11 @@ def run_comparison(
         replications: Replications per scenario, >= 1.
         seed: Master seed; default the baseline's ``seed``. Replication ``i`` of every scenario
             runs with ``replication_seeds(seed, replications)[i]``.
-        workers: Processes to use (default: all cores); the result is the same for any number.
+        workers: Local processes to use (default: all cores; 1 runs in this process); the
+            result is the same for any number.
+        scheduler: A Dask scheduler address (``tcp://host:8786``), ``Client`` or
+            ``LocalCluster`` to run on instead of local processes; the result is the same.
+            The workers read a scenario's ``town.map_file`` at the path it was loaded from.
         progress: Show a progress bar on stderr.
         overrides: Recorded in the result (for the reproduction command); already applied.
 
@@ -362,9 +358,8 @@ def run_comparison(
     Raises:
         ScenarioError: For scenarios that cannot be compared with the baseline.
         ValueError: For ``replications < 1`` or ``workers < 1``.
+        Exception: Whatever stopped a run (every other run is stopped too).
     """
-    from sim.scenario.loading import scenario_source
-
     if replications < 1:
         raise ValueError(f"replications must be >= 1 (got {replications})")
     all_scenarios = [baseline, *scenarios]
@@ -373,27 +368,33 @@ def run_comparison(
         check_comparable(baseline, s)
     master = baseline.seed if seed is None else int(seed)
     seeds = replication_seeds(master, replications)
-    tasks = [
-        (si, r, scenario.model_dump(), _source_text(scenario_source(scenario)), seeds[r])
-        for si, scenario in enumerate(all_scenarios) for r in range(replications)
-    ]
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"workers must be >= 1 (got {workers})")
-    workers = min(workers, len(tasks))
+    tasks, where = [], {}
+    for si, scenario in enumerate(all_scenarios):
+        dump, source = scenario.model_dump(), _source_text(scenario_source(scenario))
+        for r in range(replications):
+            task = ReplicationTask(replication_id(dump, source, r, seeds[r]), dump, source, r,
+                                   seeds[r])
+            tasks.append(task)
+            where[task.run_id] = (si, r)
     results: dict[tuple[int, int], tuple] = {}
+    bar = Progress(len(tasks), 0, "compare", progress)
 
-    from tqdm import tqdm
+    def on_done(outcome: RunOutcome) -> None:
+        si, r = where[outcome.run_id]
+        if not outcome.ok:  # stop the comparison: every replication is needed
+            if outcome.exception is not None:
+                raise outcome.exception
+            raise RuntimeError(f"replication {r} of {all_scenarios[si].name} failed: "
+                               f"{outcome.error}")
+        results[si, r] = outcome.data
+        bar.update(outcome)
 
-    bar = tqdm(total=len(tasks), desc="compare", unit="run", disable=not progress, leave=False)
     try:
-        if workers == 1:
-            for si, r, dump, source, s in tasks:
-                results[si, r] = _run_task(dump, source, r, s)
-                bar.update()
-        else:
-            _run_pool(tasks, workers, results, bar)
+        execute(tasks, on_done, workers=workers, scheduler=scheduler)
     finally:
         bar.close()
 
@@ -416,75 +417,3 @@ def run_comparison(
 
 def _source_text(path: Path | None) -> str | None:
     return None if path is None else str(path)
-
-
-def _run_pool(tasks: list, workers: int, results: dict, bar) -> None:
-    """Run tasks on ``workers`` spawned processes; on any failure or Ctrl-C stop them all."""
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
-    try:
-        pending = {pool.submit(_run_task, dump, source, r, s): (si, r)
-                   for si, r, dump, source, s in tasks}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                key = pending.pop(future)
-                results[key] = future.result()
-                bar.update()
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()  # do not wait for runs whose results will be thrown away
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-# -------------------------------------------------------------------------------- output
-def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datetime | None = None
-                     ) -> Path:
-    """Write ``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``,
-    ``report.html`` and, last, ``manifest.json`` to ``out_dir``; return the report's path.
-    Every file is written atomically."""
-    from sim.files import atomic_write_text
-    from sim.present import plots, report
-
-    out_dir = Path(out_dir)
-    clear_outputs(out_dir)
-    frame = comparison.timeseries
-    atomic_write_text(out_dir / "timeseries.csv", frame.to_csv(index=False, lineterminator="\n"))
-    summary = comparison.summary()
-    atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
-    costs = comparison.cost_effectiveness()
-    atomic_write_text(out_dir / "cost_effectiveness.csv",
-                      costs.to_csv(index=False, lineterminator="\n"))
-    figures: dict[str, bytes] = {}
-    for stem, fig in comparison.figures().items():
-        png = plots.png_bytes(fig)
-        figures[stem] = png
-        plots.save_bytes(png, out_dir / "figures" / f"{stem}.png")
-    html = report.render(comparison, summary, costs, figures)
-    atomic_write_text(out_dir / "report.html", html)
-    manifest = {
-        "kind": "comparison",
-        "package": "binnenstad",
-        "version": __version__,
-        "baseline": comparison.baseline.name,
-        "scenarios": {s.name: s.model_dump(mode="json") for s in comparison.scenarios},
-        "files": comparison.files,
-        "overrides": comparison.overrides,
-        "master_seed": comparison.master_seed,
-        "replication_seeds": comparison.seeds,
-        "replications": comparison.replications,
-        "started": (started or dt.datetime.now(dt.UTC)).isoformat(),
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-        "outputs": ["timeseries.csv", "summary.csv", "cost_effectiveness.csv", "report.html",
-                    *(f"figures/{stem}.png" for stem in figures)],
-    }
-    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    return out_dir / "report.html"
-
-
-def clear_outputs(out_dir: Path) -> None:
-    """Remove the files of an earlier comparison in ``out_dir`` (manifest first)."""
-    for name in OUTPUT_FILES:
-        (Path(out_dir) / name).unlink(missing_ok=True)

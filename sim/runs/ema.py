@@ -16,7 +16,8 @@ EMA names must be Python identifiers, so each parameter is named after its key p
 gives exactly the outcome ``binnenstad experiment`` stores: seeds derive from (experiment
 seed, point values, replication) in both. Horizon outcomes are ``ScalarOutcome`` (with
 replications: their mean over replications, as the analyses here use); yearly and weekly
-outcomes are ``ArrayOutcome`` (one value per replication and year or week).
+outcomes are ``ArrayOutcome`` (one value per replication and year or week). Called by EMA
+Workbench users' code, not by the package.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
-from sim.runs.experiments import Experiment, _resolve, apply_point, reduce_outcomes, run_seed
+from sim.runs.design import Experiment, apply_point, resolve_scenario, run_seed
+from sim.runs.tasks import reduce_outcomes
 
 with warnings.catch_warnings():
     # EMA warns at import that its optional ipyparallel evaluator is unavailable.
@@ -73,7 +75,7 @@ class BinnenstadFunction:
             if key in kwargs:
                 value = kwargs[key]
                 values[p.name] = value if isinstance(value, (bool, str)) else p.cast(value)
-        scenario = _resolve(apply_point(self.base, values))
+        scenario = resolve_scenario(apply_point(self.base, values))
         seed = run_seed(self.seed, values, int(replication), self.seeds)
         result = run_replication(Scenario.model_validate(scenario), int(replication), seed)
         rows = reduce_outcomes(result.timeseries, self.outcomes)

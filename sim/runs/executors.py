@@ -1,9 +1,10 @@
-"""Where the runs of an experiment execute: this process, local processes, or Dask.
+"""Where runs execute (an experiment's or a comparison's): this process, local processes, or Dask.
 
-All three take the same list of :class:`~sim.runs.experiments.RunTask` and call ``on_done`` with
-each :class:`~sim.runs.experiments.RunOutcome` in the main process as soon as it arrives, so the
-store writes every run the moment it finishes. A run is a pure function of its task, so the
-results do not depend on the executor, the number of workers or the order of completion.
+All three take the same list of tasks (:mod:`sim.runs.tasks`), run each by calling its
+``run()``, and call ``on_done`` with each :class:`~sim.runs.tasks.RunOutcome` in the main process
+as soon as it arrives, so the store writes every run the moment it finishes. A run is a pure
+function of its task, so the results do not depend on the executor, the number of workers or
+the order of completion.
 
 - ``serial``: one run after another in this process (``--workers 1``).
 - ``processes``: a pool of N worker processes (one run per process at a time, no threads).
@@ -13,7 +14,8 @@ results do not depend on the executor, the number of workers or the order of com
 
 Worker processes (local or Dask) run the model's kernels on one thread
 (:mod:`sim.kernels.parallel`): they parallelise over runs, so kernel threads would only compete
-for the same cores. The serial path keeps the kernels' default.
+for the same cores. The serial path keeps the kernels' default. Called by
+:mod:`sim.runs.experiments` and :mod:`sim.runs.compare`.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.runs.experiments import RunOutcome, RunTask, run_task
+from sim.runs.tasks import RunOutcome, Task
 
-__all__ = ["Progress", "execute"]
+__all__ = ["Progress", "execute", "local_pool", "single_threaded_workers"]
 
 OnDone = Callable[[RunOutcome], None]
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
@@ -81,7 +83,7 @@ class Progress:
 
 
 def execute(
-    tasks: Sequence[RunTask],
+    tasks: Sequence[Task],
     on_done: OnDone,
     *,
     workers: int = 1,
@@ -104,12 +106,17 @@ def execute(
         _dask(tasks, on_done, scheduler, retries)
     elif workers <= 1:
         for task in tasks:
-            on_done(run_task(task))
+            on_done(task.run())
     else:
         _processes(tasks, on_done, workers, retries)
 
 
 # ---------------------------------------------------------------------- processes
+def _run(task: Task) -> RunOutcome:
+    """What a local worker process runs (a module-level function: picklable by name)."""
+    return task.run()
+
+
 def _worker_init(parent: int) -> None:
     """Worker processes die with their parent (Linux), and leave Ctrl-C to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -125,10 +132,19 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # spawn: no fork of a threaded parent, and the workers are children of this process, so
-    # they die with it (a forkserver's children would outlive a kill -9 of this process).
-    return multiprocessing.get_context("spawn")
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes that die with this one and leave Ctrl-C to it.
+
+    Spawned: no fork of a threaded parent, and the workers are children of this process, so
+    they die with it (a forkserver's children would outlive a kill -9 of this process). Start
+    it inside :func:`single_threaded_workers`.
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 #: Numerical libraries' and the model's own (:mod:`sim.kernels.parallel`) thread pools: one thread
@@ -142,7 +158,7 @@ _SINGLE_THREADED = (
 
 
 @contextmanager
-def _single_threaded_workers() -> Iterator[None]:
+def single_threaded_workers() -> Iterator[None]:
     """Set :data:`_SINGLE_THREADED` (unless set already) for worker processes spawned now."""
     saved = {k: os.environ.get(k) for k in _SINGLE_THREADED}
     for key in _SINGLE_THREADED:  # inherited by the workers when they are spawned
@@ -157,24 +173,19 @@ def _single_threaded_workers() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _processes(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
-    with _single_threaded_workers():
+def _processes(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int) -> None:
+    with single_threaded_workers():
         _pool_loop(tasks, on_done, workers, retries)
 
 
-def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries: int) -> None:
+def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int) -> None:
     todo = list(tasks)
     attempts: dict[str, int] = {}
     while todo:
-        pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(todo)),
-            mp_context=_context(),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
-        lost: list[RunTask] = []
+        pool = local_pool(min(workers, len(todo)))
+        lost: list[Task] = []
         try:
-            pending = {pool.submit(run_task, t): t for t in todo}
+            pending = {pool.submit(_run, t): t for t in todo}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -208,8 +219,8 @@ def _pool_loop(tasks: Sequence[RunTask], on_done: OnDone, workers: int, retries:
 
 
 # --------------------------------------------------------------------------- dask
-def _run_task_one_thread(task: RunTask) -> RunOutcome:
-    """:func:`~sim.runs.experiments.run_task` with the model's kernels on one thread.
+def _run_task_one_thread(task: Task) -> RunOutcome:
+    """``task.run()`` with the model's kernels on one thread.
 
     What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
     must not start kernel threads of its own. ``BINNENSTAD_THREADS`` set on the worker wins.
@@ -219,7 +230,7 @@ def _run_task_one_thread(task: RunTask) -> RunOutcome:
 
     if parallel.ENV not in os.environ and parallel.threads() != 1:
         parallel.set_threads(1)
-    return run_task(task)
+    return task.run()
 
 
 def _profiling(dask_worker: Any) -> bool:
@@ -240,7 +251,7 @@ def _hint_profiler(client: Any) -> None:
               file=sys.stderr)
 
 
-def _dask(tasks: Sequence[RunTask], on_done: OnDone, scheduler: Any, retries: int) -> None:
+def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:

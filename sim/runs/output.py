@@ -1,25 +1,22 @@
-"""Running replications and writing their results atomically.
+"""Running replications of one scenario, and their results as tables.
 
-Every file is written under a temporary name in the same folder and renamed into place,
-so a crash never leaves a half-written file under its final name. ``manifest.json`` is
-written last: a folder without it is not a complete result.
+:func:`run_replication` builds and runs one model and returns its weekly timeseries, events,
+premises and maps (:class:`RunResult`); :func:`run_replications` runs seeded replications;
+``*_csv`` turn results into the text of ``binnenstad run``'s tables. Called by
+:mod:`sim.present.run` (which writes a run's folder), the tasks of comparisons and experiments
+(:mod:`sim.runs.tasks`), the Python API and docs/calibration.py.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim import __version__
-from sim.files import atomic_write_text
 from sim.kernels.streams import replication_seeds
 from sim.model.model import CityCentre
 from sim.scenario.schema import Scenario
@@ -88,48 +85,3 @@ def premises_csv(result: RunResult) -> str:
     """Premises attributes (location class, core flag) and their state at the horizon."""
     frame = pd.DataFrame(result.premises)
     return frame.to_csv(index=False, lineterminator="\n")
-
-
-def write_run(
-    scenario: Scenario,
-    out_dir: Path,
-    *,
-    replications: int = 1,
-    seed: int | None = None,
-    progress: bool = True,
-) -> Path:
-    """Run a scenario and write ``timeseries.csv``, ``events.csv``, ``premises.csv``,
-    ``figures/`` and, last, ``manifest.json`` to ``out_dir``. Returns ``out_dir``."""
-    from sim.present.plots import write_run_figures
-
-    out_dir = Path(out_dir)
-    master = scenario.seed if seed is None else seed
-    started = dt.datetime.now(dt.UTC)
-    wrap = None
-    if progress:
-        from tqdm import tqdm
-
-        def wrap(items):
-            return tqdm(items, desc=f"{scenario.name}", unit="run", leave=False)
-
-    manifest_path = out_dir / "manifest.json"
-    manifest_path.unlink(missing_ok=True)  # an old manifest must not vouch for new files
-    results = run_replications(scenario, replications, master, progress=wrap)
-    atomic_write_text(out_dir / "timeseries.csv", timeseries_csv(results))
-    atomic_write_text(out_dir / "events.csv", events_csv(results, scenario.name))
-    atomic_write_text(out_dir / "premises.csv", premises_csv(results[0]))
-    figures = write_run_figures(results, scenario, out_dir / "figures")
-    manifest = {
-        "scenario": scenario.model_dump(mode="json"),
-        "package": "binnenstad",
-        "version": __version__,
-        "master_seed": master,
-        "replication_seeds": [r.seed for r in results],
-        "replications": replications,
-        "started": started.isoformat(),
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-        "files": ["timeseries.csv", "events.csv", "premises.csv",
-                  *(f"figures/{f.name}" for f in figures)],
-    }
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
-    return out_dir

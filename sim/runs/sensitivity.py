@@ -1,39 +1,76 @@
-"""Analyses of an experiment's tidy results: sensitivity indices, sweeps, replications.
+"""Analyses of an experiment's tidy results, as tables: sensitivity indices, sweeps, heatmaps,
+replications.
 
 Every analysis reads one value per run and outcome: the outcome at its last time (the
 horizon, the last year or the last week), or at every year for yearly outcomes in the
 sensitivity analysis. Values are averaged over the replications of a point first.
 
 - ``sensitivity``: Morris mu, mu* and sigma (with mu*'s confidence interval), or Sobol S1 and
-  ST with 95% confidence intervals (SALib), per outcome and time:
-  ``analysis/sensitivity_<design>.csv`` and a figure per outcome.
+  ST with 95% confidence intervals (SALib), per outcome and time.
 - ``sweep``: each outcome against each parameter, median with a 90% band over runs.
 - ``heatmap``: for grids, the mean outcome over every pair of parameters.
 - ``replications``: how the 90% confidence interval of the mean narrows with the number of
-  replications, and the 5-95% range of single runs (``analysis/replications.csv``).
+  replications, and the 5-95% range of single runs.
+
+:func:`analyse` computes the tables an experiment asks for (:class:`Analyses`);
+:mod:`sim.present.analysis` writes them (``analysis/*.csv``) and draws their figures. Called
+there and by the tests of the analyses.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sim.files import atomic_write_text
-
-__all__ = ["analyse", "morris_indices", "replication_table", "sobol_indices"]
+__all__ = [
+    "Analyses",
+    "Heatmap",
+    "analyse",
+    "morris_indices",
+    "outcome_values",
+    "replication_table",
+    "sobol_indices",
+]
 
 LAST_PERIOD = {"horizon": "horizon", "yearly": "year", "weekly": "week"}
 MAX_HEATMAP_PAIRS = 6
 MAX_REPLICATION_POINTS = 6
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
-    return path
+@dataclass
+class Heatmap:
+    """The mean of ``outcome`` at ``time`` over a grid's pair of parameters ``x`` and ``y``:
+    ``table`` has ``y``'s values as rows and ``x``'s as columns."""
+
+    outcome: str
+    time: str
+    x: str
+    y: str
+    table: pd.DataFrame
+
+
+@dataclass
+class Analyses:
+    """The tables of an experiment's analyses; empty where not asked for or not possible.
+
+    Attributes:
+        design: The design type (``morris``, ``sobol``, ``grid``, ...).
+        sensitivity: Morris or Sobol indices per outcome, time and parameter.
+        sweeps: One table per (parameter, outcome, time): ``value``, ``median``, ``low``,
+            ``high``, ``runs``.
+        heatmaps: One per (outcome, time, pair of parameters) of a grid.
+        replications: :func:`replication_table` per outcome, time and point.
+    """
+
+    design: str
+    sensitivity: pd.DataFrame | None = None
+    sweeps: list[pd.DataFrame] = field(default_factory=list)
+    heatmaps: list[Heatmap] = field(default_factory=list)
+    replications: pd.DataFrame | None = None
 
 
 def outcome_values(results: pd.DataFrame, outcome: str, when: str,
@@ -92,11 +129,13 @@ def sobol_indices(problem: dict, y: np.ndarray, *, second_order: bool,
     })
 
 
-def _sensitivity(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
+def sensitivity_table(manifest: dict, results: pd.DataFrame) -> pd.DataFrame | None:
+    """Morris or Sobol indices per outcome, time and parameter; None for other designs, or if
+    some point has no finished run."""
     design = manifest["design"]
     kind = design["type"]
     if kind not in ("morris", "sobol"):
-        return []
+        return None
     params = design["parameters"]
     problem = {"num_vars": len(params), "names": [p["name"] for p in params],
                "bounds": [[p["min"], p["max"]] for p in params]}
@@ -118,66 +157,16 @@ def _sensitivity(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Pa
             table.insert(0, "outcome", name)
             tables.append(table)
     if not tables:
-        return []
-    table = pd.concat(tables, ignore_index=True)
-    paths = [_csv(table, folder / f"sensitivity_{kind}.csv")]
-    from sim.present.plots import save
+        return None
+    return pd.concat(tables, ignore_index=True)
 
-    for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
-        fig = (_morris_figure if kind == "morris" else _sobol_figure)(part, f"{outcome} ({time})")
-        slug = time.replace(" ", "")
-        paths.append(save(fig, folder / "figures" / f"{kind}_{outcome}_{slug}.png"))
-    return paths
-
-
-def _morris_figure(part: pd.DataFrame, title: str):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", capsize=3)
-    for _, r in part.iterrows():
-        ax.annotate(_short(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
-    top = max(float(part["mu_star"].max()), float(part["sigma"].max()), 1e-12) * 1.1
-    ax.plot([0, top], [0, top], ls=":", c="grey", lw=0.8)
-    ax.set_xlim(0, top * 1.4)  # room for the labels
-    ax.set_xlabel("mu* (mean absolute elementary effect)")
-    ax.set_ylabel("sigma (interactions, non-linearity)")
-    ax.set_title(f"Morris screening: {title}")
-    fig.tight_layout()
-    return fig
-
-
-def _short(name: str) -> str:
-    """The last two segments of a key path, for labels: ``rent.level``."""
-    return ".".join(name.split(".")[-2:])
-
-
-def _sobol_figure(part: pd.DataFrame, title: str):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    pos = np.arange(len(part))
-    ax.bar(pos - 0.2, part["S1"], 0.4, yerr=part["S1_conf"], capsize=3, label="S1 (first order)")
-    ax.bar(pos + 0.2, part["ST"], 0.4, yerr=part["ST_conf"], capsize=3, label="ST (total)")
-    ax.set_xticks(pos, [_short(p) for p in part["parameter"]], rotation=20, ha="right",
-                  fontsize=7)
-    ax.set_ylabel("share of variance")
-    ax.set_title(f"Sobol indices: {title}")
-    ax.legend()
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------- sweeps
-def _sweeps(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from sim.present.plots import save
-
+def sweep_tables(manifest: dict, results: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each outcome against each parameter: one table per (parameter, outcome, time)."""
     params = [p["name"] for p in manifest["design"]["parameters"]]
-    paths = []
-    rows_out = []
+    tables = []
     for name, o in manifest["spec"]["outcomes"].items():
         for time, rows in outcome_values(results, name, o["when"]).items():
             for param in params:
@@ -187,26 +176,8 @@ def _sweeps(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
                 table.insert(0, "time", time)
                 table.insert(0, "outcome", name)
                 table.insert(0, "parameter", param)
-                rows_out.append(table)
-                fig, ax = plt.subplots(figsize=(6, 4))
-                numeric = pd.api.types.is_numeric_dtype(table["value"])
-                x = table["value"] if numeric else np.arange(len(table))
-                ax.fill_between(x, table["low"], table["high"], alpha=0.3, label="90% of runs")
-                ax.plot(x, table["median"], marker="o", label="median")
-                if not numeric:
-                    ax.set_xticks(x, table["value"].astype(str))
-                ax.set_xlabel(param)
-                ax.set_ylabel(f"{name} ({time})")
-                ax.legend()
-                fig.tight_layout()
-                paths.append(save(fig, folder / "figures" / f"sweep_{name}_{_slug(param)}.png"))
-    if rows_out:
-        paths.insert(0, _csv(pd.concat(rows_out, ignore_index=True), folder / "sweeps.csv"))
-    return paths
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+                tables.append(table)
+    return tables
 
 
 def _sweep_table(rows: pd.DataFrame, param: str, outcome: str) -> pd.DataFrame | None:
@@ -228,40 +199,20 @@ def _sweep_table(rows: pd.DataFrame, param: str, outcome: str) -> pd.DataFrame |
     return table.reset_index()
 
 
-def _heatmaps(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from sim.present.plots import save
-
+def heatmap_tables(manifest: dict, results: pd.DataFrame) -> list[Heatmap]:
+    """For a grid of two or more parameters: the mean outcome over each pair of parameters (the
+    first :data:`MAX_HEATMAP_PAIRS` pairs)."""
     params = [p["name"] for p in manifest["design"]["parameters"]]
     if manifest["design"]["type"] != "grid" or len(params) < 2:
         return []
-    paths = []
+    heatmaps = []
     pairs = list(itertools.combinations(params, 2))[:MAX_HEATMAP_PAIRS]
     for name, o in manifest["spec"]["outcomes"].items():
         for time, rows in outcome_values(results, name, o["when"]).items():
             for a, b in pairs:
                 table = rows.pivot_table(index=b, columns=a, values=name, aggfunc="mean")
-                fig, ax = plt.subplots(figsize=(6, 4.5))
-                im = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto",
-                               cmap="viridis")
-                ax.set_xticks(range(len(table.columns)), [f"{v:g}" if isinstance(v, float)
-                                                          else str(v) for v in table.columns])
-                ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, float)
-                                                        else str(v) for v in table.index])
-                for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
-                    if math.isfinite(v):  # dark text on the light (high) end of viridis
-                        light = im.norm(v) > 0.6
-                        ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7,
-                                color="black" if light else "white")
-                ax.set_xlabel(a)
-                ax.set_ylabel(b)
-                ax.set_title(f"mean {name} ({time})")
-                fig.colorbar(im, ax=ax)
-                fig.tight_layout()
-                paths.append(save(fig, folder / "figures" /
-                                  f"heatmap_{name}_{_slug(a)}_{_slug(b)}.png"))
-    return paths
+                heatmaps.append(Heatmap(name, time, a, b, table))
+    return heatmaps
 
 
 # ----------------------------------------------------------------------- replications
@@ -285,13 +236,11 @@ def replication_table(values: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _replications(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from sim.present.plots import save
-
+def replication_tables(manifest: dict, results: pd.DataFrame) -> pd.DataFrame | None:
+    """:func:`replication_table` per outcome, time and point (the first
+    :data:`MAX_REPLICATION_POINTS` points); None with fewer than 3 replications."""
     if manifest["spec"]["replications"] < 3:
-        return []
+        return None
     tables = []
     for name, o in manifest["spec"]["outcomes"].items():
         for time, rows in outcome_values(results, name, o["when"]).items():
@@ -308,48 +257,25 @@ def _replications(manifest: dict, results: pd.DataFrame, folder: Path) -> list[P
                 table.insert(0, "outcome", name)
                 tables.append(table)
     if not tables:
-        return []
-    table = pd.concat(tables, ignore_index=True)
-    paths = [_csv(table, folder / "replications.csv")]
-    for (outcome, time), part in table.groupby(["outcome", "time"], sort=False):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True)
-        for _, p in part.groupby("point"):
-            line = top.plot(p["n"], p["mean"], label=p["label"].iloc[0])[0]
-            top.fill_between(p["n"], p["ci90_low"], p["ci90_high"], alpha=0.25,
-                             color=line.get_color())
-            top.plot(p["n"], p["p05"], ls=":", color=line.get_color(), lw=0.8)
-            top.plot(p["n"], p["p95"], ls=":", color=line.get_color(), lw=0.8)
-            bottom.plot(p["n"], p["ci90_width"], color=line.get_color())
-        top.set_ylabel(f"{outcome} ({time})")
-        top.set_title("mean with 90% confidence interval; dotted: 5-95% of single runs",
-                      fontsize=9)
-        top.legend(fontsize=7)
-        bottom.set_ylabel("width of the 90% interval")
-        bottom.set_xlabel("replications")
-        bottom.set_ylim(bottom=0)
-        fig.tight_layout()
-        paths.append(save(fig, folder / "figures" / f"replications_{outcome}.png"))
-    return paths
+        return None
+    return pd.concat(tables, ignore_index=True)
 
 
-ANALYSES = {
-    "sensitivity": _sensitivity, "sweep": _sweeps, "heatmap": _heatmaps,
-    "replications": _replications,
-}
-
-
-def analyse(manifest: dict, results: pd.DataFrame, folder: Path) -> list[Path]:
-    """Write the analyses the experiment asks for (``design.analyses``) to ``folder``.
+def analyse(manifest: dict, results: pd.DataFrame) -> Analyses:
+    """The tables of the analyses the experiment asks for (``design.analyses``).
 
     Args:
         manifest: The experiment's manifest (spec, design, parameters, sample).
         results: The tidy results (``results.parquet``).
-        folder: Where to write tables (CSV) and ``figures/``.
-
-    Returns:
-        The files written.
     """
-    paths: list[Path] = []
-    for name in manifest["design"]["analyses"]:
-        paths += ANALYSES[name](manifest, results, Path(folder))
-    return paths
+    asked = manifest["design"]["analyses"]
+    out = Analyses(manifest["design"]["type"])
+    if "sensitivity" in asked:
+        out.sensitivity = sensitivity_table(manifest, results)
+    if "sweep" in asked:
+        out.sweeps = sweep_tables(manifest, results)
+    if "heatmap" in asked:
+        out.heatmaps = heatmap_tables(manifest, results)
+    if "replications" in asked:
+        out.replications = replication_tables(manifest, results)
+    return out

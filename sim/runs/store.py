@@ -9,11 +9,14 @@ Layout of an experiment folder::
     results.parquet        every finished run's rows, in (point, replication) order
     results.csv            the same for spreadsheet users
     analysis/              sensitivity indices, sweep and replication tables and figures
+                           (written by sim.present.analysis)
 
-Every file is written under a temporary name and renamed into place (``sim.runs.output``), so a
+Every file is written under a temporary name and renamed into place (:mod:`sim.files`), so a
 run file that exists is complete; temporary files (``.*.tmp``) are never read and are
 removed when an experiment resumes. The run files are the truth: ``--resume`` trusts them,
-not the manifest, which may lag a few seconds behind after a crash.
+not the manifest, which may lag a few seconds behind after a crash. Called by
+:mod:`sim.runs.experiments` (the runs), the command line (``collect``) and
+:mod:`sim.present.analysis` (the manifest and the results).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from sim.files import atomic_write_bytes, atomic_write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.runs.experiments import Experiment, RunOutcome
+    from sim.runs.design import Experiment
+    from sim.runs.tasks import RunOutcome
 
 __all__ = ["RunStore", "collect"]
 
@@ -151,6 +155,12 @@ class RunStore:
         except (OSError, ValueError, KeyError, TypeError):
             return {}
 
+    def read_results(self) -> pd.DataFrame:
+        """The tidy dataset ``results.parquet`` that :func:`collect` wrote."""
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.root / RESULTS_PARQUET).to_pandas()
+
     def read_manifest(self) -> dict:
         path = self.root / MANIFEST
         try:
@@ -174,15 +184,15 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def collect(root: Path, *, analyse: bool = True) -> tuple[pd.DataFrame, dict]:
+def collect(root: Path) -> tuple[pd.DataFrame, dict]:
     """Assemble ``results.parquet`` and ``results.csv`` from the run files of an experiment.
 
     Rows come in (point, replication) order, whatever order the runs finished in, so the
-    dataset is the same byte for byte however and wherever the runs were executed.
+    dataset is the same byte for byte however and wherever the runs were executed. The
+    analyses (``analysis/``) are written from it by :mod:`sim.present.analysis`.
 
     Args:
         root: The experiment folder.
-        analyse: Also write the analyses of the spec (``analysis/``).
 
     Returns:
         ``(results, counts)``: the tidy DataFrame and the number of runs done, failed and
@@ -208,10 +218,6 @@ def collect(root: Path, *, analyse: bool = True) -> tuple[pd.DataFrame, dict]:
     pq.write_table(pa.Table.from_pandas(results, preserve_index=False), buf)
     atomic_write_bytes(store.root / RESULTS_PARQUET, buf.getvalue())
     atomic_write_text(store.root / RESULTS_CSV, results.to_csv(index=False, lineterminator="\n"))
-    if analyse and len(results):
-        from sim.runs.sensitivity import analyse as run_analyses
-
-        run_analyses(manifest, results, store.root / "analysis")
     return results, counts
 
 

@@ -373,7 +373,7 @@ def field_doc(path: str | Sequence[object], *scenarios: Scenario) -> str:
 
 
 def _doc_in(parts: list, scenario: Scenario | None) -> str | None:
-    from sim.scenario.loading import _model_at
+    from sim.scenario.messages import model_at
 
     obj: object = scenario
     model: type[BaseModel] | None = Scenario
@@ -385,13 +385,13 @@ def _doc_in(parts: list, scenario: Scenario | None) -> str | None:
                 model = type(obj) if isinstance(obj, BaseModel) else None
             else:
                 obj = None
-                model = _model_at(parts[: i + 1])
+                model = model_at(parts[: i + 1])
             continue
         if model is None or part not in model.model_fields:
             return None
         field = model.model_fields[part]
         obj = getattr(obj, part, None) if isinstance(obj, BaseModel) else None
-        model = type(obj) if isinstance(obj, BaseModel) else _model_at(parts[: i + 1])
+        model = type(obj) if isinstance(obj, BaseModel) else model_at(parts[: i + 1])
     if field is None:
         return None
     unit = (field.json_schema_extra or {}).get("unit") if isinstance(

@@ -52,6 +52,24 @@ class Scenario(Strict):
     _source: Path | None = PrivateAttr(default=None)  # file it was loaded from (loading)
     _town: tuple | None = PrivateAttr(default=None)  # (cache key, Town) cached by loading
 
+    @property
+    def source(self) -> Path | None:
+        """The file this scenario was loaded from (None if built in code); relative paths in
+        it (``town.map_file``) are relative to that file's folder."""
+        return self._source
+
+    def set_source(self, path: Path | None) -> None:
+        """Record the file this scenario was loaded from (:mod:`sim.scenario.loading`)."""
+        self._source = path
+
+    def cached_town(self, key: tuple):
+        """The town built for this scenario under ``key``, or None."""
+        return self._town[1] if self._town is not None and self._town[0] == key else None
+
+    def cache_town(self, key: tuple, town) -> None:
+        """Keep the town built for this scenario (its map is read once)."""
+        self._town = (key, town)
+
     name: str = Field(
         ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80,
         description="Short name used for output folders (letters, digits, _ . -).",

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim.runs.compare
+import sim.runs.output
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
@@ -186,7 +187,13 @@ def test_outputs_and_manifest(compare_out, compare_files):
     assert list(costs["scenario"]) == ["same", "same", "cheaper_rent", "cheaper_rent"]
 
 
-def test_same_seed_any_workers_same_summary(compare_files, tmp_path, capsys):
+def output_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a comparison but its manifest (which has the times), by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
+
+
+def test_same_seed_any_workers_same_outputs(compare_files, tmp_path, capsys):
     outputs = {}
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
@@ -195,9 +202,12 @@ def test_same_seed_any_workers_same_summary(compare_files, tmp_path, capsys):
                               "--quiet", "--out", out)
         assert (code, stdout) == (0, f"report: {out / 'report.html'}\n")
         outputs[workers] = out
-    for name in ("summary.csv", "timeseries.csv", "cost_effectiveness.csv"):
-        one, two = ((outputs[w] / name).read_bytes() for w in ("1", "2"))
-        assert one == two, name
+    one, two = (output_files(outputs[w]) for w in ("1", "2"))
+    assert {"summary.csv", "timeseries.csv", "report.html",
+            "figures/map_cheaper_rent.png"} <= set(one)
+    assert one.keys() == two.keys()
+    for name in one:
+        assert one[name] == two[name], name
     summary = pd.read_csv(outputs["2"] / "summary.csv")
     assert summary["effect_median"].abs().sum() > 0  # the two scenarios do differ
 
@@ -253,7 +263,7 @@ def test_an_interrupted_compare_leaves_no_complete_looking_files(
     for name in ("manifest.json", "report.html", "summary.csv"):  # an earlier comparison
         (out / name).write_text("old", encoding="utf-8")
     calls = []
-    real = sim.runs.compare._run_task
+    real = sim.runs.output.run_replication
 
     def interrupted(*args):
         calls.append(args)
@@ -261,7 +271,7 @@ def test_an_interrupted_compare_leaves_no_complete_looking_files(
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(sim.runs.compare, "_run_task", interrupted)
+    monkeypatch.setattr(sim.runs.output, "run_replication", interrupted)
     code, _, err = run(capsys, "compare", compare_files["base"], compare_files["same"], "-r", "2",
                        "--set", "years=1", "-w", "1", "-q", "--out", out)
     assert (code, err) == (130, "binnenstad: interrupted\n")

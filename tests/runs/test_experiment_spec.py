@@ -7,7 +7,9 @@ import pytest
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
-from sim.runs.experiments import load_experiment, reduce_outcomes, run_seed
+from sim.runs.design import run_seed
+from sim.runs.experiments import load_experiment
+from sim.runs.tasks import reduce_outcomes
 from tests.conftest import EXPERIMENT_BASE
 
 BASE = EXPERIMENT_BASE

@@ -1,55 +1,13 @@
-"""Outputs of `binnenstad run`: files, columns, atomic writes, reproducibility."""
+"""Running replications: atomic writes and replication seeds (the files of `binnenstad run` are
+tested in tests/present/test_run.py)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim import files
 from sim.kernels.streams import replication_seeds
-from sim.model.model import EVENT_KINDS, METRICS
-from sim.runs import output
-from sim.scenario.schema import Scenario
-
-
-def tiny(**extra) -> Scenario:
-    return Scenario.model_validate({
-        "name": "tiny", "seed": 3, "years": 1, "warmup_years": 0,
-        "town": {"preset": "kleinstad"}, "population": {"agents": 2000}, **extra,
-    })
-
-
-def test_run_writes_every_output_and_the_manifest_last(tmp_path):
-    out = output.write_run(tiny(), tmp_path / "out", replications=2, progress=False)
-    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert names == {"timeseries.csv", "events.csv", "premises.csv", "manifest.json",
-                     "figures/vacancy_rate.png", "figures/footfall.png", "figures/map_end.png"}
-    frame = pd.read_csv(out / "timeseries.csv")
-    for column in ("scenario", "replication", "seed", "step", "date", *METRICS):
-        assert column in frame.columns
-    assert len(frame) == 2 * 52
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["replication_seeds"] == replication_seeds(3, 2)
-    assert manifest["scenario"]["name"] == "tiny"
-    assert sorted(frame["seed"].unique()) == sorted(manifest["replication_seeds"])
-    premises = pd.read_csv(out / "premises.csv")
-    assert set(premises["location_class"]) <= {"A1", "A2", "B", "C"}
-    assert premises["core"].any() and not premises["core"].all()
-    events = pd.read_csv(out / "events.csv")
-    assert {"opening", "closure"} <= set(events["event"]) <= set(EVENT_KINDS)
-    closures = events[events["event"] == "closure"].groupby("replication").size()
-    assert closures.sum() == frame["closures"].sum()
-
-
-def test_same_seed_same_bytes_different_seed_different_bytes(tmp_path):
-    a = output.write_run(tiny(), tmp_path / "a", progress=False)
-    b = output.write_run(tiny(), tmp_path / "b", progress=False)
-    c = output.write_run(tiny(), tmp_path / "c", seed=4, progress=False)
-    assert (a / "timeseries.csv").read_bytes() == (b / "timeseries.csv").read_bytes()
-    assert (a / "timeseries.csv").read_bytes() != (c / "timeseries.csv").read_bytes()
 
 
 def test_a_failing_write_leaves_no_file_under_its_final_name(tmp_path, monkeypatch):
@@ -62,19 +20,6 @@ def test_a_failing_write_leaves_no_file_under_its_final_name(tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         files.atomic_write_text(target, "a,b\n1,2\n")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_crashed_run_leaves_no_manifest(tmp_path, monkeypatch):
-    out = output.write_run(tiny(), tmp_path / "out", progress=False)
-    assert (out / "manifest.json").exists()
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("worker died")
-
-    monkeypatch.setattr(output, "run_replication", crash)
-    with pytest.raises(RuntimeError):
-        output.write_run(tiny(), out, progress=False)
-    assert not (out / "manifest.json").exists()  # old files are no longer vouched for
 
 
 def test_replication_seeds_come_from_seed_sequence_spawn():

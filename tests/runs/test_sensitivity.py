@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.cli import main
+from sim.present.analysis import write_analyses, write_experiment_analyses
 from sim.runs.experiments import load_experiment, run_experiment
-from sim.runs.sensitivity import analyse, replication_table
+from sim.runs.sensitivity import replication_table
 from sim.runs.store import RunStore
 from tests.conftest import EXPERIMENT_BASE
 
@@ -55,7 +58,7 @@ def test_sobol_recovers_the_ishigami_indices(write, workdir):
     exp = load_experiment(write("s.yaml", "name: ishigami\nscenario: base.yaml\n" + PARAMS +
                                 "design: {type: sobol, samples: 1024}\n"))
     manifest, results = toy_results(exp, ishigami)
-    analyse(manifest, results, workdir / "analysis")
+    write_analyses(manifest, results, workdir / "analysis")
     table = pd.read_csv(workdir / "analysis" / "sensitivity_sobol.csv")
     assert list(table["parameter"]) == [p.name for p in exp.parameters]
     np.testing.assert_allclose(table["S1"], [0.314, 0.442, 0.0], atol=0.06)
@@ -69,7 +72,7 @@ def test_morris_recovers_a_linear_function(write, workdir):
     exp = load_experiment(write("m.yaml", "name: linear\nscenario: base.yaml\n" + PARAMS +
                                 "design: {type: morris, trajectories: 20}\n"))
     manifest, results = toy_results(exp, lambda u1, u2, u3: 3.0 * u1 - 1.0 * u2 + 0.0 * u3)
-    analyse(manifest, results, workdir / "analysis")
+    write_analyses(manifest, results, workdir / "analysis")
     table = pd.read_csv(workdir / "analysis" / "sensitivity_morris.csv")
     np.testing.assert_allclose(table["mu_star"], [3.0, 1.0, 0.0], atol=1e-9)
     np.testing.assert_allclose(table["mu"], [3.0, -1.0, 0.0], atol=1e-9)
@@ -92,6 +95,7 @@ outcomes:
 design: {type: morris, trajectories: 2}
 """))
     counts = run_experiment(exp, workdir / "out", progress=False)
+    write_experiment_analyses(workdir / "out")
     assert counts["done"] == 2 * 3 * 2
     table = pd.read_csv(workdir / "out" / "analysis" / "sensitivity_morris.csv")
     assert set(table["outcome"]) == {"vacancy_rate", "footfall", "closures"}
@@ -114,6 +118,7 @@ outcomes: [vacancy_rate, turnover]
 design: {type: sobol, samples: 4}
 """))
     run_experiment(exp, workdir / "out", progress=False)
+    write_experiment_analyses(workdir / "out")
     table = pd.read_csv(workdir / "out" / "analysis" / "sensitivity_sobol.csv")
     assert set(table["outcome"]) == {"vacancy_rate", "turnover"}
     assert np.isfinite(table[["S1", "ST", "S1_conf", "ST_conf"]].to_numpy()).all()
@@ -129,9 +134,9 @@ def test_replication_table_narrows_like_one_over_root_n():
     assert table["p05"].iloc[-1] == pytest.approx(10 - 1.6449 * 2, abs=0.4)
 
 
-def test_grid_writes_sweeps_heatmaps_and_replications(write, workdir):
+def test_grid_writes_sweeps_heatmaps_and_replications(write, workdir, capsys):
     write("base.yaml", BASE)
-    exp = load_experiment(write("g.yaml", """\
+    spec = write("g.yaml", """\
 name: grid
 scenario: base.yaml
 replications: 3
@@ -141,8 +146,8 @@ levers:
   economy.rent.level: {values: [0.8, 1.2]}
 outcomes: [vacancy_rate]
 design: {type: grid}
-"""))
-    run_experiment(exp, workdir / "out", progress=False)
+""")
+    assert main(["experiment", str(spec), "--out", "out", "--workers", "1", "-q"]) == 0
     analysis = workdir / "out" / "analysis"
     sweeps = pd.read_csv(analysis / "sweeps.csv")
     assert set(sweeps["parameter"]) == {"economy.footfall_trend_per_year", "economy.rent.level"}
@@ -154,3 +159,16 @@ design: {type: grid}
         in figures
     manifest = json.loads((workdir / "out" / "manifest.json").read_text())
     assert manifest["design"]["analyses"] == ["sweep", "heatmap", "replications"]
+
+    # `collect` writes the same analyses from the stored runs, to the byte
+    shutil.copytree(workdir / "out", workdir / "again")
+    shutil.rmtree(workdir / "again" / "analysis")
+    assert main(["collect", "again"]) == 0
+    capsys.readouterr()
+    written = sorted(p.relative_to(analysis) for p in analysis.rglob("*") if p.is_file())
+    assert len(written) == 2 + 2 + 1 + 1  # 2 tables; 2 sweeps, a heatmap, replications
+    assert written == sorted(p.relative_to(workdir / "again" / "analysis")
+                             for p in (workdir / "again" / "analysis").rglob("*") if p.is_file())
+    for path in written:
+        assert (analysis / path).read_bytes() == \
+            (workdir / "again" / "analysis" / path).read_bytes(), path

@@ -15,6 +15,7 @@ three ways before the model is built:
 :class:`LiveCentre` is the Mesa model the app steps: one
 :class:`~sim.model.model.CityCentre` (or two
 in comparison mode), each warmed up when built, so the first step is the first reported week.
+Called by :mod:`sim.present.app.page` and :mod:`sim.present.app.server` (the scenario list).
 """
 
 from __future__ import annotations
@@ -323,6 +324,7 @@ class LiveCentre(Model):
         seed = scenario.seed if settings.seed is None else int(settings.seed)
         super().__init__(rng=seed)
         self.settings = settings
+        self.painters = None  # the page's painters of these runs (sim.present.app.page)
         self.scenario_run = scenario
         self.seed_used = seed
         if settings.compare and (settings.compare == ALL_INSTRUMENTS

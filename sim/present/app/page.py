@@ -1,9 +1,8 @@
 """The Solara page of ``binnenstad app``: Mesa's SolaraViz with the centre's own controls.
 
-Served by ``solara run sim.present.app.page`` (see :mod:`sim.present.app.server`). Every browser
-session
-renders its own :func:`Page`, so it has its own :class:`~sim.present.app.live.Settings` and its own
-:class:`~sim.present.app.live.LiveCentre`.
+Served by ``solara run sim.present.app.page`` (see :mod:`sim.present.app.server`). Every
+browser session renders its own :func:`Page`, so it has its own
+:class:`~sim.present.app.live.Settings` and its own :class:`~sim.present.app.live.LiveCentre`.
 
 Layout: the sidebar holds the scenario card (scenario picker, uncertainty sliders, instrument
 switches and sliders, comparison choice) above SolaraViz's own controls (play, step, reset,
@@ -89,10 +88,9 @@ class Painters:
 
 def painters(model: LiveCentre) -> Painters:
     """The painters of ``model`` (kept on the model, so a new model gets new ones)."""
-    found = getattr(model, "_painters", None)
-    if found is None:
-        found = model._painters = Painters(model)
-    return found
+    if model.painters is None:
+        model.painters = Painters(model)
+    return model.painters
 
 
 # ------------------------------------------------------------------------ components

@@ -4,7 +4,8 @@ Both come out as PNG bytes. The map is drawn with numpy (no plotting library): a
 base layer (streets, squares, buildings, the core boundary, entry points) with the footfall
 heat and the premises painted on top every update. The charts are one matplotlib figure that
 is built once per model; an update only moves the lines' data. Together they take a few tens
-of milliseconds on ``middelstad`` (see ``benchmarks/bench_app.py``).
+of milliseconds on ``middelstad`` (see ``benchmarks/bench_app.py``). Called by
+:mod:`sim.present.app.page`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :func:`serve` checks what it can before the server starts (the scenarios folder, the first
 scenario, the address), so a bad command line is a one-line error and not a server that
-fails later, then replaces this process with the Solara server.
+fails later, then replaces this process with the Solara server. Called by the command line.
 """
 
 from __future__ import annotations

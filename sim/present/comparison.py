@@ -1,0 +1,103 @@
+"""The output folder of a comparison: its tables, figures and report, ``manifest.json`` last.
+
+:func:`write_comparison` writes what ``binnenstad compare`` leaves in its folder from a
+:class:`~sim.runs.compare.Comparison` (the runs layer's tables and maps):
+``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``, ``report.html``
+(:mod:`sim.present.report`) and, last, ``manifest.json``. :func:`comparison_figures` draws the
+figures (:mod:`sim.present.plots`) from the comparison's tables. Called by the command line and
+the Python API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from sim import __version__
+from sim.files import atomic_write_text
+from sim.present import plots, report
+from sim.runs.compare import HEADLINE_METRICS, Comparison
+
+__all__ = ["OUTPUT_FILES", "clear_outputs", "comparison_figures", "write_comparison"]
+
+#: Files of a comparison; removed before a new one starts, so none of them looks current.
+OUTPUT_FILES = ("manifest.json", "report.html", "summary.csv", "cost_effectiveness.csv",
+                "timeseries.csv")
+
+
+def comparison_figures(comparison: Comparison) -> dict[str, Figure]:
+    """Every figure of the comparison: file stem -> matplotlib Figure.
+
+    ``trajectory_<metric>`` for each headline metric; with scenarios beside the baseline also
+    ``effect_<metric>`` and ``map_<scenario>``.
+    """
+    markers = {s.name: comparison.markers(s) for s in comparison.scenarios}
+    span = comparison.span()
+    figs: dict[str, Figure] = {}
+    for metric in HEADLINE_METRICS:
+        figs[f"trajectory_{metric}"] = plots.comparison_trajectories(
+            comparison.bands(metric), metric, markers, span, comparison.replications)
+    if len(comparison.scenarios) > 1:
+        for metric in HEADLINE_METRICS:
+            figs[f"effect_{metric}"] = plots.effect_figure(
+                comparison.bands(metric, paired=True), metric, comparison.names, markers, span)
+        base = comparison.baseline.name
+        rep = comparison.typical_replication()
+        for name in comparison.names[1:]:
+            pair = (base, name)
+            figs[f"map_{name}"] = plots.map_comparison(
+                {n: comparison.footfall_maps[n][rep] for n in pair},
+                {n: comparison.occupancy_maps[n][rep] for n in pair},
+                {n: comparison.vacant_share(n) for n in pair},
+                rep, comparison.replications)
+    return figs
+
+
+def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datetime | None = None
+                     ) -> Path:
+    """Write ``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``,
+    ``report.html`` and, last, ``manifest.json`` to ``out_dir``; return the report's path.
+    Every file is written atomically."""
+    out_dir = Path(out_dir)
+    clear_outputs(out_dir)
+    frame = comparison.timeseries
+    atomic_write_text(out_dir / "timeseries.csv", frame.to_csv(index=False, lineterminator="\n"))
+    summary = comparison.summary()
+    atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
+    costs = comparison.cost_effectiveness()
+    atomic_write_text(out_dir / "cost_effectiveness.csv",
+                      costs.to_csv(index=False, lineterminator="\n"))
+    figures: dict[str, bytes] = {}
+    for stem, fig in comparison_figures(comparison).items():
+        png = plots.png_bytes(fig)
+        figures[stem] = png
+        plots.save_bytes(png, out_dir / "figures" / f"{stem}.png")
+    html = report.render(comparison, summary, costs, figures)
+    atomic_write_text(out_dir / "report.html", html)
+    manifest = {
+        "kind": "comparison",
+        "package": "binnenstad",
+        "version": __version__,
+        "baseline": comparison.baseline.name,
+        "scenarios": {s.name: s.model_dump(mode="json") for s in comparison.scenarios},
+        "files": comparison.files,
+        "overrides": comparison.overrides,
+        "master_seed": comparison.master_seed,
+        "replication_seeds": comparison.seeds,
+        "replications": comparison.replications,
+        "started": (started or dt.datetime.now(dt.UTC)).isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "outputs": ["timeseries.csv", "summary.csv", "cost_effectiveness.csv", "report.html",
+                    *(f"figures/{stem}.png" for stem in figures)],
+    }
+    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return out_dir / "report.html"
+
+
+def clear_outputs(out_dir: Path) -> None:
+    """Remove the files of an earlier comparison in ``out_dir`` (manifest first)."""
+    for name in OUTPUT_FILES:
+        (Path(out_dir) / name).unlink(missing_ok=True)

@@ -1,0 +1,87 @@
+"""The output folder of ``binnenstad run``: tables, figures and, last, ``manifest.json``.
+
+:func:`write_run` runs a scenario's replications (:mod:`sim.runs.output`), writes their tables
+(``timeseries.csv``, ``events.csv``, ``premises.csv``) and figures (:func:`write_run_figures`,
+drawn by :mod:`sim.present.plots` from the tables and maps) and then the manifest. Called by the
+command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sim import __version__
+from sim.files import atomic_write_text
+from sim.present.plots import TRAJECTORY_METRICS, map_figure, save, trajectory_figure
+from sim.runs import output
+from sim.runs.output import RunResult
+from sim.scenario.schema import Scenario
+
+__all__ = ["write_run", "write_run_figures"]
+
+
+def write_run_figures(results: list[RunResult], scenario: Scenario, folder: Path) -> list[Path]:
+    """Trajectories of vacancy and footfall, and the map of replication 0 at the horizon."""
+    frame = pd.concat([r.timeseries for r in results], ignore_index=True)
+    paths = [
+        save(trajectory_figure(frame, metric, label, f"{scenario.name}: {label}"),
+             folder / f"{metric}.png")
+        for metric, label in TRAJECTORY_METRICS.items()
+    ]
+    first = results[0]
+    paths.append(save(map_figure(first.footfall_map, first.occupancy_map,
+                                 f"{scenario.name}: footfall and occupancy at the horizon "
+                                 "(replication 0)"),
+                      folder / "map_end.png"))
+    return paths
+
+
+def write_run(
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    replications: int = 1,
+    seed: int | None = None,
+    progress: bool = True,
+) -> Path:
+    """Run a scenario and write ``timeseries.csv``, ``events.csv``, ``premises.csv``,
+    ``figures/`` and, last, ``manifest.json`` to ``out_dir``. Returns ``out_dir``.
+
+    Every file is written atomically; the old manifest is removed first, so that a run that
+    fails half-way leaves no manifest vouching for a mix of old and new files.
+    """
+    out_dir = Path(out_dir)
+    master = scenario.seed if seed is None else seed
+    started = dt.datetime.now(dt.UTC)
+    wrap = None
+    if progress:
+        from tqdm import tqdm
+
+        def wrap(items):
+            return tqdm(items, desc=f"{scenario.name}", unit="run", leave=False)
+
+    manifest_path = out_dir / "manifest.json"
+    manifest_path.unlink(missing_ok=True)  # an old manifest must not vouch for new files
+    results = output.run_replications(scenario, replications, master, progress=wrap)
+    atomic_write_text(out_dir / "timeseries.csv", output.timeseries_csv(results))
+    atomic_write_text(out_dir / "events.csv", output.events_csv(results, scenario.name))
+    atomic_write_text(out_dir / "premises.csv", output.premises_csv(results[0]))
+    figures = write_run_figures(results, scenario, out_dir / "figures")
+    manifest = {
+        "scenario": scenario.model_dump(mode="json"),
+        "package": "binnenstad",
+        "version": __version__,
+        "master_seed": master,
+        "replication_seeds": [r.seed for r in results],
+        "replications": replications,
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "files": ["timeseries.csv", "events.csv", "premises.csv",
+                  *(f"figures/{f.name}" for f in figures)],
+    }
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    return out_dir
