@@ -211,7 +211,7 @@ def import_town(spec: ImportSpec) -> ImportedTown:
         _report(counts, cnt.reason, dropped)
     frontage = frontage_mask(network, ~network & inside_area)
     prem = place(premises.geometry, frontage, grid, snap_m=spec.snap_m, exclusive=True,
-                 what="frontage cell (a cell beside a street)")
+                 what="frontage cell")
     _report(premises, prem.reason, dropped)
     if (prem.cell[:, 0] < 0).all():
         raise GeoDataError(
