@@ -132,6 +132,7 @@ def import_town(spec: ImportSpec) -> ImportedTown:
     if "squares" in layers and not same:
         _, more = geo.streets(layers["squares"], dropped)
         squares = _concat(squares, more)
+        squares.n_read = more.n_read  # the squares layer's own features, for the provenance
     premises = geo.premises(layers["premises"], dropped)
     buildings = geo.buildings(layers["buildings"]) if "buildings" in layers else None
     dwellings = geo.dwellings(layers["dwellings"], dropped) if "dwellings" in layers else None
