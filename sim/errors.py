@@ -1,4 +1,4 @@
-"""Errors in what the user gave us: scenario files, map files and command-line overrides.
+"""Errors in what the user gave us: scenario files, map files, geodata and command-line overrides.
 
 A :class:`ScenarioError` prints as one line an editor or a planner can act on::
 
@@ -93,3 +93,35 @@ class ScenarioError(Exception):
         else:
             parts = [p for p in (where, self.key_path) if p]
         return _one_line(": ".join([*parts, self.message]))
+
+
+class GeoDataError(ScenarioError):
+    """Bad geodata given to ``binnenstad town import``: ``FILE: layer L: feature F: message``.
+
+    A :class:`ScenarioError`, so the command line prints it as one line and exits with status 2.
+
+    Args:
+        message: What was wrong and what is allowed.
+        file: The geodata file as the user named it.
+        layer: The layer inside the file (GeoPackage layer, or the role of an OSM file's
+            features such as ``premises``); None for the file as a whole.
+        feature: The feature's id (``node/42``, a BAG ``identificatie``, a row's fid); None for
+            the layer as a whole.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        layer: str | None = None,
+        feature: object = None,
+    ) -> None:
+        self.layer = layer
+        self.feature = None if feature is None else str(feature)
+        parts = []
+        if layer is not None:
+            parts.append(f"layer {layer}")
+        if self.feature is not None:
+            parts.append(f"feature {self.feature}")
+        super().__init__(message, file=file, key_path=": ".join(parts))

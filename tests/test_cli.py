@@ -11,7 +11,7 @@ from conftest import REPO, TINY_MAP, indent
 
 import sim.present.run
 from sim import __version__
-from sim.cli import main
+from sim.cli.main import main
 
 MAP_ALLOWED = "allowed: # . : s m L A h T P B F 1-9 and space"
 VALID = f"name: tiny\ntown:\n  map: |\n{indent(TINY_MAP)}"
@@ -167,10 +167,10 @@ def test_run_set_unknown_key(write, capsys, fake_write_run):
          "(see 'binnenstad run --help')"),
         (["run"], "binnenstad: error: the following arguments are required: SCENARIO "
          "(see 'binnenstad run --help')"),
-        ([], f"binnenstad: error: choose a command: {', '.join(sim.cli.COMMANDS)} "
+        ([], f"binnenstad: error: choose a command: {', '.join(sim.cli.main.COMMANDS)} "
          "(see 'binnenstad --help')"),
         (["frobnicate"], "binnenstad: error: argument COMMAND: invalid choice: 'frobnicate' "
-         f"(choose from {', '.join(repr(c) for c in sim.cli.COMMANDS)}) "
+         f"(choose from {', '.join(repr(c) for c in sim.cli.main.COMMANDS)}) "
          "(see 'binnenstad --help')"),
         (["validate", "--frob", "ok.yaml"],
          "binnenstad: error: unrecognized arguments: --frob (see 'binnenstad --help')"),

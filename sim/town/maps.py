@@ -122,6 +122,24 @@ class Town:
         entry_kind: (E,) '<U9' values from ``ENTRY_KINDS``.
         entry_access: (E,) int32 walkable index of the entry cell itself.
         counting_points: ``"count_3"`` -> walkable index, sorted by digit.
+
+    A town imported from geodata (a *town folder*, :func:`sim.town.townfile.load_town_dir`)
+    also has the following; a town parsed from a map leaves them None.
+
+    Attributes:
+        premises_use: (P,) '<U13' initial use: a sector (``comparison``, ``daily``,
+            ``food_beverage``, ``services``, ``leisure``), ``vacant`` or ``unknown``.
+        premises_name: (P,) str names ('' if unknown).
+        premises_source_id: (P,) str id of the source feature (``node/42``, a BAG id).
+        premises_in_core: (P,) bool, inside the core boundary (all False without one).
+        dwelling_households: (H,) float64 households living in each dwelling cell.
+        dwelling_persons: (H,) float64 persons per dwelling cell, NaN where unknown.
+        entry_name: (E,) str names of the entry points.
+        entry_capacity: (E,) float64 capacity (car or bike places), NaN where unknown.
+        core_mask: (height, width) bool cells inside the core boundary, or None.
+        counting_point_labels: counting-point name -> the name as the source gave it.
+        origin_rd_m: RD coordinates (m, EPSG:28992) of the north-west corner of cell (0, 0).
+        folder: The town folder the town was loaded from (its geometry/ draws the map).
     """
 
     name: str
@@ -143,6 +161,18 @@ class Town:
     entry_kind: np.ndarray
     entry_access: np.ndarray
     counting_points: dict[str, int]
+    premises_use: np.ndarray | None = None
+    premises_name: np.ndarray | None = None
+    premises_source_id: np.ndarray | None = None
+    premises_in_core: np.ndarray | None = None
+    dwelling_households: np.ndarray | None = None
+    dwelling_persons: np.ndarray | None = None
+    entry_name: np.ndarray | None = None
+    entry_capacity: np.ndarray | None = None
+    core_mask: np.ndarray | None = None
+    counting_point_labels: dict[str, str] | None = None
+    origin_rd_m: tuple[float, float] | None = None
+    folder: str | None = None
 
     @property
     def n_walkable(self) -> int:

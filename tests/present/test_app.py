@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.present.app.live import (
     ALL_INSTRUMENTS,
     LiveCentre,

@@ -11,7 +11,7 @@ import pytest
 
 import sim.runs.compare
 import sim.runs.output
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.runs.compare import run_comparison
 from sim.scenario.loading import load_scenario, scenario_from_dump

@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_run_still_completes(experiment, cluster):
 
 
 def test_missing_scheduler_is_a_one_line_error(experiment, capsys, monkeypatch):
-    from sim.cli import main
+    from sim.cli.main import main
     from sim.runs import executors
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.runs.design import run_seed

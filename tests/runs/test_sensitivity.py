@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.present.analysis import write_analyses, write_experiment_analyses
 from sim.runs.experiments import load_experiment, run_experiment
 from sim.runs.sensitivity import replication_table

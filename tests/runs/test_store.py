@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.runs.experiments import load_experiment, run_experiment
 from sim.runs.store import RunStore
 from tests.conftest import EXPERIMENT_BASE

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_MAP
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.scenario.loading import (
     build_town,

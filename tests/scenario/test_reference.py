@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO
 from pydantic import BaseModel
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.scenario.loading import load_scenario, load_yaml
 from sim.scenario.reference import (
     MARKDOWN_PATH,

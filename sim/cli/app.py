@@ -1,0 +1,70 @@
+"""The ``app`` command: the live city centre in the browser."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli.common import (
+    EXIT_OK,
+    Formatter,
+    UsageError,
+)
+
+
+def add_app(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "app",
+        help="the live city centre in the browser (Mesa SolaraViz)",
+        description="Start the browser app: the map of the centre, live charts and counters, "
+        "a scenario picker, sliders for the main uncertainties, switches for the "
+        "instruments and a with/without comparison. Each browser tab gets its own model. "
+        "Needs the optional extra 'app' (pip install 'binnenstad[app]'). Lessons for "
+        "classes: docs/lessons.md.",
+        epilog="examples:\n"
+        "  binnenstad app                      # then open http://127.0.0.1:8765/\n"
+        "  binnenstad app --port 9000 --scenario scenarios/corona.yaml\n"
+        "  binnenstad app --set population.agents=6000   # a lighter model for old laptops\n\n"
+        "The server listens on 127.0.0.1 (this computer only) unless --host says otherwise.\n"
+        "exit status: 0 when the server stops, 2 bad input (scenario, folder, address)",
+        formatter_class=Formatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this computer only)")
+    parser.add_argument("--port", type=port, default=8765, help="TCP port (default: 8765)")
+    parser.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), metavar="DIR",
+        help="folder whose scenario files (*.yaml) the picker offers (default: scenarios)",
+    )
+    parser.add_argument(
+        "--scenario", type=Path, default=None, metavar="FILE",
+        help="scenario shown first (default: baseline.yaml in the folder, else the first)",
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a value in every scenario the app loads; may be repeated",
+    )
+    return parser
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535 (got {value})")
+    return value
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    try:
+        from sim.present.app.server import AppError, serve
+    except ImportError as err:
+        raise UsageError(f"the app needs the optional extra 'app': pip install "
+                         f"'binnenstad[app]' ({err})") from None
+    try:
+        serve(args.host, args.port, args.scenarios, args.scenario, args.overrides)
+    except AppError as err:
+        raise UsageError(str(err)) from None
+    return EXIT_OK
