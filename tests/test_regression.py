@@ -15,6 +15,7 @@ import os
 import pytest
 
 from sim.kernels.streams import replication_seeds
+from sim.runs.experiments import load_experiment, run_experiment
 from sim.runs.output import events_csv, premises_csv, run_replication, timeseries_csv
 from sim.scenario.loading import load_scenario
 from tests.conftest import REPO
@@ -45,3 +46,24 @@ def test_outputs_keep_their_hashes(name):
     assert got == stored.get(name), (
         f"{name}: the outputs changed. If the model's behaviour changed on purpose, update the "
         "hashes (see this module's docstring) and rerun the validation; if not, find the change.")
+
+
+def test_an_experiments_results_keep_their_hash(tmp_path):
+    """A small grid experiment on the agenda: its results table (the run store collected)."""
+    (tmp_path / "small.yaml").write_text(
+        f"extends: {REPO / 'scenarios' / 'agenda.yaml'}\nyears: 2\nwarmup_years: 1\n"
+        "population: {agents: 3000}\n")
+    (tmp_path / "exp.yaml").write_text(
+        "name: regression\nscenario: small.yaml\nseed: 5\nreplications: 2\n"
+        "levers:\n  interventions[3].budget_eur_per_year: {values: [0, 300000]}\n"
+        "outcomes:\n  vacancy_rate: {}\n  footfall: {aggregate: mean}\ndesign: {type: grid}\n")
+    counts = run_experiment(load_experiment(tmp_path / "exp.yaml"), tmp_path / "out",
+                            progress=False)
+    assert counts["done"] == 4
+    got = {"results.csv": hashlib.sha256((tmp_path / "out" / "results.csv").read_bytes())
+           .hexdigest()}
+    stored = json.loads(HASHES.read_text())
+    if UPDATE:
+        stored["experiment"] = got
+        HASHES.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+    assert got == stored.get("experiment"), "the experiment's results changed (see above)"
