@@ -33,7 +33,7 @@ from sim.scenario.town import FloorArea
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 #: Models whose fields are categories of one parameter (documented as one row).
-CATEGORY_MODELS = (fields.PerSector, fields.PerPurpose, fields.PerHome, EntryShares,
+CATEGORY_MODELS = (fields.PerSector, fields.PerPurpose, fields.PerGroup, EntryShares,
                    IncomeShares, TasteShares, FloorArea)
 
 

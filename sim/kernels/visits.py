@@ -81,8 +81,8 @@ def _trip_counts(rate, u, counts, lo, hi):
 @numba.njit(cache=True, nogil=True)
 def _trips(lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_origin, taste,
            entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share, has_choice, n_origins,
-           n_tastes, income_factor, weight, propensity, trips_out, key, trip_data, n_keys,
-           key_count, key_stops):
+           n_tastes, income_factor, weight, persons, propensity, trips_out, key, trip_data,
+           n_keys, key_count, key_stops):
     """Residents ``lo .. hi``: each trip's purpose, origin and stops (uniforms ``u_trip[t]``);
     ``key[t]`` its group in (origin, purpose, taste) order, -1 if it is not made or has no
     open destination; ``trip_data[t]`` what its stops need of the resident; ``key_count``
@@ -104,7 +104,7 @@ def _trips(lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_or
             if u >= purpose_cut[1, i]:
                 purpose = 2
             origin = home_origin[i]
-            if origin < 0:  # -1 city, -2 region: arrival at an entry point
+            if origin < 0:  # -1 - row of an outside group: arrival at an entry point
                 base = (-1 - origin) * entry_stride
                 origin = _draw(entry_cdf, entry_guide, base, entry_cols, u_trip[t, 1])
             u = u_trip[t, 2]
@@ -121,7 +121,7 @@ def _trips(lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_or
             key_count[group] += 1
             key_stops[group] += stops
             trip_data[t, 0] = income_factor[i] * weight[i]  # spending before the online share
-            trip_data[t, 1] = weight[i]
+            trip_data[t, 1] = persons[i]  # walkers
             trip_data[t, 2] = propensity[i]
             trip_data[t, 3] = stops
         trips_out[i] = made_trips
@@ -141,14 +141,36 @@ def _sort_trips(t_lo, t_hi, key, trip_data, fill, sorted_data):
             sorted_data[slot, c] = trip_data[t, c]
 
 
+@numba.njit(cache=True, inline="always")
+def _local_draw(local_cdf: np.ndarray, base: int, width: int, u: float) -> int:
+    """Column of a next-stop row: the first whose cumulative probability exceeds ``u``."""
+    lo = 0
+    hi = width - 1
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if local_cdf[base + mid] <= u:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @numba.njit(cache=True, nogil=True)
 def _stops(g_lo, g_hi, start, sorted_data, u_stop, s0, cdf, guide, n_cols, candidates,
-           n_origins, n_purposes, n_tastes, unit_spend, unit_online, door, n_doors, revenue,
-           potential, walks):
+           n_origins, n_purposes, n_tastes, unit_spend, unit_online, door, n_doors, tours, near,
+           local_cdf, local_has, revenue, potential, walks, legs):
     """Groups ``g_lo .. g_hi`` (whole origins): a destination per stop (uniform ``u_stop[s]``
     from ``s0`` on), spending into this block's ``revenue`` and ``potential``, walkers into
-    the origins' rows of ``walks``."""
+    the origins' rows of ``walks`` and into this block's ``legs``.
+
+    Stars (``tours`` False): every stop is drawn from the origin's table and walked to from
+    the origin; home from the last. Tours: the first stop from the origin's table; each next
+    stop from the current stop's table over its ``M`` nearest premises (``near``), walked to
+    directly (a leg ``p * M + m``); where none of them serves the purpose, back via the
+    origin's table; home from the last stop."""
     stride = n_cols + 1
+    n_units = near.shape[0]
+    width = near.shape[1]
     s = s0
     for group in range(g_lo, g_hi):
         if start[group] == start[group + 1]:
@@ -163,15 +185,32 @@ def _stops(g_lo, g_hi, start, sorted_data, u_stop, s0, cdf, guide, n_cols, candi
             w = sorted_data[k, 1]
             online = sorted_data[k, 2]
             stops = int(sorted_data[k, 3])
+            prev = -1
             for stop in range(stops):
-                col = _draw(cdf, guide, base, n_cols, u_stop[s])
+                u = u_stop[s]
                 s += 1
-                unit = candidates[purpose, col]
+                unit = -1
+                if tours and prev >= 0:
+                    row = (purpose * n_units + prev) * n_tastes + taste
+                    if local_has[row]:
+                        m = _local_draw(local_cdf, row * width, width, u)
+                        unit = near[prev, m]
+                        legs[prev * width + m] += w
+                if unit < 0:
+                    unit = candidates[purpose, _draw(cdf, guide, base, n_cols, u)]
+                    if tours:
+                        if prev >= 0:
+                            walks[walk_row + door[prev]] += w  # back towards the origin
+                        walks[walk_row + door[unit]] += w
+                    else:
+                        walkers = 2.0 if stop == stops - 1 else 1.0  # home after the last
+                        walks[walk_row + door[unit]] += walkers * w
                 pot = unit_spend[unit] * spend
                 potential[unit] += pot
                 revenue[unit] += pot * (1.0 - min(1.0, unit_online[unit] * online))
-                walkers = 2.0 if stop == stops - 1 else 1.0  # home again after the last stop
-                walks[walk_row + door[unit]] += walkers * w
+                prev = unit
+            if tours:
+                walks[walk_row + door[prev]] += w  # home from the last stop
 
 
 @numba.njit(cache=True, nogil=True)
@@ -297,8 +336,9 @@ def _stop_block(gen, u_stop, s_lo, s_hi, *args) -> None:
 def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, entry_cols,
                stop_cdf, visit_share, lockdown, cdf, guide, n_cols, has_choice, candidates,
                n_origins, n_tastes, unit_spend, unit_online, income_factor, propensity, weight,
-               door, n_doors, trips_rng, choice_rng, lockdown_rng, trips_out, revenue,
-               potential, walks, work: dict | None = None) -> None:
+               persons, door, n_doors, trips_rng, choice_rng, lockdown_rng, trips_out, revenue,
+               potential, walks, tours=False, near=None, local_cdf=None, local_has=None,
+               legs=None, work: dict | None = None) -> None:
     """One week of visits; see :func:`visit_week_reference` for the arguments. ``work``
     keeps the buffers from week to week (the caller's dict; one per model)."""
     work = {} if work is None else work
@@ -330,8 +370,8 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
         (trips_gens[b], lock_gens[b], u_trip, u_lock, first[lo], first[hi],
          lo, hi, first, counts, u_trip.reshape(n_trips, 3), u_lock, lockdown, purpose_cut,
          home_origin, taste, entry_cdf, entry_guide, entry_cols, stop_cdf, visit_share,
-         has_choice, n_origins, n_tastes, income_factor, weight, propensity, trips_out, key,
-         trip_data, n_keys, key_count[b], key_stops[b])
+         has_choice, n_origins, n_tastes, income_factor, weight, persons, propensity, trips_out,
+         key, trip_data, n_keys, key_count[b], key_stops[b])
         for b, (lo, hi) in enumerate(people)], items=n_trips)
     # the trips in group order (stable: blocks in order, residents in order within a block)
     start = np.zeros(n_keys + 1, dtype=np.int64)
@@ -349,16 +389,27 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     choice_gens = _block_generators(work, "choice", choice_rng, blocks)
     per_origin = n_purposes * n_tastes
     spans = _origin_blocks(stops_per_group.reshape(n_origins, per_origin).sum(axis=1), blocks)
+    near, local_cdf, local_has, legs = _tour_tables(tours, near, local_cdf, local_has, legs)
     spend = np.zeros((blocks, 2, revenue.size))
+    block_legs = np.zeros((blocks, legs.size))
     parallel.map_blocks(_stop_block, [
         (choice_gens[b], u_stop, stop_start[o_lo * per_origin], stop_start[o_hi * per_origin],
          o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
          stop_start[o_lo * per_origin], cdf, guide, n_cols, candidates, n_origins, n_purposes,
-         n_tastes, unit_spend, unit_online, door, n_doors, spend[b, 0], spend[b, 1], walks)
+         n_tastes, unit_spend, unit_online, door, n_doors, tours, near, local_cdf, local_has,
+         spend[b, 0], spend[b, 1], walks, block_legs[b])
         for b, (o_lo, o_hi) in enumerate(spans)], items=u_stop.size)
     for b in range(blocks):  # in block order: the same sums on any number of threads
         revenue += spend[b, 0]
         potential += spend[b, 1]
+        legs += block_legs[b]
+
+
+def _tour_tables(tours, near, local_cdf, local_has, legs):
+    """The next-stop arguments, or empty stand-ins for stars."""
+    if tours:
+        return near, local_cdf, local_has, legs
+    return (np.zeros((1, 1), np.int32), np.zeros(1), np.zeros(1, np.bool_), np.zeros(0))
 
 
 def stop_cdf(extra_stops: np.ndarray, max_stops: int) -> np.ndarray:
@@ -375,8 +426,9 @@ def stop_cdf(extra_stops: np.ndarray, max_stops: int) -> np.ndarray:
 def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide,
                          entry_cols, stop_cdf, visit_share, lockdown, cdf, guide, n_cols,
                          has_choice, candidates, n_origins, n_tastes, unit_spend, unit_online,
-                         income_factor, propensity, weight, door, n_doors, trips_rng,
-                         choice_rng, lockdown_rng, trips_out, revenue, potential, walks):
+                         income_factor, propensity, weight, persons, door, n_doors, trips_rng,
+                         choice_rng, lockdown_rng, trips_out, revenue, potential, walks,
+                         tours=False, near=None, local_cdf=None, local_has=None, legs=None):
     """The weekly visits in plain Python, draw for draw and sum for sum as the compiled
     passes of :func:`visit_week`, on one thread.
 
@@ -384,20 +436,29 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
         rate: (N,) expected trips this week of each resident (all purposes).
         purpose_cut: (2, N) cumulative purpose shares: u below row 0 daily, below row 1
             comparison, else leisure.
-        home_origin: (N,) origin of residents of the centre, -1 city, -2 region.
+        home_origin: (N,) origin of residents of the centre, -1 - row of the entry table for
+            the groups that arrive at entry points.
         taste: (N,) taste class.
-        entry_cdf, entry_guide, entry_cols: the entry-point choice table (rows city, region).
+        entry_cdf, entry_guide, entry_cols: the entry-point choice table (a row per outside
+            group).
         stop_cdf: (purpose, MAX_STOPS - 1) from :func:`stop_cdf`.
         visit_share, lockdown: (purpose,) share of trips made when ``lockdown`` is True.
         cdf, guide, n_cols, has_choice: the stacked destination table, row
             ``(purpose * n_origins + origin) * n_tastes + taste``.
         candidates: (purpose, n_cols) premises of each column.
         unit_spend, unit_online: (P,) spending per visit and online share of each premises.
-        income_factor, propensity, weight: (N,) per resident.
+        income_factor, propensity: (N,) per resident.
+        weight, persons: (N,) households (for spending) and persons walking (for footfall) on
+            one of each resident's visits.
         door, n_doors: door column of each premises in the walker counts.
         trips_rng, choice_rng, lockdown_rng: the week's generators.
         trips_out, revenue, potential, walks: outputs (N,), (P,), (P,), (O * n_doors,),
             added to (trips_out overwritten).
+        tours: walk from stop to stop (else every stop from the origin, a star).
+        near: (P, M) the nearest premises of each premises (:mod:`sim.town.legs`).
+        local_cdf, local_has: the next-stop table, row ``(purpose * P + premises) * n_tastes
+            + taste`` of M cumulative probabilities, and whether the row has any choice.
+        legs: (P * M,) walkers per leg, added to.
     """
     n_purposes = stop_cdf.shape[0]
     blocks = parallel.BLOCKS
@@ -454,19 +515,41 @@ def visit_week_reference(rate, purpose_cut, home_origin, taste, entry_cdf, entry
                                   for b, (lo, hi) in enumerate(spans)]))
     spend = np.zeros((len(spans), 2, revenue.size))  # each block's revenue and potential
     stride = n_cols + 1
+    block_legs = np.zeros((len(spans), legs.size if tours else 0))
     for group, i, stops in trips:
         taste_k, purpose = group % n_tastes, group // n_tastes % n_purposes
         origin = group // per_origin
         row = (purpose * n_origins + origin) * n_tastes + taste_k
         row_cdf = cdf[row * stride:row * stride + n_cols]
+        w, prev = persons[i], -1
         for s in range(stops):
-            col = int(np.searchsorted(row_cdf, next(u_stop), side="right"))
-            unit = candidates[purpose, col]
+            u = next(u_stop)
+            unit = -1
+            if tours and prev >= 0:
+                local = (purpose * near.shape[0] + prev) * n_tastes + taste_k
+                if local_has[local]:
+                    width = near.shape[1]
+                    row_local = local_cdf[local * width:(local + 1) * width]
+                    m = min(int(np.searchsorted(row_local, u, side="right")), width - 1)
+                    unit = near[prev, m]
+                    block_legs[block_of[origin], prev * width + m] += w
+            if unit < 0:
+                unit = candidates[purpose, int(np.searchsorted(row_cdf, u, side="right"))]
+                if tours:
+                    if prev >= 0:
+                        walks[origin * n_doors + door[prev]] += w
+                    walks[origin * n_doors + door[unit]] += w
+                else:
+                    walks[origin * n_doors + door[unit]] += (2.0 if s == stops - 1 else 1.0) * w
             pot = unit_spend[unit] * (income_factor[i] * weight[i])
             spend[block_of[origin], 1, unit] += pot
             spend[block_of[origin], 0, unit] += pot * (
                 1.0 - min(1.0, unit_online[unit] * propensity[i]))
-            walks[origin * n_doors + door[unit]] += (2.0 if s == stops - 1 else 1.0) * weight[i]
-    for block in spend:
+            prev = unit
+        if tours:
+            walks[origin * n_doors + door[prev]] += w
+    for b, block in enumerate(spend):
         revenue += block[0]
         potential += block[1]
+        if tours:
+            legs += block_legs[b]

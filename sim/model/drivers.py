@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
-from sim.scenario.fields import PURPOSES, SECTORS
+from sim.scenario.fields import GROUPS, PURPOSES, SECTORS
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
@@ -33,10 +33,18 @@ class Conditions:
         year: calendar year as a decimal.
         online_by_sector: (S,) share of each sector's spending bought online.
         trend: background footfall trend relative to ``start``.
-        visit_multiplier: (purposes,) visit rates relative to normal (lockdowns cut them).
-        closed_sectors: (S,) bool, sectors that may not open.
+        visit_multiplier: (purposes,) share of trips made per purpose (lockdowns cut them).
+        group_multiplier: (G,) visit rates of each visitor group relative to normal
+            (measures, the behavioural gap after them, pent-up demand).
+        spend_multiplier: (S,) spending per visit relative to normal.
+        closed_sectors: (S,) bool, sectors that may not open their doors as usual.
         culture_closed: cultural venues may not open.
-        lockdown_support: share of closed businesses' costs the state pays.
+        pickup_share: (S,) spending per visit at a closed shop relative to normal, for the
+            visitors who still come (click-and-collect, by appointment, takeaway); 0: closed
+            shops of the sector get no visits at all.
+        online_lasting: the part of past lockdowns' online jumps that stays (the largest).
+        support: the support scheme paid this week, if any
+            (:class:`sim.model.shocks.support_scheme.SupportScheme`).
     """
 
     def __init__(self, model: CityCentre) -> None:
@@ -47,16 +55,31 @@ class Conditions:
         self.clear_shocks()
 
     def clear_shocks(self) -> None:
-        """No lockdown in force: normal visits, every sector open, no support."""
+        """No shock in force: normal visits and spending, every sector open, no support."""
         self.visit_multiplier = np.ones(len(PURPOSES))
+        self.group_multiplier = np.ones(len(GROUPS))
+        self.spend_multiplier = np.ones(len(SECTORS))
         self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
         self.culture_closed = False
-        self.lockdown_support = 0.0
+        self.pickup_share = np.zeros(len(SECTORS))
+        self.online_lasting = 0.0
+        self.support = None
 
     @property
     def lockdown(self) -> bool:
-        """Whether visits are cut this week."""
+        """Whether trips are cut by purpose this week."""
         return bool((self.visit_multiplier < 1).any())
+
+    @property
+    def unserved(self) -> np.ndarray:
+        """(S,) bool: sectors whose shops get no visits this week (closed, no pickup)."""
+        return self.closed_sectors & (self.pickup_share <= 0)
+
+    @property
+    def closures(self) -> bool:
+        """Whether some businesses may not open this week (a lockdown week: it does not count
+        in the businesses' smoothed accounts)."""
+        return bool(self.closed_sectors.any() or self.culture_closed)
 
     def online_shares(self, year: float) -> np.ndarray:
         """(S,) online share of each sector's spending at calendar ``year`` (as given)."""

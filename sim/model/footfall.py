@@ -17,6 +17,7 @@ import numpy as np
 
 from sim import kernels
 from sim.town.flows import accumulate_paths
+from sim.town.legs import accumulate_legs
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
@@ -30,6 +31,7 @@ class Footfall:
 
     Attributes:
         walks: (O * D,) walkers from each origin to each door this week.
+        legs: (P * M,) walkers from each premises to each of its nearest this week (tours).
         cells: (C,) passers-by on each walkable cell this week.
         smooth: (C,) passers-by per week, exponentially smoothed.
         baseline: (C,) expected passers-by with every unit open (set-up).
@@ -40,11 +42,23 @@ class Footfall:
         self.model = model
         routes = model.routes
         self.walks = np.zeros(routes.n_origins * routes.n_doors)
+        self.legs = np.zeros(routes.legs.near.size)
         self.cells = np.zeros(routes.n_cells)
 
-    def expected(self) -> np.ndarray:
-        """(C,) expected weekly passers-by per cell, without random draws."""
-        return accumulate_paths(self.model.routes.trees, self.model.residents.expected_walks())
+    def expected(self) -> tuple[np.ndarray, np.ndarray]:
+        """(C,) passers-by per cell and (P,) spending per premises in an average week of the
+        centre as it is now (:meth:`sim.model.residents.Residents.baseline_walks`)."""
+        walks, legs, spending = self.model.residents.baseline_walks()
+        return self.laid_out(walks, legs), spending
+
+    def laid_out(self, walks: np.ndarray, legs: np.ndarray) -> np.ndarray:
+        """(C,) passers-by per cell of ``walks`` (origin to door) and ``legs`` (premises to
+        premises)."""
+        routes = self.model.routes
+        cells = accumulate_paths(routes.trees, walks.reshape(routes.n_origins, -1))
+        if legs.any():
+            cells += accumulate_legs(routes.legs, legs, routes.n_cells)
+        return cells
 
     def set_baseline(self, baseline: np.ndarray) -> None:
         """The footfall with every unit open: the start of the smoothed footfall and the
@@ -53,10 +67,13 @@ class Footfall:
         self.smooth = baseline.copy()
         self.reference = float(baseline[self.model.town.premises_access].max())
 
-    def start_week(self) -> np.ndarray:
-        """No walkers yet this week; returns the array the week's walks are added to."""
-        self.walks = np.zeros(self.model.routes.n_origins * self.model.routes.n_doors)
-        return self.walks
+    def start_week(self) -> tuple[np.ndarray, np.ndarray]:
+        """No walkers yet this week; returns the arrays the week's walks and legs are added
+        to."""
+        routes = self.model.routes
+        self.walks = np.zeros(routes.n_origins * routes.n_doors)
+        self.legs = np.zeros(routes.legs.near.size)
+        return self.walks, self.legs
 
     def add_walks(self, origin: np.ndarray, door: np.ndarray, weight: np.ndarray) -> None:
         """Add walkers (households of ``weight``) from each ``origin`` to each ``door``."""
@@ -68,8 +85,8 @@ class Footfall:
         """Footfall: every walk (origin to door) counted on each cell of its route; shops earn
         impulse revenue from the passers-by at their door."""
         model = self.model
-        premises, routes = model.premises, model.routes
-        self.cells = accumulate_paths(routes.trees, self.walks.reshape(routes.n_origins, -1))
+        premises = model.premises
+        self.cells = self.laid_out(self.walks, self.legs)
         impulse = model.params.economy.shops.impulse_eur_per_passerby
         trading = premises.open & ~model.conditions.closed_sectors[premises.sector]
         premises.revenue += trading * impulse * self.cells[model.town.premises_access]

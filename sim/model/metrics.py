@@ -30,7 +30,8 @@ EVENT_KINDS = (
 #: Indicators reported every week, before the spending per instrument type.
 INDICATORS = (
     "vacancy_rate", "vacancy_rate_floor", "vacancy_rate_core", "vacancy_rate_edge",
-    "footfall", "turnover", "open_units", "vacant_units", "openings", "closures",
+    "visitors", "footfall", "footfall_core", "footfall_edge", "turnover", "open_units",
+    "vacant_units", "openings", "closures",
     "mean_rent", "online_share",
     "conversions", "cultural_venues", "events", "municipal_spend", "cofunding_spend",
     "support_paid", "collaboration",
@@ -55,6 +56,7 @@ class WeekTally:
     closures: int = 0
     conversions: int = 0
     events: int = 0
+    event_visitors: float = 0.0  # persons
 
 
 def measure(model: CityCentre) -> dict[str, float | int]:
@@ -72,7 +74,15 @@ def measure(model: CityCentre) -> dict[str, float | int]:
     core, edge = premises.core & stock, ~premises.core & stock
     values["vacancy_rate_core"] = float(vacant[core].mean()) if core.any() else 0.0
     values["vacancy_rate_edge"] = float(vacant[edge].mean()) if edge.any() else 0.0
-    values["footfall"] = float(model.footfall.cells.sum())
+    values["visitors"] = model.residents.visitors_last_week + model.tally.event_visitors
+    footfall = model.footfall.cells
+    doors = model.town.premises_access
+    counts = {name: float(footfall[cells].sum())
+              for name, cells in model.routes.counting_lines.items()}
+    values["footfall"] = (float(np.mean(list(counts.values()))) if counts
+                          else float(footfall[doors[stock]].mean()))
+    values["footfall_core"] = float(footfall[doors[core]].mean()) if core.any() else 0.0
+    values["footfall_edge"] = float(footfall[doors[edge]].mean()) if edge.any() else 0.0
     values["turnover"] = float(premises.revenue[premises.open].sum())
     values["openings"] = model.tally.openings
     values["closures"] = model.tally.closures
@@ -90,8 +100,8 @@ def measure(model: CityCentre) -> dict[str, float | int]:
     values["collaboration"] = muni.collaboration
     for kind in model.instrument_types:
         values[f"spend_{kind}"] = float(spend.get(kind, 0.0))
-    for name, cell in model.town.counting_points.items():
-        values[f"footfall_{name}"] = float(model.footfall.cells[cell])
+    for name, count in counts.items():
+        values[f"footfall_{name}"] = count
     return values
 
 

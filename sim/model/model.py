@@ -35,7 +35,7 @@ from sim.model.grid import TownGrid
 from sim.model.metrics import EVENT_KINDS, METRICS, WeekTally
 from sim.model.municipality import Municipality
 from sim.model.owners import Owners, market_rent
-from sim.model.premises import SHOP, VACANT, Premises, Zones
+from sim.model.premises import SHOP, VACANT, Premises, Zones, shopping_heart
 from sim.model.residents import Residents
 from sim.model.shocks import Shocks
 from sim.model.shops import Shops
@@ -209,15 +209,18 @@ class CityCentre(Model):
         return sector.astype(np.int8)
 
     def _locate_premises(self, initial_sector: np.ndarray) -> None:
-        """Expected footfall with every unit open: location classes, core flag, rents."""
+        """Footfall with every unit open (location classes), the heart of the shopping area
+        and the core around it, and market rents."""
         premises = self.premises
         premises.sector[:] = initial_sector
         premises.use[:] = SHOP
         self.residents.perceive()
-        self.footfall.set_baseline(self.footfall.expected())
+        footfall, spending = self.footfall.expected()
+        self.footfall.set_baseline(footfall)
         access = self.town.premises_access
         f_units = self.footfall.baseline[access]
-        self.busiest_cell = int(access[np.argmax(f_units)])
+        heart = shopping_heart(spending, self.routes.legs.near, self.routes.leg_m)
+        self.busiest_cell = int(access[heart])  # the heart of the shopping area
         trees = shortest_path_trees(self.town.adjacency, np.array([self.busiest_cell], np.int32))
         premises.classify(f_units, (trees.dist_steps[0, access] + 1) * self.town.cell_size_m,
                           self.params.town.core_walk_m)

@@ -43,6 +43,9 @@ class Municipality(Agent):
         joint_actions_week: joint actions this week (they feed the collaboration stock).
         public_bonus: (P,) attractiveness from public-space works (kept after they end).
         biz_bonus: (P,) attractiveness from BIZ spending while a BIZ is in force.
+        week_bonus: attractiveness of every unit from this week's coordination.
+        letting_factor: this week's multiplier on the letting rate of vacant units
+            (acquisition of tenants by a centre manager).
     """
 
     def __init__(self, model: CityCentre) -> None:
@@ -58,6 +61,8 @@ class Municipality(Agent):
         n = len(model.premises)
         self.public_bonus = np.zeros(n)
         self.biz_bonus = np.zeros(n)
+        self.week_bonus = 0.0
+        self.letting_factor = 1.0
         self._states: dict[int, Any] = {}  # intervention index -> what it remembers
 
     # ------------------------------------------------------------------ money
@@ -123,6 +128,7 @@ class Municipality(Agent):
         model = self.model
         self.update_collaboration()
         self.spend_week, self.cofunded_week, self.joint_actions_week = {}, 0.0, 0.0
+        self.week_bonus, self.letting_factor = 0.0, 1.0
         if model.date.year != self.year:
             self.year = model.date.year
             self.new_year()
@@ -132,7 +138,7 @@ class Municipality(Agent):
             if not iv.enabled or model.date < iv.start:
                 continue
             iv.act(model, self.state_of(i), iv.active(model.date))
-        model.premises.bonus[:] = self.public_bonus + self.biz_bonus
+        model.premises.bonus[:] = self.public_bonus + self.biz_bonus + self.week_bonus
 
     def state_of(self, i: int) -> Any:
         """What intervention ``i`` remembers, made the first time it is asked for."""

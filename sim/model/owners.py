@@ -10,7 +10,8 @@ owner of one or two units. :class:`Owners` holds the rules:
 - **meanwhile use**: after some months vacant an owner accepts a cultural user
   (:meth:`sim.model.venues.Venues.arrive` asks);
 - **conversion** of long-vacant units to homes where zoning allows, more at the edge than in
-  the core; a transformation subsidy raises the rate for owners who co-invest.
+  the core, up to what the local market can convert in a year; a transformation subsidy
+  raises the rate for owners who co-invest.
 
 Built and stepped by :class:`sim.model.model.CityCentre`.
 """
@@ -99,6 +100,7 @@ class Owners:
         institutional = np.array([o.kind == "institutional" for o in self.agents])
         self._institutional = institutional[premises.owner]  # (P,) owned by an institution
         self._can_coinvest = np.array([o.can_coinvest for o in self.agents])[premises.owner]
+        self._year, self.converted_m2_this_year = None, 0.0
 
     def _by_kind(self, field: str) -> np.ndarray:
         """(P,) a ``landlords.<kind>`` parameter of each premises' owner."""
@@ -143,6 +145,8 @@ class Owners:
         rezoned = ~premises.retail_zoned
         eligible = premises.vacant & premises.housing_zoned & (
             (months >= ll.conversion_after_months) | (subsidy > 0) | rezoned)
+        if self._year != model.date.year:
+            self._year, self.converted_m2_this_year = model.date.year, 0.0
         if not eligible.any():
             return
         base = ll.conversion_rate_per_year * np.where(
@@ -150,6 +154,9 @@ class Owners:
             np.where(premises.core, ll.core_conversion_factor, 1.0))
         rate = base * (1.0 + uptake * subsidy)
         for p in np.flatnonzero(eligible & (u < rate / 52)):
+            if (self.converted_m2_this_year + premises.floor_m2[p]
+                    > ll.conversion_capacity_m2_per_year):
+                continue  # the market's capacity for this year is taken
             grant = subsidy[p] * ll.conversion_cost_eur_per_m2 * premises.floor_m2[p]
             paid = grant > 0 and model.municipality.pay(
                 "transformation_subsidy", grant, owner_share=1.0 - subsidy[p])
@@ -163,6 +170,7 @@ class Owners:
         premises, routes = model.premises, model.routes
         premises.use[p] = HOUSING
         premises.retail_zoned[p] = False
+        self.converted_m2_this_year += premises.floor_m2[p]
         model.tally.conversions += 1
         households = premises.floor_m2[p] / model.params.landlords.m2_per_household
         zone = (int(np.argmin(routes.distance_m[routes.n_entries:, p]))

@@ -6,7 +6,8 @@ accounts of the business in it. The actors write the columns they own, through t
 modules' public methods:
 
 - shops (:mod:`sim.model.shops`): sector, chain, brand, rent, reserve, revenue and its
-  smoothed means, loss weeks, weeks open, lease end, support share and end;
+  smoothed means, loss weeks, weeks open, founding week, lease end, starter support, the
+  turnover a support scheme compares with, and debts from deferred rent and taxes;
 - property owners (:mod:`sim.model.owners`): owner, market rent, asking rent, last rent;
 - cultural venues (:mod:`sim.model.venues`): the use CULTURE;
 - the municipality's instruments (:mod:`sim.model.instruments`): retail and housing zoning,
@@ -27,6 +28,8 @@ VACANT, SHOP, CULTURE, HOUSING = 0, 1, 2, 3
 #: Location classes by baseline footfall relative to the busiest premises (Locatus-like).
 LOCATION_CLASSES = (("A1", 0.5), ("A2", 0.25), ("B", 0.1), ("C", 0.0))
 WEEKS_PER_MONTH = 52 / 12
+#: Walking distance within which spending counts towards the heart of the shopping area.
+HEART_RADIUS_M = 100.0
 #: A nomination week that lies far in the past: never nominated.
 NEVER = -(10**6)
 
@@ -63,6 +66,10 @@ class Premises:
     bonus: np.ndarray  # (P,) utility bonus from public space and BIZ spending
     reported: np.ndarray  # (P,) bool: vacancy reported in this spell (vacancy ordinance)
     nominated_week: np.ndarray  # (P,) int32 week of the last nomination, NEVER if none
+    founded_week: np.ndarray  # (P,) int32 week the business in it was founded (age)
+    revenue_reference: np.ndarray  # (P,) EUR/week turnover before a support scheme began
+    debt: np.ndarray  # (P,) EUR deferred rent and taxes still to repay
+    instalment: np.ndarray  # (P,) EUR/week repaid on the debt
     # where the premises lie, measured once with every unit open (CityCentre set-up)
     core: np.ndarray = field(default=None)  # (P,) bool: within the core walking distance
     walk_to_busiest_m: np.ndarray = field(default=None)  # (P,) m
@@ -108,6 +115,10 @@ class Premises:
             bonus=np.zeros(n),
             reported=np.zeros(n, dtype=bool),
             nominated_week=np.full(n, NEVER, dtype=np.int32),
+            founded_week=np.zeros(n, dtype=np.int32),
+            revenue_reference=np.zeros(n),
+            debt=np.zeros(n),
+            instalment=np.zeros(n),
         )
 
     def __len__(self) -> int:
@@ -142,6 +153,23 @@ class Premises:
         self.location_class = np.array(
             [next(name for name, lo in LOCATION_CLASSES if r >= lo) for r in rel]
         )
+
+
+def shopping_heart(spending: np.ndarray, near: np.ndarray, near_m: np.ndarray,
+                   radius_m: float = HEART_RADIUS_M) -> int:
+    """The premises at the heart of the shopping area, where shoppers spend most: the most
+    spending at the premises within ``radius_m`` walking distance of its door (itself
+    included); ties to the lowest index. Not the busiest street near an entry point, where
+    visitors pass without shopping.
+
+    Args:
+        spending: (P,) weekly spending at each premises with every unit open.
+        near, near_m: (P, M) nearest premises of each and their walking distance
+            (:class:`sim.town.legs.Legs`).
+    """
+    within = (near >= 0) & (near_m <= radius_m)
+    around = spending + np.where(within, spending[np.maximum(near, 0)], 0.0).sum(axis=1)
+    return int(np.argmax(around))
 
 
 class Zones:

@@ -28,16 +28,18 @@ from mesa import Agent
 
 from sim import kernels
 from sim.kernels import visits
+from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
 from sim.scenario.fields import (
     ENTRY_KINDS,
-    HOME_TYPES,
+    GROUPS,
     INCOME_CLASSES,
+    OUTSIDE_GROUPS,
     PURPOSES,
     SECTORS,
     TASTE_CLASSES,
 )
-from sim.town.flows import accumulate_to_destinations
+from sim.town.flows import accumulate_along_paths, accumulate_to_destinations
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
@@ -58,13 +60,27 @@ TASTE_SECTORS = {
 MAX_STOPS = 8
 
 
+def relative_pull(ratio: np.ndarray, elasticity: float) -> np.ndarray:
+    """The centre's pull from the ratio of its attractiveness to that of the full centre
+    (``W / W0``), against alternatives (other centres, online) of attractiveness ``B``: the
+    centre's share ``W / (W + B)`` relative to its share with every unit open. ``B`` is set so
+    that the elasticity of visits to ``W`` at the full centre is ``elasticity``: ``B = W0 e /
+    (1 - e)``; small changes act as ``ratio ** elasticity``, large gains saturate (the share
+    cannot exceed 1) and large losses are damped."""
+    if elasticity >= 1.0:
+        return ratio
+    b = elasticity / (1.0 - elasticity)
+    return ratio * (1.0 + b) / (ratio + b)
+
+
 @dataclass
 class ResidentState:
     """Attributes of all residents, one entry per Resident agent (index = agent.index)."""
 
-    home_type: np.ndarray  # (N,) int8: 0 centre, 1 city, 2 region
+    home_type: np.ndarray  # (N,) int8 index into GROUPS: 0 centre, 1 city, 2 region, ...
     zone: np.ndarray  # (N,) int32 home district, -1 outside the centre
-    weight: np.ndarray  # (N,) float households per agent
+    weight: np.ndarray  # (N,) float households (tourist parties, commuters) per agent
+    persons: np.ndarray  # (N,) float persons walking on one of the agent's visits
     income: np.ndarray  # (N,) int8 index into INCOME_CLASSES
     propensity: np.ndarray  # (N,) float online propensity multiplier
     frequency: np.ndarray  # (N,) float visit-frequency multiplier
@@ -73,12 +89,13 @@ class ResidentState:
 
 
 class Resident(Agent):
-    """A household group living in the centre, the rest of the city or the region.
+    """A group of households: living in the centre, the rest of the city or the region, or
+    tourists, or people who work in the centre.
 
-    Attributes are drawn at creation and stored in the residents' arrays at ``index``: home,
-    household weight, income class, online propensity, visit frequency and taste (sector
-    preference) class. Each week the resident draws its own trips and, per stop, its own
-    destination (:meth:`Residents.visit`).
+    Attributes are drawn at creation and stored in the residents' arrays at ``index``: group,
+    household weight, persons per visit, income class, online propensity, visit frequency and
+    taste (sector preference) class. Each week the resident draws its own trips and, per stop,
+    its own destination (:meth:`Residents.visit`).
     """
 
     def __init__(self, model: CityCentre, index: int) -> None:
@@ -91,8 +108,9 @@ class Resident(Agent):
 
     @property
     def home(self) -> str:
-        """'centre' (a dwelling district), 'city' or 'region' (arriving via entry points)."""
-        return HOME_TYPES[self._state.home_type[self.index]]
+        """Where it comes from: 'centre' (a dwelling district), or 'city', 'region', 'tourist'
+        or 'commuter' (arriving at entry points)."""
+        return GROUPS[self._state.home_type[self.index]]
 
     @property
     def home_zone(self) -> int:
@@ -103,6 +121,11 @@ class Resident(Agent):
     def household_weight(self) -> float:
         """Number of real households this agent stands for."""
         return float(self._state.weight[self.index])
+
+    @property
+    def persons_per_visit(self) -> float:
+        """Persons walking on one of its visits, all its households together."""
+        return float(self._state.persons[self.index])
 
     @property
     def income_class(self) -> str:
@@ -152,9 +175,11 @@ class Residents:
         self._pull: tuple[np.ndarray, np.ndarray] | None = None
         self._full_log_weight: np.ndarray | None = None
         self._visit_rates = np.array(
-            [[getattr(getattr(pop.visits_per_week, p), h) for h in HOME_TYPES]
-             for p in PURPOSES]
-        )  # (purpose, home type)
+            [getattr(pop.visits_per_week, p).array() for p in PURPOSES])  # (purpose, group)
+        town = model.town
+        self._size = (float(town.premises_floor_m2.sum()), len(town.dwelling_access))
+        self.weight = pop.weight(*self._size)  # households per agent
+        self._persons_per_visit = pop.persons_per_visit.array()  # (group,)
         extra = params.economy.choice.extra_stops
         self._stop_cdf = visits.stop_cdf(np.array([getattr(extra, p) for p in PURPOSES]),
                                          MAX_STOPS)
@@ -167,6 +192,7 @@ class Residents:
         self._purpose_codes = {p: [SECTORS.index(s) for s in PURPOSE_SECTORS[p]]
                                for p in PURPOSES}
         self.online_share = 0.0
+        self.visitors_last_week = 0.0  # persons
         self._create(rng)
 
     # ------------------------------------------------------------------ who they are
@@ -188,21 +214,21 @@ class Residents:
         model = self.model
         pop = model.params.population
         town = model.town
-        n_total = pop.agents
-        households = len(town.dwelling_access) * model.params.town.households_per_dwelling_cell
-        n_centre = min(n_total, round(households / pop.households_per_agent))
-        n_outside = n_total - n_centre
-        n_region = round(n_outside * pop.region_share)
-        home_type = np.repeat(np.array([0, 1, 2], dtype=np.int8),
-                              [n_centre, n_outside - n_region, n_region])
+        per_group = np.rint(pop.households(*self._size) / self.weight).astype(np.int64)
+        if not len(town.dwelling_access):
+            per_group[0] = 0  # a map without dwellings houses nobody
+        n_total = int(per_group.sum())
+        home_type = np.repeat(np.arange(len(GROUPS), dtype=np.int8), per_group)
         zone = np.full(n_total, -1, dtype=np.int32)
+        n_centre = int(per_group[0])
         if n_centre:
             dwelling = rng.integers(0, len(town.dwelling_access), size=n_centre)
             zone[:n_centre] = model.routes.zone_of_dwelling[dwelling]
         self.state = ResidentState(
             home_type=home_type,
             zone=zone,
-            weight=np.full(n_total, pop.households_per_agent),
+            weight=np.full(n_total, self.weight),
+            persons=self.weight * self._persons_per_visit[home_type],
             **self._draw(n_total, rng),
             trips_last_week=np.zeros(n_total, dtype=np.int32),
         )
@@ -212,15 +238,15 @@ class Residents:
     def add(self, zone: int, households: float, rng: np.random.Generator) -> int:
         """New households in the centre (after a conversion) become Resident agents of home
         district ``zone``, with attributes drawn like the initial ones. Returns how many."""
-        pop = self.model.params.population
-        n = int(np.floor(households / pop.households_per_agent + rng.random()))
+        n = int(np.floor(households / self.weight + rng.random()))
         if n == 0:
             return 0
         res = self.state
         new = {
             "home_type": np.zeros(n, dtype=np.int8),
             "zone": np.full(n, zone, dtype=np.int32),
-            "weight": np.full(n, pop.households_per_agent),
+            "weight": np.full(n, self.weight),
+            "persons": np.full(n, self.weight * self._persons_per_visit[0]),
             **self._draw(n, rng),
             "trips_last_week": np.zeros(n, dtype=np.int32),
         }
@@ -232,11 +258,12 @@ class Residents:
         return n
 
     def entry_probabilities(self) -> np.ndarray:
-        """(2, E) probability that a city / region visit arrives at each entry point."""
+        """(G - 1, E) probability that a visit of each outside group arrives at each entry
+        point."""
         model = self.model
         kinds = model.town.entry_kind
-        out = np.zeros((2, len(kinds)))
-        for row, home in enumerate(("city", "region")):
+        out = np.zeros((len(OUTSIDE_GROUPS), len(kinds)))
+        for row, home in enumerate(OUTSIDE_GROUPS):
             shares = getattr(model.params.population.entry_shares, home)
             for kind in ENTRY_KINDS:
                 at = kinds == kind
@@ -259,7 +286,7 @@ class Residents:
         n_k = len(TASTE_CLASSES)
         if getattr(self, "_rate_base", np.empty((0, 0))).shape[1:] != res.home_type.shape:
             # what only changes when residents are added: base rates, pull group, home
-            # origin (-1 city, -2 region), income multiplier and the entry-point table
+            # origin (-1 - row of the outside group), income multiplier, the entry table
             self._rate_base = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
             centre = res.home_type == 0
             origin = routes.n_entries + res.zone
@@ -271,8 +298,9 @@ class Residents:
         rates = self._rate_base  # (purpose, N)
         if self._pull is not None:
             pull = self._pull
-            by_group = np.concatenate([pull[0].reshape(len(PURPOSES), -1),
-                                       pull[1].reshape(len(PURPOSES), 2 * n_k)], axis=1)
+            by_group = np.concatenate([
+                pull[0].reshape(len(PURPOSES), -1),
+                pull[1].reshape(len(PURPOSES), len(OUTSIDE_GROUPS) * n_k)], axis=1)
             rates = rates * np.take(by_group, self._pull_group, axis=1)
         self.visit_rate_total = rates.sum(axis=0)
         total = np.maximum(self.visit_rate_total, 1e-300)
@@ -296,11 +324,22 @@ class Residents:
         access = model.town.premises_access
         open_per_cell = np.bincount(access[open_], minlength=routes.n_cells)
         open_along = accumulate_to_destinations(routes.trees, open_per_cell.astype(float))
-        if not hasattr(self, "_units_along_door"):
-            self._units_along_door = np.maximum(routes.units_along[:, access], 1.0)
+        stock = premises.retail  # homes converted from shops no longer count as empty units
+        if getattr(self, "_stock_seen", None) is None or (self._stock_seen != stock).any():
+            self._stock_seen = stock.copy()
+            along = (routes.units_along if stock.all() else accumulate_along_paths(
+                routes.trees, np.bincount(access[stock], minlength=routes.n_cells).astype(float)))
+            self._units_along_door = np.maximum(along[:, access], 1.0)
         vitality = open_along[:, routes.door] / self._units_along_door
         self._location_weights, self._location_scale = {}, {}
+        self._local_weights = {}  # (P, M) next-stop weights from each premises, by purpose
+        legs = routes.legs
         for purpose in PURPOSES:
+            decay = getattr(ch.distance_decay_per_100m, purpose)
+            logw = log_attr[legs.near] - decay * routes.leg_m / 100.0
+            logw = np.where(legs.near >= 0, logw, -np.inf)
+            top = np.max(logw, axis=1, keepdims=True)
+            self._local_weights[purpose] = np.exp(logw - np.where(np.isfinite(top), top, 0.0))
             self._location_weights[purpose], self._location_scale[purpose] = (
                 kernels.location_utility(
                     log_attr, vitality, routes.distance_m,
@@ -331,22 +370,23 @@ class Residents:
         if self._full_log_weight is None:
             self._full_log_weight = log_total  # the baseline: every unit open
             return
-        theta = self.model.params.economy.choice.visit_elasticity
         full = self._full_log_weight
         known = np.isfinite(full)
-        pull = np.where(known, np.exp(theta * (log_total - np.where(known, full, 0.0))), 1.0)
+        with np.errstate(over="ignore"):
+            ratio = np.where(known, np.exp(log_total - np.where(known, full, 0.0)), 1.0)
+        pull = relative_pull(ratio, self.model.params.economy.choice.visit_elasticity)
         n_entries = self.model.routes.n_entries
-        entry_p = self.entry_probabilities()  # (2, E) city / region arrivals
-        outside = np.einsum("he,pek->phk", entry_p, pull[:, :n_entries])  # (purpose, 2, K)
+        entry_p = self.entry_probabilities()  # (G - 1, E) arrivals of the outside groups
+        outside = np.einsum("he,pek->phk", entry_p, pull[:, :n_entries])  # (purpose, G-1, K)
         self._pull = (pull, outside)
         self._rates()
 
     def _choice_weights(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
         """(O*K, D) choice weights over the open units serving ``purpose``, and those units
-        (without the units of sectors a lockdown closes)."""
+        (without the units of sectors a lockdown closes without pickup)."""
         premises = self.model.premises
         serving = np.isin(premises.sector, self._purpose_codes[purpose])
-        serving &= ~self.model.conditions.closed_sectors[premises.sector]
+        serving &= ~self.model.conditions.unserved[premises.sector]
         candidates = np.flatnonzero(serving)
         loc = self._location_weights[purpose][:, candidates]  # (O, D)
         taste = self._taste_weights[:, premises.sector[candidates]]  # (K, D)
@@ -361,7 +401,7 @@ class Residents:
         A purpose's rows are rebuilt in place (:func:`sim.kernels.visits.fill_choice_rows`)
         only when its candidates or their sectors changed, or at a new perception."""
         premises = self.model.premises
-        closed = self.model.conditions.closed_sectors
+        closed = self.model.conditions.unserved
         cache = self._choice_cache
         keys = {}  # each unit's sector where it serves the purpose and may open, else -1
         for purpose in PURPOSES:
@@ -398,7 +438,25 @@ class Residents:
             candidates[b] = -1
             candidates[b, : cand.size] = cand
             cache[purpose] = keys[purpose]
+            self._fill_next_stops(b, keys[purpose])
         return cache["stacked"]
+
+    def _fill_next_stops(self, b: int, key: np.ndarray) -> None:
+        """Purpose ``b``'s rows of the next-stop table (tours): from each premises, the
+        probability of each of its nearest premises that serves the purpose (``key`` >= 0),
+        by its attractiveness, the walk to it and the visitor's taste."""
+        near = self.model.routes.legs.near
+        if not hasattr(self, "_local_cdf"):
+            n_units, width = near.shape
+            self._local_cdf = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES), width))
+            self._local_has = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES)), bool)
+        sector = np.where(near >= 0, key[near], -1)  # (P, M)
+        w = np.where(sector >= 0, self._local_weights[PURPOSES[b]], 0.0)
+        by_taste = w[:, None, :] * self._taste_weights[:, np.maximum(sector, 0)].transpose(1, 0, 2)
+        cum = np.cumsum(by_taste, axis=2)  # (P, K, M)
+        total = cum[:, :, -1:]
+        self._local_cdf[b] = np.where(total > 0, cum / np.where(total > 0, total, 1.0), 1.0)
+        self._local_has[b] = total[:, :, 0] > 0
 
     # ------------------------------------------------------------------ what they do
     def visit(self) -> None:
@@ -417,22 +475,37 @@ class Residents:
         n_units = len(premises)
         revenue = np.zeros(n_units)
         potential = np.zeros(n_units)
-        walks = model.footfall.start_week()
+        walks, legs = model.footfall.start_week()
+        rate = self.visit_rate_total * cond.trend
+        if (cond.group_multiplier != 1.0).any():
+            rate = rate * cond.group_multiplier[res.home_type]
         visits.visit_week(
-            self.visit_rate_total * cond.trend, self._purpose_cut, self._home_origin,
+            rate, self._purpose_cut, self._home_origin,
             res.taste, entry.cdf, entry.guide, entry.n_cols, self._stop_cdf,
             np.asarray(cond.visit_multiplier, dtype=float), cond.lockdown, table.cdf,
             table.guide, table.n_cols, table.has_choice, candidates, routes.n_origins,
-            len(TASTE_CLASSES), self.spend_per_visit[sector], cond.online_by_sector[sector],
-            self._income_factor, res.propensity, res.weight, routes.door, routes.n_doors,
+            len(TASTE_CLASSES), (self.spend_per_visit * cond.spend_multiplier)[sector],
+            cond.online_by_sector[sector],
+            self._income_factor, res.propensity, res.weight, res.persons, routes.door,
+            routes.n_doors,
             model.stream("trips"), model.stream("choice"), model.stream("lockdown"),
-            res.trips_last_week, revenue, potential, walks, work=self._visit_work)
+            res.trips_last_week, revenue, potential, walks, **self._tour_arguments(legs),
+            work=self._visit_work)
         # online share: what residents would have spent in the retail shops but bought online
         retail = self._retail_sector[sector] & (sector >= 0)
         potential_retail = potential[retail].sum()
         lost = potential_retail - revenue[retail].sum()
         self.online_share = lost / potential_retail if potential_retail > 0 else 0.0
+        self.visitors_last_week = float(res.trips_last_week @ res.persons)
         premises.revenue[:] = revenue
+
+    def _tour_arguments(self, legs: np.ndarray) -> dict:
+        """The next-stop table for :func:`sim.kernels.visits.visit_week` (tours)."""
+        if not self.model.params.economy.choice.tours:
+            return {}
+        return dict(tours=True, near=self.model.routes.legs.near,
+                    local_cdf=self._local_cdf.reshape(-1), local_has=self._local_has.reshape(-1),
+                    legs=legs)
 
     def trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Origin of each trip of the residents ``who``: the home district, or an entry point
@@ -441,34 +514,34 @@ class Residents:
         u = rng.random(who.size)
         outside = np.flatnonzero(origin < 0)
         if outside.size:
-            row = -1 - origin[outside]  # 0 city, 1 region
+            row = -1 - origin[outside]  # the outside group's row: 0 city, 1 region, ...
             origin[outside] = kernels.draw_choices(self._entry_table, row, u[outside])
         return origin
 
-    def expected_walks(self) -> np.ndarray:
-        """(O, D) expected weekly walkers from each origin to each door with every unit as it
-        is now and no random draws (the baseline footfall)."""
+    def baseline_walks(self, weeks: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Walkers per (origin, door) and per leg, and spending per premises before online
+        substitution, in an average week of the centre as it is now, without trend or shocks:
+        the mean of ``weeks`` weeks of visits drawn from their own streams
+        (``baseline:<k>:...``), so the weekly streams are untouched."""
         model = self.model
-        res = self.state
-        routes = model.routes
-        n_o, n_k = routes.n_origins, len(TASTE_CLASSES)
-        counts = np.zeros((n_o, routes.n_doors))
-        entry_p = self.entry_probabilities()
-        extra = model.params.economy.choice.extra_stops
-        for p_idx, purpose in enumerate(PURPOSES):
-            rate = self._visit_rates[p_idx, res.home_type] * res.frequency * res.weight
-            trips = np.zeros((n_o, n_k))
-            centre = res.home_type == 0
-            np.add.at(trips, (routes.n_entries + res.zone[centre], res.taste[centre]),
-                      rate[centre])
-            for row in (1, 2):
-                at = res.home_type == row
-                by_taste = np.bincount(res.taste[at], weights=rate[at], minlength=n_k)
-                trips[: routes.n_entries] += entry_p[row - 1][:, None] * by_taste[None, :]
-            weights, candidates = self._choice_weights(purpose)
-            total = weights.sum(axis=1, keepdims=True)
-            probs = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-            walks = 1.0 + getattr(extra, purpose) + 1.0
-            expected = (trips.reshape(-1, 1) * probs * walks).reshape(n_o, n_k, -1).sum(axis=1)
-            np.add.at(counts, (slice(None), routes.door[candidates]), expected)
-        return counts
+        res, premises, routes = self.state, model.premises, model.routes
+        table, candidates = self._choice_table()
+        entry = self._entry_table
+        sector = premises.sector
+        walks = np.zeros(routes.n_origins * routes.n_doors)
+        legs = np.zeros(routes.legs.near.size)
+        scratch = np.zeros(res.home_type.size, dtype=np.int32)
+        potential = np.zeros(len(premises))
+        online = model.conditions.online_shares(model.params.start.year)
+        for k in range(weeks):
+            visits.visit_week(
+                self.visit_rate_total, self._purpose_cut, self._home_origin, res.taste,
+                entry.cdf, entry.guide, entry.n_cols, self._stop_cdf, np.ones(len(PURPOSES)),
+                False, table.cdf, table.guide, table.n_cols, table.has_choice, candidates,
+                routes.n_origins, len(TASTE_CLASSES), self.spend_per_visit[sector],
+                online[sector], self._income_factor, res.propensity, res.weight, res.persons,
+                routes.door, routes.n_doors, stream(model.seed, f"baseline:{k}:trips"),
+                stream(model.seed, f"baseline:{k}:choice"),
+                stream(model.seed, f"baseline:{k}:lockdown"), scratch, np.zeros(len(premises)),
+                potential, walks, **self._tour_arguments(legs), work=self._visit_work)
+        return walks / weeks, legs / weeks, potential / weeks

@@ -5,10 +5,11 @@ service of one sector, independent or part of a chain. Its accounts and lease ar
 the premises register (:mod:`sim.model.premises`). :class:`Shops` holds the rules:
 
 - **book accounts** every week: gross margin on revenue minus rent (less starter support,
-  plus the BIZ levy) and fixed costs, into the cash reserve; lockdown support for closed
-  sectors; smoothed profit and revenue;
+  plus the BIZ levy) and fixed costs, into the cash reserve; support schemes and rent relief
+  in a crisis, debts repaid after it; smoothed profit and revenue, without lockdown weeks;
 - **close**: out of cash, sustained losses, a losing lease at its end, or other reasons
-  (retirement, chain strategy; more often among vacant neighbours; Kickert & vom Hofe 2018);
+  (retirement, chain strategy; more often among vacant neighbours, Kickert & vom Hofe 2018,
+  and for new independents, the liability of newness);
 - **let vacant units**: a candidate tenant of the best-fitting sector signs at a rate rising
   with its expected margin over rent and costs (logistic).
 
@@ -93,14 +94,17 @@ class Shops:
         self._margin = shops.gross_margin.array()
         self._fixed = shops.fixed_cost_eur_per_m2_year.array()
         self._mix = shops.sector_mix.array()
+        self._staff = shops.staff_cost_share.array()
 
     # ------------------------------------------------------------------ open and close
     def open(self, p: int, sector: int, u_chain: float, *, lease_weeks: int,
              record: bool = True, rent: float | None = None,
-             support: tuple[float, int] = (0.0, 0), cause: str = "new_tenant") -> None:
-        """A new business signs a lease at the asking rent (or ``rent``) and moves into
-        premises ``p``. ``u_chain`` < ``chain_share`` makes it a chain store; the same draw
-        picks its chain."""
+             support: tuple[float, int] = (0.0, 0), cause: str = "new_tenant",
+             founded_week: int | None = None) -> None:
+        """A business signs a lease at the asking rent (or ``rent``) and moves into premises
+        ``p``. ``u_chain`` < ``chain_share`` makes it a chain store; the same draw picks its
+        chain. A new independent (``founded_week`` None: founded now) starts with a smaller
+        reserve than an established one."""
         model = self.model
         premises = model.premises
         shops = model.params.economy.shops
@@ -115,8 +119,13 @@ class Shops:
         premises.support_share[p], premises.support_until[p] = support[0], model.week + support[1]
         premises.reported[p] = False
         monthly_cost = (premises.rent[p] + fixed) * premises.floor_m2[p] / 12
+        new = founded_week is None
+        premises.founded_week[p] = model.week if new else founded_week
         premises.reserve[p] = shops.reserve_months * monthly_cost * (
-            shops.chain_reserve_factor if chain else 1.0)
+            shops.chain_reserve_factor if chain else
+            shops.entrant_reserve_share if new else 1.0)
+        premises.revenue_reference[p] = 0.0
+        premises.debt[p] = premises.instalment[p] = 0.0
         premises.profit_avg[p] = 0.0
         premises.revenue_avg[p] = 0.0
         premises.loss_weeks[p] = 0
@@ -137,6 +146,7 @@ class Shops:
         premises.brand[p] = -1
         premises.levy[p] = 0.0
         premises.support_share[p] = 0.0
+        premises.debt[p] = premises.instalment[p] = 0.0  # the owner and the state write it off
         premises.last_rent[p] = premises.rent[p]
         premises.asking_rent[p] = max(premises.rent[p], premises.market_rent[p])
         premises.vacant_since[p] = model.week
@@ -153,9 +163,10 @@ class Shops:
         sector, brand = int(premises.sector[p]), int(premises.brand[p])
         u_chain = ((brand + 0.5) / shops.chain_brands_per_sector * shops.chain_share
                    if brand >= 0 else 1.0)
+        founded = int(premises.founded_week[p])
         self.close(p, "relocation")
         self.open(q, sector, u_chain, lease_weeks=self.model.params.economy.rent.lease_years
-                  * 52, cause="relocation")
+                  * 52, cause="relocation", founded_week=founded)
 
     def open_initial(self, initial_sector: np.ndarray, rng: np.random.Generator) -> None:
         """Occupy all but ``initial_vacancy`` of the units, weaker locations vacant more often."""
@@ -172,14 +183,20 @@ class Shops:
         occupied = np.setdiff1d(np.flatnonzero(free), vacant)
         u_chain = rng.random(n)
         lease_left = rng.integers(1, model.params.economy.rent.lease_years * 52 + 1, size=n)
+        age_weeks = rng.exponential(shops.established_age_years * 52, size=n).astype(np.int32)
         for p in occupied:
             self.open(int(p), int(initial_sector[p]), float(u_chain[p]),
-                      lease_weeks=int(lease_left[p]), record=False)
+                      lease_weeks=int(lease_left[p]), record=False,
+                      founded_week=-int(age_weeks[p]))
         premises.vacant_since[vacant] = 0
 
     # ------------------------------------------------------------------ weekly rules
     def book_accounts(self) -> None:
-        """Book the week: margin on revenue minus rent and fixed costs, into the reserve."""
+        """Book the week: margin on revenue minus rent and fixed costs, into the reserve.
+
+        A support scheme pays part of the costs of businesses that lost turnover and owners waive or
+        defer part of their rent; debts from deferrals are repaid afterwards. Weeks with
+        closures (lockdowns) do not count in the smoothed profit and revenue."""
         model = self.model
         premises = model.premises
         cond = model.conditions
@@ -199,25 +216,62 @@ class Shops:
         rent_paid = premises.rent * (1.0 - paid_share) + premises.levy
         profit = kernels.weekly_profit(premises.revenue, margin, rent_paid, fixed,
                                        premises.floor_m2)
-        # lockdown: closed businesses may get part of their rent and fixed costs paid
-        closed = is_open & cond.closed_sectors[sector]
         self.support_week = 0.0
-        if cond.lockdown_support > 0 and closed.any():
-            support = (cond.lockdown_support * (premises.rent + fixed)
-                       * premises.floor_m2 / 52)[closed]
-            profit[closed] += support
-            self.support_week = float(support.sum())
+        if cond.support is not None:
+            profit += self._relief(cond.support, is_open, sector, rent_paid, fixed)
         profit = np.where(is_open, profit, 0.0)
         premises.reserve += profit
+        if cond.support is None and premises.instalment.any():
+            # deferred rent and taxes are paid from the cash reserve: financing, not a loss of
+            # the business's operations
+            repay = np.where(is_open, np.minimum(premises.instalment, premises.debt), 0.0)
+            premises.reserve -= repay
+            premises.debt -= repay
+            premises.instalment[premises.debt <= 0] = 0.0
         premises.weeks_open[:] = np.where(is_open, premises.weeks_open + 1, 0)
+        if cond.closures:
+            return  # a lockdown week: the accounts' memory skips it
         # running mean over the first weeks of trading, then a 26-week moving average
         span = np.clip(premises.weeks_open, 1, PROFIT_SMOOTHING_WEEKS)
         premises.profit_avg[:] = np.where(is_open, kernels.ewma(premises.profit_avg, profit,
                                                                 span), 0.0)
         premises.revenue_avg[:] = np.where(
             is_open, kernels.ewma(premises.revenue_avg, premises.revenue, span), 0.0)
+        if cond.support is not None:
+            return  # losses while support is paid do not count towards giving up
         premises.loss_weeks[:] = np.where(is_open & (premises.profit_avg < 0),
                                           premises.loss_weeks + 1, 0)
+
+    def _relief(self, scheme, is_open: np.ndarray, sector: np.ndarray, rent_paid: np.ndarray,
+                fixed: np.ndarray) -> np.ndarray:
+        """(P,) this week's support of each business by the scheme (EUR); deferred rent is
+        added to its debt. The turnover it lost is measured against its smoothed turnover when
+        the scheme began (or when it opened, if later)."""
+        premises = self.model.premises
+        reference = premises.revenue_reference
+        start = is_open & (reference <= 0)
+        reference[start] = premises.revenue_avg[start]
+        loss = np.where(is_open & (reference > 0),
+                        np.clip(1.0 - premises.revenue / np.maximum(reference, 1e-9), 0.0, 1.0),
+                        0.0)
+        week = premises.floor_m2 / 52
+        staff = self._staff[sector] * fixed * week
+        state, waived, deferred = scheme.relief(loss, rent_paid * week,
+                                                (fixed * week) - staff, staff)
+        premises.debt += np.where(is_open, deferred, 0.0)
+        self.support_week = float(state[is_open].sum())
+        return state + waived + deferred
+
+    def start_repaying(self, weeks: int) -> None:
+        """The support scheme has ended: deferred taxes (a negative reserve) join the deferred
+        rent as a debt, repaid in ``weeks`` equal instalments."""
+        premises = self.model.premises
+        is_open = premises.open
+        short = is_open & (premises.reserve < 0)
+        premises.debt[short] -= premises.reserve[short]
+        premises.reserve[short] = 0.0
+        premises.instalment[:] = np.where(is_open, premises.debt / weeks, 0.0)
+        premises.revenue_reference[:] = 0.0
 
     def cost_cover(self) -> np.ndarray:
         """(P,) each open shop's gross margin on its smoothed revenue over its rent and fixed
@@ -237,16 +291,18 @@ class Shops:
         shops = model.params.economy.shops
         u = model.stream("exits").random(len(premises))
         is_open = premises.open
-        # a supported lockdown keeps closed businesses from failing while it lasts
-        protected = (cond.closed_sectors[np.where(is_open, premises.sector, 0)]
-                     & (cond.lockdown_support > 0))
-        insolvent = is_open & (premises.reserve < 0) & ~protected
-        losing = is_open & (premises.loss_weeks >= shops.patience_weeks) & ~protected
+        # while a support scheme pays, nobody fails for cash (taxes deferred), losses or a lease
+        exposed = cond.support is None
+        insolvent = is_open & (premises.reserve < 0) & exposed
+        losing = is_open & (premises.loss_weeks >= shops.patience_weeks) & exposed
         lease_ends = is_open & (premises.lease_end <= model.week)
-        leave_at_end = lease_ends & (premises.profit_avg < 0)
+        leave_at_end = lease_ends & (premises.profit_avg < 0) & exposed
         vacant_near = (model.routes.neighbours @ premises.vacant.astype(float)) / np.maximum(
             model.routes.neighbour_slots, 1.0)
-        retire = is_open & (u < shops.base_exit_rate_per_year / 52 * (
+        age_years = (model.week - premises.founded_week) / 52
+        newness = np.where(premises.chain, 1.0, 1.0 + (shops.newness_exit_multiplier - 1.0)
+                           * 0.5 ** (age_years / shops.newness_half_life_years))
+        retire = is_open & (u < shops.base_exit_rate_per_year / 52 * newness * (
             1.0 + shops.vacant_neighbour_exit * vacant_near))
         for cause, mask in (("insolvent", insolvent), ("sustained_losses", losing),
                             ("lease_end", leave_at_end), ("other", retire)):
@@ -296,11 +352,13 @@ class Shops:
         if vacant.size == 0 or not premises.open.any():  # no market to learn from
             return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
         ratio = self.expected_profit_ratio(vacant)  # (V, S)
+        ratio[:, model.conditions.closed_sectors] = 0.0  # nobody opens what may not open
         score = self._mix[None, :] * np.maximum(ratio, 0.0) ** 4
         cdf = np.cumsum(score, axis=1) / np.maximum(score.sum(axis=1), 1e-300)[:, None]
         pick = np.minimum((cdf < u_sector[vacant, None]).sum(axis=1), len(SECTORS) - 1)
         p_enter = kernels.entry_probability(
-            ratio[np.arange(vacant.size), pick], rate_per_year=shops.entry_rate_per_year,
+            ratio[np.arange(vacant.size), pick],
+            rate_per_year=shops.entry_rate_per_year * model.municipality.letting_factor,
             steepness=shops.entry_steepness, threshold=shops.entry_threshold)
         return vacant, pick, p_enter
 

@@ -195,20 +195,21 @@ class Venues:
             return
         residents = model.residents
         res = residents.state
-        w_mean = float(res.weight.mean())
-        n_att = rng.poisson([max(v, 0.0) / w_mean for _, v, _, _ in events])
+        persons_mean = float(res.persons.mean())  # an attendee agent brings this many
+        n_att = rng.poisson([max(v, 0.0) / persons_mean for _, v, _, _ in events])
         event_of = np.repeat(np.arange(len(events)), n_att)
         who = np.minimum(np.searchsorted(residents.leisure_cdf, rng.random(event_of.size),
                                          side="right"), res.weight.size - 1)
         origin = residents.trip_origins(who, rng)
-        weight = res.weight[who]
-        visitors_of = np.bincount(event_of, weights=weight, minlength=len(events))
+        persons = res.persons[who]
+        visitors_of = np.bincount(event_of, weights=persons, minlength=len(events))
+        model.tally.event_visitors += float(persons.sum())
         for k, (_, _, _, venue) in enumerate(events):
             if venue is not None:
                 venue.visitors_last_week += float(visitors_of[k])
         # on to food & beverage near the event?
         fnb = SECTORS.index("food_beverage")
-        outlets = np.flatnonzero((premises.sector == fnb) & ~cond.closed_sectors[fnb])
+        outlets = np.flatnonzero((premises.sector == fnb) & ~cond.unserved[fnb])
         stop = rng.random(who.size) < cult.fnb_stop_share
         doors = np.array([d for d, _, _, _ in events])[event_of]
         back = doors.copy()
@@ -231,13 +232,13 @@ class Venues:
             pick = outlets[np.minimum(col, outlets.size - 1)]
             spend = (residents.spend_per_visit[fnb]
                      * residents.income_multiplier[res.income[who[stop]]]
-                     * weight[stop] * kernels.online_spend_factor(
+                     * res.weight[who[stop]] * kernels.online_spend_factor(
                          np.full(pick.size, cond.online_by_sector[fnb]),
                          res.propensity[who[stop]]))
             premises.revenue += np.bincount(pick, weights=spend, minlength=premises.use.size)
             back[stop] = routes.door[pick]
         for dest in (doors, back):  # there, and home from the event or the outlet
-            model.footfall.add_walks(origin, dest, weight)
+            model.footfall.add_walks(origin, dest, persons)
 
     def book_accounts(self) -> None:
         """Venues book tickets and subsidy against rent and fixed costs."""
@@ -247,8 +248,8 @@ class Venues:
             prog = venue.programme
             floor = model.premises.floor_m2[venue.premises]
             cost = (venue.rent + prog.cost_eur_per_m2_year) * floor / 52
-            if cond.culture_closed and cond.lockdown_support > 0:
-                cost *= 1.0 - cond.lockdown_support
+            if cond.culture_closed and cond.support is not None:
+                cost *= 1.0 - cond.support.fixed_cost_share  # closed: costs supported
             income = (venue.visitors_last_week * prog.ticket_eur
                       + prog.subsidy_eur_per_year / 52 + venue.subsidy_received)
             venue.reserve += income - cost
@@ -259,7 +260,7 @@ class Venues:
         """Venues out of money close; meanwhile users leave when their lease ends."""
         cond = self.model.conditions
         for venue in self.open_venues():
-            if venue.reserve < 0 and not (cond.culture_closed and cond.lockdown_support > 0):
+            if venue.reserve < 0 and cond.support is None:
                 self.close(venue, "insolvent")
             elif venue.lease_end <= self.model.week:
                 self.close(venue, "meanwhile_end" if venue.meanwhile else "lease_end")

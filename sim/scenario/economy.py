@@ -87,13 +87,22 @@ class Choice(Strict):
     )
     visit_elasticity: float = param(
         0.5,
-        "Elasticity of a resident's visit rate (per purpose) to the total attractiveness of "
-        "the centre it perceives from its origin (the sum of its choice weights), relative to "
-        "the fully occupied centre. 0: closures only shift visits to other shops; 1: every "
-        "shop's pull is independent of the others (Huff with a fixed outside option: other "
-        "centres, online). D'Alessandro et al. (MAS 2016): visit propensity rises with the open "
-        "units a visitor sees. Assumption: 0.5.",
-        "-", ge=0.0, le=2.0,
+        "Elasticity of a resident's visit rate (per purpose) to the total attractiveness W of "
+        "the centre it perceives from its origin (the sum of its choice weights), at the fully "
+        "occupied centre W0. The centre competes with alternatives (other centres, online) of "
+        "attractiveness B = W0 e / (1 - e): visits follow the centre's share W / (W + B) "
+        "relative to W0 / (W0 + B), so small changes act as (W / W0)^e and large ones "
+        "saturate. 0: closures only shift visits to other shops; 1: visits proportional to "
+        "W. D'Alessandro et al. (MAS 2016): visit propensity rises with the open units a "
+        "visitor sees. Assumption: 0.5 (the centre holds half its visitors' market).",
+        "-", ge=0.0, le=1.0,
+    )
+    tours: bool = param(
+        True,
+        "Visits with several stops walk from stop to stop: each next stop is chosen by the same "
+        "rule from the current stop, among its 64 nearest premises by walking distance, and "
+        "the walk returns to its origin after the last stop (Borgers & Timmermans pedestrian "
+        "models). false: every stop is walked to from the origin (a star).", "-",
     )
     perception_weeks: int = param(
         4,
@@ -146,10 +155,11 @@ class Shops(Strict):
         "share", comparison=0.36, daily=0.14, food_beverage=0.24, services=0.16, leisure=0.10,
     )
     spend_per_visit_eur: PerSector = per_sector(
-        "Spending per stop by a middle-income household, before online substitution. "
+        "Spending per stop by a middle-income household (party), before online substitution. "
         "Assumption (CBS bestedingen, rounded), set so that the median shop of every sector "
-        "turns over EUR 2,200-4,500 per m2 a year (docs/calibration.md).", "EUR",
-        comparison=25.0, daily=12.0, food_beverage=14.5, services=10.5, leisure=12.0,
+        "covers its rent and fixed costs about 1.5-1.75 times in the initial centre "
+        "(docs/calibration.md).", "EUR",
+        comparison=15.0, daily=21.5, food_beverage=11.0, services=28.5, leisure=10.0,
     )
     gross_margin: PerSector = per_sector(
         "Share of revenue left after cost of goods. Assumption (CBS/ABN AMRO sector figures).",
@@ -188,8 +198,32 @@ class Shops(Strict):
         ge=1.0, le=50.0,
     )
     reserve_months: float = param(
-        4.0, "Cash reserve of a new independent shop, in months of fixed costs and rent. "
-        "Assumption.", "months", ge=0.0, le=60.0,
+        4.0, "Cash reserve of an established independent shop, in months of fixed costs and "
+        "rent. Assumption.", "months", ge=0.0, le=60.0,
+    )
+    entrant_reserve_share: float = param(
+        0.5, "A new independent starts with this share of an established one's reserve (the "
+        "liability of newness: Stinchcombe 1965). Assumption.", "share", ge=0.0, le=1.0,
+    )
+    newness_exit_multiplier: float = param(
+        2.5, "Yearly probability of other exits of an independent in its first weeks relative "
+        "to an established shop; the excess halves every `newness_half_life_years`. "
+        "Stinchcombe (1965), liability of newness; CBS business demography: about half of "
+        "new businesses survive five years. Assumption for the size.", "-", ge=1.0, le=20.0,
+    )
+    newness_half_life_years: float = param(
+        1.5, "Years in which the extra exit risk of a new independent halves. Assumption.",
+        "years", gt=0.0, le=20.0,
+    )
+    established_age_years: float = param(
+        12.0, "Mean age of the businesses open at the start (exponentially distributed). "
+        "Assumption.", "years", gt=0.0, le=100.0,
+    )
+    staff_cost_share: PerSector = per_sector(
+        "Share of fixed costs (rent excluded) that is staff: wage support (NOW) pays part of "
+        "it in a support scheme. Assumption after CBS cost structures (personnel about half "
+        "of retail operating costs, more in horeca and services).", "share",
+        comparison=0.5, daily=0.6, food_beverage=0.6, services=0.7, leisure=0.5,
     )
     patience_weeks: int = param(
         78,
@@ -226,7 +260,7 @@ class Shops(Strict):
         "-", gt=0.0, le=100.0,
     )
     entry_threshold: float = param(
-        1.5,
+        1.35,
         "Expected revenue over costs at which entry runs at half its highest rate. Assumption: "
         "entrepreneurs need a margin of safety, about what the median incumbent earns; set so "
         "that vacancy lands in the calibration range (docs/calibration.md).", "-", gt=0.0,
@@ -252,10 +286,10 @@ class Economy(Strict):
         "experiments and the app.", "-", ge=0.0, le=10.0,
     )
     footfall_trend_per_year: float = param(
-        -0.012,
+        -0.008,
         "Background change in visit rates per year, apart from what the model produces itself. "
-        "Locatus: footfall -1 to -1.5% a year before corona; the model's own closures add "
-        "about -0.3% a year (measured, docs/calibration.md).",
+        "Locatus: footfall -1 to -1.5% a year before corona; the model's own closures and "
+        "online growth add about -0.5% a year (measured, docs/calibration.md).",
         "1/year", ge=-0.5, le=0.5,
     )
     choice: Choice = Field(default_factory=Choice)

@@ -18,7 +18,11 @@ SECTORS = ("comparison", "daily", "food_beverage", "services", "leisure")
 PURPOSES = ("daily", "comparison", "leisure")
 INCOME_CLASSES = ("low", "middle", "high")
 TASTE_CLASSES = ("run", "fun", "food")
-HOME_TYPES = ("centre", "city", "region")
+#: Where visitors come from: residents of the centre, of the rest of the city and of the region,
+#: tourists and people who work in the centre (commuters).
+GROUPS = ("centre", "city", "region", "tourist", "commuter")
+#: The groups that arrive at entry points (all but the centre's residents).
+OUTSIDE_GROUPS = GROUPS[1:]
 ENTRY_KINDS = ("station", "car_park", "bus_stop", "bike_park")
 PRESET_NAMES = ("kleinstad", "middelstad", "grootstad")
 
@@ -53,13 +57,18 @@ class PerPurpose(Strict):
     leisure: float
 
 
-class PerHome(Strict):
-    """Visits per household per week by where the household lives."""
+class PerGroup(Strict):
+    """A value per visitor group (where visitors come from)."""
 
-    centre: float = Field(ge=0.0, le=20.0)
-    city: float = Field(ge=0.0, le=20.0)
-    region: float = Field(ge=0.0, le=20.0)
+    centre: float = Field(ge=0.0, le=1e7)
+    city: float = Field(ge=0.0, le=1e7)
+    region: float = Field(ge=0.0, le=1e7)
+    tourist: float = Field(ge=0.0, le=1e7)
+    commuter: float = Field(ge=0.0, le=1e7)
 
+    def array(self) -> np.ndarray:
+        """(G,) the values in ``GROUPS`` order."""
+        return np.array([getattr(self, g) for g in GROUPS], dtype=float)
 
 
 class PerSector(Strict):

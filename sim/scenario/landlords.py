@@ -86,6 +86,13 @@ class Landlords(Strict):
         "designated core) relative to the edge rate; they may convert at once. Assumption: "
         "without a retail prospect, homes are the owner's best use.", "-", ge=1.0, le=100.0,
     )
+    conversion_capacity_m2_per_year: float = param(
+        2000.0, "Retail floor area the local market can convert to homes in a year (owners' "
+        "finance, developers, permits); conversions beyond it wait for next year. Assumption "
+        "for a mid-size centre: the Impulsaanpak transformed about 3,200 m2 per "
+        "municipality over 5-9 years with subsidy (propertynl.com; fashionunited.nl "
+        "10-12-2024), on top of ordinary conversions.", "m2/year", ge=0.0, le=1e7,
+    )
     conversion_cost_eur_per_m2: float = param(
         1500.0, "Cost of converting retail floor space to homes. Assumption (building cost).",
         "EUR/m2", ge=0.0, le=20000.0,

@@ -7,26 +7,32 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
-from sim.scenario.fields import PerHome, Share, Strict, param
+from sim.scenario.fields import PerGroup, Share, Strict, param
 
 
 class VisitRates(Strict):
-    """Mean centre visits per household per week, by purpose and home."""
+    """Mean centre visits per household per week, by purpose and visitor group (tourists: per
+    party-day in town; commuters: per person working in the centre)."""
 
-    daily: PerHome = Field(
-        default_factory=lambda: PerHome(centre=2.0, city=0.30, region=0.02),
+    daily: PerGroup = Field(
+        default_factory=lambda: PerGroup(centre=2.5, city=0.30, region=0.02, tourist=0.1,
+                                         commuter=0.8),
         description="Daily shopping. Assumption: residents of the centre do most daily "
-        "shopping there; the rest of the city has its own neighbourhood centres.",
+        "shopping there; the rest of the city has its own neighbourhood centres; people who "
+        "work in the centre shop for the day at lunch or after work.",
     )
-    comparison: PerHome = Field(
-        default_factory=lambda: PerHome(centre=0.35, city=0.30, region=0.10),
-        description="Comparison (fashion, goods) shopping. Assumption: about one visit a month "
-        "from the city, less from the region.",
+    comparison: PerGroup = Field(
+        default_factory=lambda: PerGroup(centre=0.4, city=0.5, region=0.15, tourist=0.4,
+                                         commuter=0.2),
+        description="Comparison (fashion, goods) shopping. Assumption: about one visit in "
+        "three weeks from the city, less from the region.",
     )
-    leisure: PerHome = Field(
-        default_factory=lambda: PerHome(centre=0.60, city=0.22, region=0.06),
+    leisure: PerGroup = Field(
+        default_factory=lambda: PerGroup(centre=0.9, city=0.45, region=0.08, tourist=0.5,
+                                         commuter=0.4),
         description="Leisure (food & beverage, leisure). Assumption.",
     )
 
@@ -47,8 +53,9 @@ class EntryShares(Strict):
         return self
 
 
-class EntrySharesByHome(Strict):
-    """Modal split of visitors living outside the centre."""
+class EntrySharesByGroup(Strict):
+    """Modal split of the visitors who arrive at entry points (all but the centre's
+    residents, who walk from home)."""
 
     city: EntryShares = Field(
         default_factory=lambda: EntryShares(
@@ -62,6 +69,19 @@ class EntrySharesByHome(Strict):
             station=0.35, car_park=0.55, bus_stop=0.10, bike_park=0.0
         ),
         description="Visitors from the region. Assumption: by train or car.",
+    )
+    tourist: EntryShares = Field(
+        default_factory=lambda: EntryShares(
+            station=0.40, car_park=0.45, bus_stop=0.15, bike_park=0.0
+        ),
+        description="Tourists and day trippers. Assumption: by train, car or coach.",
+    )
+    commuter: EntryShares = Field(
+        default_factory=lambda: EntryShares(
+            station=0.30, car_park=0.30, bus_stop=0.10, bike_park=0.30
+        ),
+        description="People who work in the centre. Assumption: a commute by train, car or "
+        "bike.",
     )
 
 
@@ -82,25 +102,91 @@ class TasteShares(Strict):
 
 
 class Population(Strict):
-    """Residents and visitors: individual agents, each standing for some households."""
+    """Residents and visitors in real units: people living in the centre, in the rest of the
+    city and in the region, tourists and people working in the centre; each number as given,
+    or from the town's size by the densities of a G40 centre (so a town of any size balances
+    by construction). Each agent stands for ``households_per_agent`` households (parties for
+    tourists, persons for commuters); the number of agents follows."""
 
-    agents: int = param(
-        12000,
-        "Number of resident agents (centre residents plus visitors from the city and region). "
-        "Assumption: enough agents for stable weekly flows.",
-        "agents", gt=0, le=5_000_000,
+    centre_people: float | None = param(
+        None,
+        "People living in the centre. Empty: `centre_people_per_dwelling_cell` times the map's "
+        "dwelling cells (middelstad: about 6,000, as the about 5,950 inside Deventer's former "
+        "fortress, a historic centre of a city of about 100,000; wandelenindeventer.nl).",
+        "persons", ge=0.0, le=1e7,
+    )
+    centre_people_per_dwelling_cell: float = param(
+        2.8, "People per dwelling cell ('h') when `centre_people` is empty. Calibrated: "
+        "middelstad's 2,155 dwelling cells house about 6,000 people.", "persons", ge=0.0,
+        le=1000.0,
+    )
+    city_people: float | None = param(
+        None,
+        "People living in the rest of the city. Empty: `city_people_per_m2` times the "
+        "centre's retail floor area (middelstad: about 94,000 for 48,000 m2; CBS, a G40 city "
+        "of about 100,000 inhabitants).", "persons", ge=0.0, le=1e8,
+    )
+    city_people_per_m2: float = param(
+        1.95, "People in the rest of the city per m2 of the centre's retail floor area, when "
+        "`city_people` is empty: the spending power of a G40 city for its centre, so that a "
+        "town of any size balances by construction.", "persons/m2", ge=0.0, le=1000.0,
+    )
+    region_people: float | None = param(
+        None,
+        "People living in the region for which the centre is the regional shopping centre. "
+        "Empty: `region_people_per_m2` times the retail floor area (middelstad: about "
+        "150,000).", "persons", ge=0.0, le=1e8,
+    )
+    region_people_per_m2: float = param(
+        3.1, "Regional residents per m2 of retail floor area when `region_people` is empty. "
+        "Assumption: a region about one and a half times the city.", "persons/m2", ge=0.0,
+        le=1000.0,
+    )
+    tourist_parties_per_week: float | None = param(
+        None,
+        "Parties of tourists and day trippers in town per week (party-days). Empty: "
+        "`tourist_parties_per_m2` times the retail floor area (middelstad: about 4,000 a "
+        "week, 200,000 a year, a modest tourist function).", "parties/week", ge=0.0, le=1e7,
+    )
+    tourist_parties_per_m2: float = param(
+        0.083, "Tourist parties per week per m2 of retail floor area when "
+        "`tourist_parties_per_week` is empty. Assumption.", "parties/week/m2", ge=0.0, le=100.0,
+    )
+    commuters: float | None = param(
+        None,
+        "People who work in the centre (shops, offices, services). Empty: `commuters_per_m2` "
+        "times the retail floor area (middelstad: about 7,000).", "persons", ge=0.0, le=1e7,
+    )
+    commuters_per_m2: float = param(
+        0.145, "People working in the centre per m2 of retail floor area when `commuters` is "
+        "empty. Assumption: a few per premises plus the offices of the centre.",
+        "persons/m2", ge=0.0, le=100.0,
+    )
+    persons_per_household: PerGroup = Field(
+        default_factory=lambda: PerGroup(centre=1.6, city=2.2, region=2.3, tourist=2.0,
+                                         commuter=1.0),
+        description="Persons per household: CBS, small households in city centres, about 2.2 "
+        "in a G40 city and its region; a tourist party of two (assumption); a commuter is one "
+        "person. Converts people to households.", json_schema_extra={"unit": "persons"},
+    )
+    persons_per_visit: PerGroup = Field(
+        default_factory=lambda: PerGroup(centre=1.2, city=1.4, region=1.6, tourist=2.0,
+                                         commuter=1.0),
+        description="Persons walking together on one visit (what a counting camera counts per "
+        "visit). Assumption: most shoppers come alone or in twos.",
+        json_schema_extra={"unit": "persons"},
     )
     households_per_agent: float = param(
-        5.0,
-        "Households one agent stands for (the household weight). Assumption: a G40 city of "
-        "about 120,000 inhabitants has about 55,000 households (2.2 persons each).",
-        "households", gt=0.0, le=10_000.0,
+        10.0,
+        "Households (tourist parties, commuters) one agent stands for: the weight. The number "
+        "of agents is the households of all groups divided by it. Assumption: enough agents "
+        "for stable weekly flows.", "households", gt=0.0, le=10_000.0,
     )
-    region_share: float = param(
-        0.30,
-        "Share of the agents living outside the centre who live in the region rather than the "
-        "city. Assumption: a centre with a regional function.",
-        "share", ge=0.0, le=1.0,
+    agents: int | None = param(
+        None,
+        "Number of agents, if given instead of the weight: the weight is then the households "
+        "of all groups divided by it (a lighter model for tests and the app).",
+        "agents", gt=0, le=5_000_000,
     )
     visits_per_week: VisitRates = Field(default_factory=VisitRates)
     visit_frequency_shape: float = param(
@@ -123,4 +209,40 @@ class Population(Strict):
         "-", ge=0.0, le=3.0,
     )
     taste_shares: TasteShares = Field(default_factory=TasteShares)
-    entry_shares: EntrySharesByHome = Field(default_factory=EntrySharesByHome)
+    entry_shares: EntrySharesByGroup = Field(default_factory=EntrySharesByGroup)
+
+    def people(self, floor_m2: float, dwelling_cells: int) -> dict[str, float]:
+        """People (tourist parties) of each group in a town of ``floor_m2`` m2 of retail floor
+        area and ``dwelling_cells`` dwelling cells: the numbers given, else the densities."""
+
+        def given(value: float | None, density: float, size: float) -> float:
+            return float(value) if value is not None else density * size
+
+        return {
+            "centre": given(self.centre_people, self.centre_people_per_dwelling_cell,
+                            dwelling_cells),
+            "city": given(self.city_people, self.city_people_per_m2, floor_m2),
+            "region": given(self.region_people, self.region_people_per_m2, floor_m2),
+            "tourist": given(self.tourist_parties_per_week, self.tourist_parties_per_m2,
+                             floor_m2),
+            "commuter": given(self.commuters, self.commuters_per_m2, floor_m2),
+        }
+
+    def households(self, floor_m2: float, dwelling_cells: int) -> np.ndarray:
+        """(G,) households (tourist parties, commuters) of each group, in ``GROUPS`` order."""
+        people = self.people(floor_m2, dwelling_cells)
+        pph = self.persons_per_household
+        return np.array([
+            people["centre"] / max(pph.centre, 1e-9),
+            people["city"] / max(pph.city, 1e-9),
+            people["region"] / max(pph.region, 1e-9),
+            people["tourist"],
+            people["commuter"],
+        ])
+
+    def weight(self, floor_m2: float, dwelling_cells: int) -> float:
+        """Households one agent stands for."""
+        if self.agents is None:
+            return self.households_per_agent
+        total = float(self.households(floor_m2, dwelling_cells).sum())
+        return max(total, 1.0) / self.agents

@@ -41,12 +41,6 @@ class Town(Strict):
         ge=2.0, le=50.0,
     )
     floor_area_m2: FloorArea = Field(default_factory=FloorArea)
-    households_per_dwelling_cell: float = param(
-        12.0,
-        "Households living in one dwelling cell ('h'), homes above and behind shops. "
-        "Assumption: 3-4 storeys of apartments on a 10 m x 10 m plot.",
-        "households", ge=0.0, le=500.0,
-    )
     core_walk_m: float = param(
         300.0,
         "Premises within this walking distance of the busiest point are 'core', others 'edge'. "

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from sim.town.flows import accumulate_along_paths
+from sim.town.legs import nearest_premises
 from sim.town.maps import Town, home_zones
 from sim.town.routing import shortest_path_trees
 
@@ -35,6 +36,33 @@ def event_sites(town: Town) -> np.ndarray:
         per_cell = np.bincount(town.premises_access, minlength=len(town.walkable_xy))
         sites.append(int(np.argmax(per_cell)))
     return np.array(sites, dtype=np.int32)
+
+
+#: Cells a counting line reaches to each side of its counting point.
+COUNTING_REACH = 3
+
+
+def counting_line(town: Town, cell: int) -> np.ndarray:
+    """Walkable cells a counting camera at ``cell`` sees: the line across the street through
+    it, the shorter of the cell's contiguous horizontal and vertical runs of walkable cells
+    (the street's width), like a Locatus counting line; at most :data:`COUNTING_REACH` cells
+    to each side (on a square, a line of that length)."""
+    x, y = (int(v) for v in town.walkable_xy[cell])
+    index = town.walkable_index
+
+    def run(dx: int, dy: int) -> list[int]:
+        cells = []
+        for sign in (-1, 1):
+            cx, cy = x + sign * dx, y + sign * dy
+            for _ in range(COUNTING_REACH):
+                if not (0 <= cx < town.width and 0 <= cy < town.height and index[cy, cx] >= 0):
+                    break
+                cells.append(int(index[cy, cx]))
+                cx, cy = cx + sign * dx, cy + sign * dy
+        return cells
+
+    across = min(run(0, 1), run(1, 0), key=len)  # vertical run if the street runs east-west
+    return np.array(sorted([cell, *across]), dtype=np.int64)
 
 
 class Routes:
@@ -58,6 +86,9 @@ class Routes:
         neighbours: (P, P) 0/1 sparse matrix of neighbouring premises.
         neighbour_slots: (P,) number of neighbours of each premises.
         units_along: (O, C) premises along the route from each origin to each cell.
+        legs: the nearest premises of each premises and the routes to them (tours).
+        leg_m: (P, M) walking distance of each leg (door to door).
+        counting_lines: the cells across the street at each counting point.
     """
 
     def __init__(self, town: Town, home_zone_cells: int, neighbour_radius_cells: int) -> None:
@@ -80,6 +111,10 @@ class Routes:
         self.neighbour_slots = np.asarray(self.neighbours.sum(axis=1)).ravel().astype(float)
         self.units_per_cell = np.bincount(town.premises_access, minlength=self.n_cells)
         self.units_along = accumulate_along_paths(self.trees, self.units_per_cell.astype(float))
+        self.legs = nearest_premises(town.adjacency, town.premises_access)
+        self.counting_lines = {name: counting_line(town, cell)
+                               for name, cell in town.counting_points.items()}
+        self.leg_m = self.legs.steps * town.cell_size_m
 
     @property
     def n_zones(self) -> int:

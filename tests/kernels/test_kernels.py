@@ -133,8 +133,9 @@ def test_compiled_guide_draw_equals_binary_search(weights, seed):
     np.testing.assert_array_equal(got, bisect_draw(weights, group, u))
 
 
-def _visit_inputs(seed, lockdown, uniform_weight, n=400):
-    """A small town: 2 entry points + 3 districts, 3 tastes, 15 premises, 9 doors."""
+def _visit_inputs(seed, lockdown, uniform_weight, n=400, tours=False):
+    """A small town: 2 entry points + 3 districts, 3 tastes, 15 premises, 9 doors; with
+    ``tours`` a next-stop table over each premises' 5 nearest (some rows without choice)."""
     rng = np.random.default_rng(seed)
     n_entries, n_origins, n_k, n_units, width = 2, 5, 3, 15, 7
     home_type = rng.integers(0, 3, n)
@@ -158,30 +159,48 @@ def _visit_inputs(seed, lockdown, uniform_weight, n=400):
         candidates=candidates, n_origins=n_origins, n_tastes=n_k,
         unit_spend=rng.random(n_units) * 50, unit_online=rng.random(n_units) * 0.5,
         income_factor=rng.random(n) + 0.5, propensity=rng.lognormal(0, 0.5, n), weight=weight,
-        door=rng.integers(0, 9, n_units), n_doors=9)
+        persons=1.5 * weight, door=rng.integers(0, 9, n_units), n_doors=9,
+        **(_tour_inputs(rng, n_units, n_k) if tours else {}))
+
+
+def _tour_inputs(rng, n_units, n_k, width=5):
+    near = np.array([rng.permutation(np.delete(np.arange(n_units), p))[:width]
+                     for p in range(n_units)], dtype=np.int32)
+    weights = rng.random((3 * n_units * n_k, width)) * (rng.random((3 * n_units * n_k, width))
+                                                         < 0.7)
+    total = weights.sum(axis=1, keepdims=True)
+    local_cdf = np.where(total > 0, np.cumsum(weights, axis=1) / np.maximum(total, 1e-300), 1.0)
+    return dict(tours=True, near=near, local_cdf=local_cdf.ravel(),
+                local_has=total.ravel() > 0, legs=np.zeros(n_units * width))
 
 
 def _run_visits(fn, inputs, seed):
     n, n_units = inputs["rate"].size, inputs["unit_spend"].size
     out = dict(trips_out=np.zeros(n, np.int32), revenue=np.zeros(n_units),
                potential=np.zeros(n_units), walks=np.zeros(5 * 9))
+    inputs = dict(inputs)
+    if "legs" in inputs:
+        out["legs"] = inputs.pop("legs").copy()
     rngs = [np.random.default_rng([seed, k]) for k in range(3)]
     fn(**inputs, trips_rng=rngs[0], choice_rng=rngs[1], lockdown_rng=rngs[2], **out)
     out["next_draws"] = np.array([r.random() for r in rngs])  # streams left in the same state
     return out
 
 
+@pytest.mark.parametrize("tours", [False, True])
 @pytest.mark.parametrize("lockdown", [False, True])
 @pytest.mark.parametrize("uniform_weight", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_compiled_visits_equal_the_plain_python_rule(seed, lockdown, uniform_weight):
-    inputs = _visit_inputs(seed, lockdown, uniform_weight)
+def test_compiled_visits_equal_the_plain_python_rule(seed, lockdown, uniform_weight, tours):
+    inputs = _visit_inputs(seed, lockdown, uniform_weight, tours=tours)
     got = _run_visits(visits.visit_week, inputs, seed)
     want = _run_visits(visits.visit_week_reference, inputs, seed)
     for key, value in want.items():
         np.testing.assert_array_equal(got[key], value, err_msg=key)
     assert got["revenue"].sum() > 0
     assert (got["revenue"] <= got["potential"]).all()
+    if tours:  # some stops walked from stop to stop, the walkers conserved
+        assert got["legs"].sum() > 0
 
 
 def test_visits_draw_poisson_trips_and_stops():
@@ -197,10 +216,10 @@ def test_visits_draw_poisson_trips_and_stops():
     assert abs(trips.mean() - 1.7) < 4 * np.sqrt(1.7 / n)
     assert abs(trips.var() - 1.7) < 0.08
     # stops per trip: purpose shares from the cuts, 1 + Poisson(extra) (the cap of 8 is
-    # immaterial at these rates); walkers per trip = stops + 1, each of weight 2
+    # immaterial at these rates); walkers per trip = stops + 1, each of 1.5 x weight 2 persons
     cuts = inputs["purpose_cut"]
     share = np.array([cuts[0].mean(), (cuts[1] - cuts[0]).mean(), (1 - cuts[1]).mean()])
-    expected = 2.0 * trips.sum() * (share @ np.array([1.3, 2.5, 1.5]) + 1)
+    expected = 3.0 * trips.sum() * (share @ np.array([1.3, 2.5, 1.5]) + 1)
     assert abs(out["walks"].sum() / expected - 1) < 0.02
 
 

@@ -192,7 +192,7 @@ def test_a_venue_that_cannot_pay_closes_like_a_shop():
 
 # ------------------------------------------------------------------------ instruments
 def test_core_designation_stops_letting_outside_and_fills_the_core_at_a_cost():
-    scenario = with_intervention("core_designation", core_walk_m=150,
+    scenario = with_intervention("core_designation", core_walk_m=150, procedure_years=0,
                                  relocation_support_eur=20000, relocation_rate_per_year=0.5)
     model, frame = simulate(scenario, SEEDS[0])
     core = model.premises.walk_to_busiest_m <= 150
@@ -209,8 +209,10 @@ def test_core_designation_stops_letting_outside_and_fills_the_core_at_a_cost():
 
 
 def test_vacancy_ordinance_shortens_vacancy_spells_and_books_its_cases():
+    # the mechanism without its frictions: plenty of candidates, no procedure, no objections
     scenario = with_intervention("vacancy_ordinance", report_after_months=3,
-                                 nominate_after_months=6, owner_acceptance=0.8)
+                                 nominate_after_months=6, owner_acceptance=0.8,
+                                 candidates_per_year=50, procedure_months=0, objection_share=0)
     assert mean_spell_weeks(scenario) < 0.8 * mean_spell_weeks(BASE)
     assert mean_over_seeds(scenario, "vacancy_rate") < mean_over_seeds(BASE, "vacancy_rate")
     model, _ = simulate(scenario, SEEDS[0])
@@ -309,11 +311,12 @@ def test_transformation_subsidy_converts_more_edge_units_with_co_funding():
     round_ = {"name": "impuls", "start": START.isoformat(), "end": "2030-01-01",
               "match_share": 0.5, "instruments": ["transformation_subsidy"], "cap_eur": 1e7,
               "owner_coinvestment": 0.3}
-    scenario = small(funding=[round_], interventions=[
+    weak = {"rent": {"level": 1.8}}  # a weak centre, with long-vacant units to convert
+    scenario = small(funding=[round_], economy=weak, interventions=[
         {"type": "transformation_subsidy", "start": START.isoformat(), "subsidy_share": 0.5,
-         "min_vacant_months": 6, "uptake_elasticity": 6}])
+         "min_vacant_months": 3, "uptake_elasticity": 6, "zone": "all"}])
     with_it = sum(simulate(scenario, s)[1]["conversions"].sum() for s in SEEDS)
-    without = sum(simulate(BASE, s)[1]["conversions"].sum() for s in SEEDS)
+    without = sum(simulate(small(economy=weak), s)[1]["conversions"].sum() for s in SEEDS)
     assert with_it > without
     _, frame = simulate(scenario, SEEDS[0])
     municipal, cofunded = frame["spend_transformation_subsidy"].sum(), frame[
@@ -376,14 +379,44 @@ LOCKDOWN = {"type": "lockdown", "start": "2019-03-04", "end": "2019-09-30",
             "closed_sectors": ["comparison", "food_beverage", "leisure", "services", "culture"]}
 
 
-def test_lockdown_support_lets_fewer_businesses_fail():
-    bare = small(shocks=[LOCKDOWN | {"support_share": 0.0}])
-    supported = small(shocks=[LOCKDOWN | {"support_share": 0.8}])
-    fail_bare = sum(simulate(bare, s)[1]["closures"].head(40).sum() for s in SEEDS)
-    fail_supported = sum(simulate(supported, s)[1]["closures"].head(40).sum() for s in SEEDS)
+SUPPORT = {"type": "support_scheme", "start": "2019-03-04", "end": "2019-12-30"}
+
+
+def test_support_lets_fewer_businesses_fail_and_is_repaid_after():
+    bare = small(shocks=[LOCKDOWN])
+    supported = small(shocks=[LOCKDOWN, SUPPORT])
+    fail_bare = sum(simulate(bare, s)[1]["closures"].head(52).sum() for s in SEEDS)
+    fail_supported = sum(simulate(supported, s)[1]["closures"].head(52).sum() for s in SEEDS)
     assert fail_supported < fail_bare
     assert simulate(supported, SEEDS[0])[1]["support_paid"].sum() > 0
     assert simulate(bare, SEEDS[0])[1]["support_paid"].sum() == 0
+
+
+def test_support_prevents_lease_end_exits_during_a_lockdown():
+    """Leases that end while support is paid are renewed, even when the business loses
+    money; without support, the losing ones leave."""
+    def lease_end_exits(scenario) -> int:
+        total = 0
+        for seed in SEEDS:
+            ev = events_of(simulate(scenario, seed)[0], "closure")
+            total += int((ev["cause"].isin(["lease_end", "sustained_losses", "insolvent"])
+                          & ev["date"].between("2019-03-04", "2019-12-30")).sum())
+        return total
+    assert lease_end_exits(small(shocks=[LOCKDOWN, SUPPORT])) == 0
+    assert lease_end_exits(small(shocks=[LOCKDOWN])) > 0
+
+
+def test_lockdown_weeks_do_not_count_in_the_smoothed_accounts():
+    model = CityCentre(small(shocks=[LOCKDOWN, SUPPORT]), seed=SEEDS[0])
+    while model.date < dt.date(2019, 3, 4):
+        model.step()
+    before = model.premises.profit_avg.copy(), model.premises.revenue_avg.copy()
+    for _ in range(6):  # deep in the lockdown
+        model.step()
+    still = model.premises.open & (model.premises.weeks_open > 40)
+    assert still.any()
+    assert np.array_equal(model.premises.profit_avg[still], before[0][still])
+    assert np.array_equal(model.premises.revenue_avg[still], before[1][still])
 
 
 def test_lockdown_closes_sectors_and_cuts_footfall_then_recovers():
@@ -437,17 +470,25 @@ def test_corona_scenario_footfall_trough_near_a_quarter_of_normal():
     assert 0.18 < first_weeks.mean() / normal < 0.32
 
 
-def test_shops_of_closed_sectors_earn_nothing_during_a_lockdown():
-    model = CityCentre(small(shocks=[LOCKDOWN]), seed=SEEDS[0])
-    while model.date < dt.date(2019, 4, 1):
-        model.step()
-    closed = model.premises.open & np.isin(model.premises.sector, [
-        SECTORS.index(s) for s in ("comparison", "food_beverage", "leisure", "services")])
-    assert closed.any()
-    assert np.all(model.premises.revenue[closed] == 0)
-    daily = model.premises.open & (model.premises.sector == SECTORS.index("daily"))
-    assert model.premises.revenue[daily].sum() > 0
-    assert np.all(model.premises.use[closed] == SHOP)
+def test_closed_shops_keep_only_their_pickup_sales_during_a_lockdown():
+    """Hairdressers and leisure earn nothing; comparison shops keep click-and-collect and
+    appointment sales; daily shops stay open."""
+    locked = CityCentre(small(shocks=[LOCKDOWN]), seed=SEEDS[0])
+    normal = CityCentre(small(), seed=SEEDS[0])
+    for model in (locked, normal):
+        while model.date < dt.date(2019, 4, 1):
+            model.step()
+    premises = locked.premises
+    shut = premises.open & np.isin(premises.sector, [
+        SECTORS.index(s) for s in ("leisure", "services")])
+    assert shut.any() and np.all(premises.revenue[shut] == 0)
+    comparison = premises.open & (premises.sector == SECTORS.index("comparison"))
+    same = comparison & normal.premises.open & (
+        normal.premises.sector == SECTORS.index("comparison"))
+    assert 0 < premises.revenue[same].sum() < 0.5 * normal.premises.revenue[same].sum()
+    daily = premises.open & (premises.sector == SECTORS.index("daily"))
+    assert premises.revenue[daily].sum() > 0
+    assert np.all(premises.use[comparison] == SHOP)
 
 
 def test_every_scenario_file_describes_its_instruments_and_shocks():
@@ -475,7 +516,7 @@ def test_every_scenario_file_runs(path):
 
 
 def test_core_designation_by_map_zone():
-    scenario = with_intervention("core_designation", area=[0, 0, 30, 40])
+    scenario = with_intervention("core_designation", area=[0, 0, 30, 40], procedure_years=0)
     model = CityCentre(scenario, seed=SEEDS[0])
     while model.date < START + dt.timedelta(weeks=2):
         model.step()
@@ -486,15 +527,22 @@ def test_core_designation_by_map_zone():
     assert "map zone [0, 0, 30, 40]" in scenario.interventions[0].describe()
 
 
-def test_a_uniform_attractiveness_gain_raises_visits_by_the_visit_elasticity():
-    """The pull compares unscaled choice weights: +0.5 utility on every unit multiplies each
-    resident's visit rate by exp(0.5 x visit_elasticity)."""
-    model = CityCentre(small(), seed=SEEDS[0])
+def test_a_uniform_attractiveness_gain_raises_visits_by_the_centres_relative_pull():
+    """The pull compares unscaled choice weights against the alternatives: +0.5 utility on
+    every unit multiplies W by e^0.5, and each resident's visit rate by the centre's share
+    relative to before, r (1 + b) / (r + b) with b = e / (1 - e): less than e^(0.5 e), as
+    the alternatives keep part of the market."""
+    full = small(economy={"shops": {"initial_vacancy": 0.0}},  # every unit open: W = W0
+                 culture={"initial_venues": {"pop_venue": 0, "theatre": 0, "gallery": 0}})
+    model = CityCentre(full, seed=SEEDS[0])
     before = model.residents.visit_rate_total.copy()
     model.premises.bonus[:] += 0.5
     model.residents.perceive()
     theta = model.params.economy.choice.visit_elasticity
-    assert np.allclose(model.residents.visit_rate_total / before, np.exp(0.5 * theta))
+    r, b = np.exp(0.5), theta / (1 - theta)
+    gain = model.residents.visit_rate_total / before
+    assert np.allclose(gain, r * (1 + b) / (r + b))
+    assert 1.0 < gain.mean() < np.exp(0.5 * theta)
 
 
 def test_a_round_requiring_owner_co_investment_funds_only_owner_projects():

@@ -17,7 +17,8 @@ from sim.scenario.schema import Scenario
 def tiny(**extra) -> Scenario:
     return Scenario.model_validate({
         "name": "tiny", "seed": 3, "years": 1, "warmup_years": 0,
-        "town": {"preset": "kleinstad"}, "population": {"agents": 2000}, **extra,
+        "town": {"preset": "kleinstad", "core_walk_m": 150}, "population": {"agents": 2000},
+        **extra,
     })
 
 

@@ -25,7 +25,7 @@ town:
   preset: kleinstad
 population:
   agents: 2000
-  region_share: 0.2
+  online_propensity_sigma: 0.2
 economy:
   online_share:
     daily:
@@ -57,7 +57,7 @@ economy:
     top = load_scenario("s/deep/top.yaml")
     assert (top.name, top.years, top.seed) == ("top", 3, 7)  # name from child, rest inherited
     assert top.population.agents == 3000  # from mid
-    assert top.population.region_share == 0.2  # from base: mappings merge key by key
+    assert top.population.online_propensity_sigma == 0.2  # from base: mappings merge key by key
     assert [(p.year, p.share) for p in top.economy.online_share.daily] == [(2015, 0.3)]
     assert top.town.preset == "kleinstad"
     assert scenario_source(top) == Path("s/deep/top.yaml").resolve()
@@ -76,9 +76,11 @@ def test_scenario_parent(write):
 
 
 def test_error_in_inherited_key_names_the_parent_file_and_line(write):
-    write("s/base.yaml", BASE.replace("region_share: 0.2", "region_share: 1.5"))
+    write("s/base.yaml", BASE.replace("online_propensity_sigma: 0.2",
+                                      "online_propensity_sigma: 4.5"))
     write("s/x.yaml", "# child\nextends: base.yaml\nname: x\n")
-    assert error_of("s/x.yaml") == "s/base.yaml:8: population.region_share: must be <= 1 (got 1.5)"
+    assert error_of("s/x.yaml") == (
+        "s/base.yaml:8: population.online_propensity_sigma: must be <= 3 (got 4.5)")
 
 
 def test_error_in_a_child_key_names_the_child_line(write):
@@ -142,9 +144,10 @@ def test_bad_extends(write, files, expected):
 def test_overrides_apply_after_the_merge(write):
     write("s/base.yaml", BASE)
     write("s/x.yaml", "extends: base.yaml\nname: x\npopulation:\n  agents: 3000\n")
-    x = load_scenario("s/x.yaml", ["population.agents=2500", "population.region_share=0.3",
+    x = load_scenario("s/x.yaml", ["population.agents=2500",
+                                   "population.online_propensity_sigma=0.3",
                                    "economy.online_share.daily[1].share=0.5"])
-    assert (x.population.agents, x.population.region_share) == (2500, 0.3)
+    assert (x.population.agents, x.population.online_propensity_sigma) == (2500, 0.3)
     assert [p.share for p in x.economy.online_share.daily] == [0.05, 0.5, 0.2]
     assert error_of("s/x.yaml", ["years=0"]) == "--set years: must be >= 1 (got 0)"
     assert error_of("s/x.yaml", ["extends=base.yaml"]).startswith("--set extends: unknown key")

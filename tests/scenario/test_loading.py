@@ -146,8 +146,8 @@ def test_out_of_range_names_line_and_key(write):
          "x.yaml:3: population.agents: must be an integer (got 'abc')"),
         ("name: x\npopulation:\n  agents: 1.5\n",
          "x.yaml:3: population.agents: must be an integer (got 1.5)"),
-        ("name: x\npopulation:\n  region_share: 1.5\n",
-         "x.yaml:3: population.region_share: must be <= 1 (got 1.5)"),
+        ("name: x\npopulation:\n  online_propensity_sigma: 4.5\n",
+         "x.yaml:3: population.online_propensity_sigma: must be <= 3 (got 4.5)"),
         ("name: x\nyears: .nan\n", "x.yaml:2: years: must be a finite number (got nan)"),
         ("name: x\nstart: 2019-13-01\n",
          "x.yaml:2: start: must be a date like 2019-01-07 (got '2019-13-01')"),
@@ -167,7 +167,7 @@ def test_out_of_range_names_line_and_key(write):
          "x.yaml:2: town: give only one of preset, map, map_file (got preset, map_file)"),
         ("name: x\ntown: kleinstad\n",
          "x.yaml:2: town: must be a mapping of keys (got 'kleinstad'); allowed keys: preset, map, "
-         "map_file, cell_size_m, floor_area_m2, households_per_dwelling_cell, core_walk_m, "
+         "map_file, cell_size_m, floor_area_m2, core_walk_m, "
          "home_zone_cells, neighbour_radius_cells"),
         ("name: my town\n",
          "x.yaml:1: name: must start with a letter or digit and contain only letters, digits, "
@@ -207,7 +207,7 @@ def test_merge_keys_are_followed(write):
 name: x
 population: &p
   agents: 10
-  region_share: 0.2
+  online_propensity_sigma: 0.2
 economy:
   choice:
     <<: {taste_weight: 0.1}

@@ -63,7 +63,7 @@ def test_reference_lists_every_key_with_its_default_unit_and_source():
             if field.description:
                 assert any(field.description.split(".")[0] in r for r in matching), key
     agents = next(r for r in rows if r.startswith("| `agents` |"))
-    assert "| integer |" in agents and "> 0" in agents
+    assert "| integer or empty |" in agents and "> 0" in agents
     rent_share = next(r for r in rows if r.startswith("| `rent_share` |"))
     assert "`0.5`" in rent_share and "| share |" in rent_share and "Koster" in rent_share
     assert "## `interventions[] (type: biz)`" in text

@@ -1,8 +1,9 @@
 """Core designation (concentreren): a compact core; outside it retail zoning lapses.
 
-Premises outside the designated core can no longer be let to shops and may become homes; the
-core itself is protected from conversion. With a relocation grant, shops outside move into
-vacant core units. The zoning stays after the instrument ends. G40 kennisdossier vitale
+Once the new land-use plan is in force (a procedure of one to two years), premises outside the
+designated core can no longer be let to shops and may become homes; the core itself is
+protected from conversion. With a relocation grant, shops outside move into vacant core
+units. The zoning stays after the instrument ends. G40 kennisdossier vitale
 binnensteden; ``docs/ODD.md`` section 7.
 """
 
@@ -26,6 +27,7 @@ class Designation:
     """The designated core, fixed the first week the instrument acts."""
 
     core: np.ndarray | None = None  # (P,) bool
+    zoned: bool = False  # the land-use plan is in force
 
 
 
@@ -47,8 +49,13 @@ class CoreDesignation(Instrument):
     relocation_rate_per_year: float = param(
         0.15, "Yearly probability that a shop outside the core moves in when supported and a "
         "core unit is vacant. Assumption.", "1/year", ge=0, le=1)
+    procedure_years: float = param(
+        1.5, "Years before the new land-use plan (bestemmingsplan) is in force and retail "
+        "zoning outside the core lapses. stedelijketransformatie.nl (2022): compacting is 'a "
+        "process of long breath'; a plan change takes one to two years (assumption).",
+        "years", ge=0, le=10)
     cost_eur_per_year: float = param(50_000.0, "Planning and zoning work. Assumption.",
-                                  "EUR/year", ge=0, le=1e8)
+                                     "EUR/year", ge=0, le=1e8)
 
     def what(self) -> str:
         move = (f", {eur(self.relocation_support_eur)} per shop relocating into the core"
@@ -68,19 +75,23 @@ class CoreDesignation(Instrument):
         premises = model.premises
         if state.core is None:
             if self.area is None:
-                core = premises.walk_to_busiest_m <= self.core_walk_m
+                state.core = premises.walk_to_busiest_m <= self.core_walk_m
             else:
-                core = model.zones.rectangle(self.area)
-            state.core = core
+                state.core = model.zones.rectangle(self.area)
+            model.record("core_designation", -1, -1, f"{int(state.core.sum())} units in the "
+                         f"core; the land-use plan in {self.procedure_years:g} years")
+        core = state.core
+        if not state.zoned and (model.date - self.start).days >= self.procedure_years * 365.25:
+            state.zoned = True
             premises.retail_zoned &= core
             premises.housing_zoned[:] = ~core
-            model.record("core_designation", -1, -1, f"{int(core.sum())} units in the core")
+            model.record("core_designation", -1, -1,
+                         f"land-use plan in force: {int((~core).sum())} units lose retail zoning")
         if not active:
             return  # the zoning stays
         model.municipality.pay("core_designation", self.cost_eur_per_year / 52)
         if self.relocation_support_eur <= 0:
             return
-        core = state.core
         rng = model.stream("relocation")
         outside = np.flatnonzero(premises.open & ~core)
         movers = outside[rng.random(outside.size) < self.relocation_rate_per_year / 52]

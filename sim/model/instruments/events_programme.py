@@ -6,6 +6,7 @@ collaboration multiplier); every event is a joint action. ``docs/ODD.md`` sectio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
@@ -15,6 +16,13 @@ from sim.scenario.interventions import Instrument, register_instrument
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
+
+
+@dataclass
+class Spent:
+    """What the programme has spent this year (co-funding included)."""
+
+    eur: float = 0.0
 
 
 @register_instrument
@@ -37,8 +45,15 @@ class EventsProgramme(Instrument):
                 f"{self.visitors_per_event:,.0f} visitors. Cost "
                 f"{eur(self.budget_eur_per_year)} a year.")
 
-    def act(self, model: CityCentre, state: None, active: bool) -> None:
-        """Hold this week's events (a Poisson number), paid one by one from the budget."""
+    def new_state(self, model: CityCentre) -> Spent:
+        return Spent()
+
+    def new_year(self, state: Spent) -> None:
+        state.eur = 0.0
+
+    def act(self, model: CityCentre, state: Spent, active: bool) -> None:
+        """Hold this week's events (a Poisson number), paid one by one while this year's
+        budget lasts (a budget is a budget: the programme never spends more in a year)."""
         if not active:
             return
         muni = model.municipality
@@ -46,7 +61,13 @@ class EventsProgramme(Instrument):
         n = int(rng.poisson(self.budget_eur_per_year / self.cost_per_event_eur / 52))
         if model.conditions.culture_closed:
             return  # events are cancelled during a lockdown that closes culture
-        paid = sum(muni.pay("events_programme", self.cost_per_event_eur) for _ in range(n))
+        paid = 0
+        for _ in range(n):
+            if state.eur + self.cost_per_event_eur > self.budget_eur_per_year + 1e-6:
+                break
+            if muni.pay("events_programme", self.cost_per_event_eur):
+                state.eur += self.cost_per_event_eur
+                paid += 1
         model.venues.schedule_public_events(
             paid, self.visitors_per_event * muni.multiplier(),
             np.ones(len(model.premises), dtype=bool), "events_programme", rng)

@@ -1,4 +1,5 @@
-"""Exogenous shocks, one module each (lockdowns, chain bankruptcies).
+"""Exogenous shocks, one module each (lockdowns, support schemes, visitor gaps, chain
+bankruptcies).
 
 Each module declares its shock's parameters and its weekly rule (``strike``) and registers
 the class (:func:`sim.scenario.interventions.register_shock`); importing this package
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.scenario.fields import SECTORS
+
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
 
-MODULES = ("lockdown", "chain_bankruptcy")
+MODULES = ("lockdown", "support_scheme", "visitor_gap", "chain_bankruptcy")
 
 for _name in MODULES:
     importlib.import_module(f"{__name__}.{_name}")
@@ -35,4 +38,6 @@ class Shocks:
         for shock in self.model.params.shocks:
             if shock.enabled:
                 shock.strike(self.model)
+        cond.online_by_sector[[SECTORS.index("comparison"), SECTORS.index("daily")]] += (
+            cond.online_lasting)
         cond.online_by_sector = np.minimum(cond.online_by_sector, 1.0)

@@ -52,7 +52,9 @@ MAIN_FIELD: dict[str, str | None] = {
     "meanwhile_use": "extra_users_per_year",
     "transformation_subsidy": "subsidy_share",
     "centre_management": "joint_actions_per_year",
-    "lockdown": "support_share",
+    "lockdown": "online_persistence",
+    "support_scheme": "fixed_cost_share",
+    "visitor_gap": "half_life_years",
     "chain_bankruptcy": None,
 }
 #: Comparison choice meaning every instrument (not the shocks) at once.
