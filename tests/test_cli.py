@@ -52,7 +52,7 @@ BAD_INPUTS = [
     ("name: x\ntown:\n  preset: utrecht\n",
      "x.yaml:3: town.preset: must be one of kleinstad, middelstad, grootstad (got 'utrecht')"),
     ("name: x\ntown:\n  preset: kleinstad\n  map: |\n" + indent(TINY_MAP),
-     "x.yaml:2: town: give only one of preset, map, map_file (got preset, map)"),
+     "x.yaml:2: town: give only one of preset, map, map_file, dir (got preset, map)"),
     (VALID.replace("#.hmm.#", "#.hmx.#"),
      "x.yaml:6: town.map: column 5: unknown map symbol 'x'; " + MAP_ALLOWED),
     (VALID.replace("T", "."), "x.yaml:3: town.map: map has no entry point (T, P, B or F)"),

@@ -24,7 +24,9 @@ def add_validate(sub) -> argparse.ArgumentParser:
         help="check scenario files and their maps",
         description="Check scenario files: YAML syntax, every key and value against the schema, "
         "and the town map. Prints one line per file: 'ok' with the size of the town, or the "
-        "first problem as FILE:LINE: key.path: what is wrong.",
+        "first problem as FILE:LINE: key.path: what is wrong. A town whose given population "
+        "spends far too little or too much for its retail floor area gets a warning line "
+        "(the file is still valid).",
         epilog="examples:\n"
         "  binnenstad validate scenarios/baseline.yaml\n"
         "  binnenstad validate scenarios/*.yaml\n\n"
@@ -36,6 +38,7 @@ def add_validate(sub) -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario.balance import warning
     from sim.scenario.loading import build_town, load_scenario
 
     status = EXIT_OK
@@ -53,6 +56,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{file}: ok (scenario {scenario.name}, {town.n_premises} premises, "
             f"{len(town.dwelling_xy)} dwelling{'' if len(town.dwelling_xy) == 1 else 's'})"
         )
+        problem = warning(scenario, town)
+        if problem is not None:
+            print(f"{file}: warning: population: {problem}", file=sys.stderr)
     return status
 
 

@@ -40,6 +40,7 @@ from sim.model.residents import Residents
 from sim.model.shocks import Shocks
 from sim.model.shops import Shops
 from sim.model.venues import Venues
+from sim.scenario.balance import rent_scale
 from sim.scenario.fields import SECTORS
 from sim.scenario.interventions import INSTRUMENTS
 from sim.scenario.loading import build_town
@@ -199,13 +200,18 @@ class CityCentre(Model):
     # ------------------------------------------------------------------ assembly
     def _initial_sectors(self, rng: np.random.Generator) -> np.ndarray:
         """The initial occupants' sectors, decided before the shops open so the baseline
-        sees a full centre; anchors are daily or comparison."""
+        sees a full centre: drawn from the sector mix (anchors daily or comparison), or as an
+        imported town's data says where it knows the use."""
         n = len(self.premises)
         mix = self.params.economy.shops.sector_mix.array()
         sector = rng.choice(len(SECTORS), size=n, p=mix / mix.sum())
         anchors = self.town.premises_symbol == "A"
         sector[anchors] = rng.choice([SECTORS.index("daily"), SECTORS.index("comparison")],
                                      size=int(anchors.sum()))
+        use = self.town.premises_use
+        if use is not None:
+            for code, name in enumerate(SECTORS):
+                sector[use == name] = code
         return sector.astype(np.int8)
 
     def _locate_premises(self, initial_sector: np.ndarray) -> None:
@@ -224,8 +230,13 @@ class CityCentre(Model):
         trees = shortest_path_trees(self.town.adjacency, np.array([self.busiest_cell], np.int32))
         premises.classify(f_units, (trees.dist_steps[0, access] + 1) * self.town.cell_size_m,
                           self.params.town.core_walk_m)
+        if self.town.core_mask is not None:  # the municipality's own core boundary
+            x, y = self.town.premises_xy.T
+            premises.core = self.town.core_mask[y, x].astype(bool)
         self.zones = Zones(self.town.premises_xy, self.town.walkable_xy,
                            np.flatnonzero(self.town.walkable_is_square), premises.core)
+        if self.residents.balance.balanced:
+            premises.rent_scale = rent_scale(self.params, market_rent(self), premises.floor_m2)
         premises.market_rent[:] = market_rent(self)
         premises.asking_rent[:] = premises.market_rent
         premises.last_rent[:] = premises.market_rent

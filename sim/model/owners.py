@@ -34,7 +34,7 @@ def market_rent(model: CityCentre) -> np.ndarray:
     """(P,) market rent from smoothed footfall and distance to the busiest point."""
     r = model.params.economy.rent
     premises = model.premises
-    return r.level * premises.size_factor * kernels.market_rent(
+    return premises.rent_scale * r.level * premises.size_factor * kernels.market_rent(
         model.footfall.at_premises(),
         model.footfall.reference,
         premises.walk_to_busiest_m,

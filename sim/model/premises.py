@@ -75,6 +75,7 @@ class Premises:
     walk_to_busiest_m: np.ndarray = field(default=None)  # (P,) m
     location_class: np.ndarray = field(default=None)  # (P,) 'A1', 'A2', 'B' or 'C'
     open_neighbours: np.ndarray = field(default=None)  # (P,) open units nearby, as perceived
+    rent_scale: float = 1.0  # market rents of a town balanced by construction (balance.py)
 
     @classmethod
     def empty(cls, floor_m2: np.ndarray, size_cost_elasticity: float) -> Premises:

@@ -30,6 +30,7 @@ from sim import kernels
 from sim.kernels import visits
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
+from sim.scenario.balance import agent_weight, balance, town_size
 from sim.scenario.fields import (
     ENTRY_KINDS,
     GROUPS,
@@ -161,6 +162,9 @@ class Residents:
         rng: the stream that draws the residents' attributes.
 
     Attributes:
+        balance: the town's people and how its pull on them is balanced
+            (:class:`sim.scenario.balance.Balance`).
+        people: people (tourist parties) of each visitor group the centre serves.
         state: the residents' attributes (:class:`ResidentState`).
         agents: the :class:`Resident` agents, in index order.
         online_share: share of last week's retail spending that went online.
@@ -177,8 +181,12 @@ class Residents:
         self._visit_rates = np.array(
             [getattr(pop.visits_per_week, p).array() for p in PURPOSES])  # (purpose, group)
         town = model.town
-        self._size = (float(town.premises_floor_m2.sum()), len(town.dwelling_access))
-        self.weight = pop.weight(*self._size)  # households per agent
+        self.balance = balance(params, *town_size(town, pop.persons_per_household.centre))
+        self.people = self.balance.people
+        self._households = self.balance.households  # (G,)
+        self.weight = agent_weight(params, float(self._households.sum()))  # households/agent
+        outside = np.arange(len(GROUPS)) > 0  # the centre's residents are not scaled
+        self._visit_rates[:, outside] *= self.balance.visit_scale[:, None]
         self._persons_per_visit = pop.persons_per_visit.array()  # (group,)
         extra = params.economy.choice.extra_stops
         self._stop_cdf = visits.stop_cdf(np.array([getattr(extra, p) for p in PURPOSES]),
@@ -212,9 +220,8 @@ class Residents:
     def _create(self, rng: np.random.Generator) -> None:
         """Draw every resident's home, weight, income, online propensity, frequency, taste."""
         model = self.model
-        pop = model.params.population
         town = model.town
-        per_group = np.rint(pop.households(*self._size) / self.weight).astype(np.int64)
+        per_group = np.rint(self._households / self.weight).astype(np.int64)
         if not len(town.dwelling_access):
             per_group[0] = 0  # a map without dwellings houses nobody
         n_total = int(per_group.sum())
@@ -222,7 +229,11 @@ class Residents:
         zone = np.full(n_total, -1, dtype=np.int32)
         n_centre = int(per_group[0])
         if n_centre:
-            dwelling = rng.integers(0, len(town.dwelling_access), size=n_centre)
+            if town.dwelling_households is None:
+                dwelling = rng.integers(0, len(town.dwelling_access), size=n_centre)
+            else:  # an imported town knows how many households live in each dwelling cell
+                p = np.maximum(town.dwelling_households, 0.0)
+                dwelling = rng.choice(p.size, size=n_centre, p=p / p.sum())
             zone[:n_centre] = model.routes.zone_of_dwelling[dwelling]
         self.state = ResidentState(
             home_type=home_type,
@@ -261,7 +272,7 @@ class Residents:
         """(G - 1, E) probability that a visit of each outside group arrives at each entry
         point."""
         model = self.model
-        kinds = model.town.entry_kind
+        kinds = model.routes.entry_kind
         out = np.zeros((len(OUTSIDE_GROUPS), len(kinds)))
         for row, home in enumerate(OUTSIDE_GROUPS):
             shares = getattr(model.params.population.entry_shares, home)

@@ -169,7 +169,8 @@ class Shops:
                   * 52, cause="relocation", founded_week=founded)
 
     def open_initial(self, initial_sector: np.ndarray, rng: np.random.Generator) -> None:
-        """Occupy all but ``initial_vacancy`` of the units, weaker locations vacant more often."""
+        """Occupy all but ``initial_vacancy`` of the units, weaker locations vacant more often;
+        in an imported town that marks vacant premises, exactly those are vacant."""
         model = self.model
         premises = model.premises
         shops = model.params.economy.shops
@@ -180,6 +181,9 @@ class Shops:
         weakness[~free] = 0.0
         n_vacant = min(round(shops.initial_vacancy * n), int(free.sum()))
         vacant = rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+        use = model.town.premises_use
+        if use is not None and (use == "vacant").any():
+            vacant = np.flatnonzero((use == "vacant") & free)
         occupied = np.setdiff1d(np.flatnonzero(free), vacant)
         u_chain = rng.random(n)
         lease_left = rng.integers(1, model.params.economy.rent.lease_years * 52 + 1, size=n)

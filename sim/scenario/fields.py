@@ -23,7 +23,9 @@ TASTE_CLASSES = ("run", "fun", "food")
 GROUPS = ("centre", "city", "region", "tourist", "commuter")
 #: The groups that arrive at entry points (all but the centre's residents).
 OUTSIDE_GROUPS = GROUPS[1:]
-ENTRY_KINDS = ("station", "car_park", "bus_stop", "bike_park")
+#: How visitors from outside the centre arrive: at the map's entry points, or walking or
+#: cycling in from the neighbourhoods around it at a street end on the map's edge.
+ENTRY_KINDS = ("station", "car_park", "bus_stop", "bike_park", "walk_in")
 PRESET_NAMES = ("kleinstad", "middelstad", "grootstad")
 
 

@@ -30,6 +30,7 @@ from sim.scenario.overrides import apply_overrides, parse_override
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import KeyPath, LineIndex, ReadError, load_yaml, read_text
 from sim.town.maps import MapError, Town, load_preset, parse_map
+from sim.town.townfile import load_town_dir
 
 __all__ = [
     "LineIndex",
@@ -142,6 +143,8 @@ def _build_town(
     source = scenario.source
     base = source.parent if source is not None else Path.cwd()
     map_path = (base / cfg.map_file) if cfg.map_file is not None else None
+    if cfg.dir is not None:
+        map_path = base / cfg.dir / "town.yaml"  # the folder's town.yaml is written last
     stamp = None
     if map_path is not None:
         try:
@@ -174,6 +177,19 @@ def _build_town(
             if err.line is not None and first_row is not None:
                 raise fail("map", _at(err, row=False), line=first_row + err.line - 1) from err
             raise fail("map", _at(err, row=True)) from err
+    elif cfg.dir is not None:
+        shown = (os.path.normpath(os.path.join(os.path.dirname(label), cfg.dir))
+                 if label is not None else display_path(base / cfg.dir))
+        if not (base / cfg.dir / "town.yaml").is_file():
+            what = "no such folder" if not (base / cfg.dir).exists() else "not a town folder"
+            raise fail("dir", f"town folder {shown}: {what} (make one with 'binnenstad town "
+                       "import', docs/own-town.md)")
+        try:
+            town = load_town_dir(base / cfg.dir)
+        except ScenarioError as err:
+            if err.file is None:
+                raise fail("dir", f"town folder {shown}: {err.message}") from None
+            raise
     elif map_path is not None:
         shown = (
             os.path.normpath(os.path.join(os.path.dirname(label), cfg.map_file))

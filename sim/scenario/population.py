@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from sim.scenario.fields import PerGroup, Share, Strict, param
@@ -44,10 +43,12 @@ class EntryShares(Strict):
     car_park: Share
     bus_stop: Share
     bike_park: Share
+    walk_in: Share = Field(0.0, description="Walking or cycling in from the neighbourhoods "
+                           "around the centre, at a street end on the map's edge.")
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> EntryShares:
-        total = self.station + self.car_park + self.bus_stop + self.bike_park
+        total = self.station + self.car_park + self.bus_stop + self.bike_park + self.walk_in
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"entry shares must sum to 1 (got {total:.3f})")
         return self
@@ -59,10 +60,10 @@ class EntrySharesByGroup(Strict):
 
     city: EntryShares = Field(
         default_factory=lambda: EntryShares(
-            station=0.05, car_park=0.35, bus_stop=0.20, bike_park=0.40
+            station=0.05, car_park=0.30, bus_stop=0.15, bike_park=0.30, walk_in=0.20
         ),
         description="Visitors from the rest of the city. Assumption: Dutch modal split, "
-        "bike first.",
+        "bike first; a fifth walk or cycle in from the neighbourhoods around the centre.",
     )
     region: EntryShares = Field(
         default_factory=lambda: EntryShares(
@@ -78,10 +79,10 @@ class EntrySharesByGroup(Strict):
     )
     commuter: EntryShares = Field(
         default_factory=lambda: EntryShares(
-            station=0.30, car_park=0.30, bus_stop=0.10, bike_park=0.30
+            station=0.30, car_park=0.25, bus_stop=0.10, bike_park=0.25, walk_in=0.10
         ),
         description="People who work in the centre. Assumption: a commute by train, car or "
-        "bike.",
+        "bike, some on foot.",
     )
 
 
@@ -182,6 +183,14 @@ class Population(Strict):
         "of agents is the households of all groups divided by it. Assumption: enough agents "
         "for stable weekly flows.", "households", gt=0.0, le=10_000.0,
     )
+    balance_spending: bool = param(
+        True,
+        "When the visitor groups' numbers are derived from the town's size (none given), "
+        "scale the centre's pull on them per trip purpose so that the town's expected "
+        "spending per m2 of retail floor area equals that of middelstad, the calibrated town, "
+        "under the same parameters: a town of any size then starts near a realistic vacancy "
+        "(sim/scenario/balance.py; middelstad's scales are 1).", "-",
+    )
     agents: int | None = param(
         None,
         "Number of agents, if given instead of the weight: the weight is then the households "
@@ -211,38 +220,24 @@ class Population(Strict):
     taste_shares: TasteShares = Field(default_factory=TasteShares)
     entry_shares: EntrySharesByGroup = Field(default_factory=EntrySharesByGroup)
 
-    def people(self, floor_m2: float, dwelling_cells: int) -> dict[str, float]:
+    def people(self, floor_m2: float, dwelling_cells: int,
+               town_centre_people: float | None = None) -> dict[str, float]:
         """People (tourist parties) of each group in a town of ``floor_m2`` m2 of retail floor
-        area and ``dwelling_cells`` dwelling cells: the numbers given, else the densities."""
+        area and ``dwelling_cells`` dwelling cells: the numbers given, else what the town
+        knows (``town_centre_people``: the people of its dwellings, from an imported town's
+        BAG or OSM data), else the densities."""
 
         def given(value: float | None, density: float, size: float) -> float:
             return float(value) if value is not None else density * size
 
+        centre = self.centre_people
+        if centre is None and town_centre_people is not None:
+            centre = town_centre_people
         return {
-            "centre": given(self.centre_people, self.centre_people_per_dwelling_cell,
-                            dwelling_cells),
+            "centre": given(centre, self.centre_people_per_dwelling_cell, dwelling_cells),
             "city": given(self.city_people, self.city_people_per_m2, floor_m2),
             "region": given(self.region_people, self.region_people_per_m2, floor_m2),
             "tourist": given(self.tourist_parties_per_week, self.tourist_parties_per_m2,
                              floor_m2),
             "commuter": given(self.commuters, self.commuters_per_m2, floor_m2),
         }
-
-    def households(self, floor_m2: float, dwelling_cells: int) -> np.ndarray:
-        """(G,) households (tourist parties, commuters) of each group, in ``GROUPS`` order."""
-        people = self.people(floor_m2, dwelling_cells)
-        pph = self.persons_per_household
-        return np.array([
-            people["centre"] / max(pph.centre, 1e-9),
-            people["city"] / max(pph.city, 1e-9),
-            people["region"] / max(pph.region, 1e-9),
-            people["tourist"],
-            people["commuter"],
-        ])
-
-    def weight(self, floor_m2: float, dwelling_cells: int) -> float:
-        """Households one agent stands for."""
-        if self.agents is None:
-            return self.households_per_agent
-        total = float(self.households(floor_m2, dwelling_cells).sum())
-        return max(total, 1.0) / self.agents

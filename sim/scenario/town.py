@@ -26,7 +26,8 @@ class FloorArea(Strict):
 
 
 class Town(Strict):
-    """The map of the centre: a built-in preset, an inline map or a map file (exactly one)."""
+    """The map of the centre: a built-in preset, an inline map, a map file or a town folder
+    (at most one; middelstad if none)."""
 
     preset: Literal["kleinstad", "middelstad", "grootstad"] | None = Field(
         None,
@@ -36,6 +37,11 @@ class Town(Strict):
     map_file: str | None = Field(
         None, description="Path to an ASCII map file, relative to the scenario file."
     )
+    dir: str | None = Field(
+        None, description="A town folder made by `binnenstad town import` from a "
+        "municipality's geodata (docs/own-town.md), relative to the scenario file: its map, "
+        "premises with their floor areas and uses, dwellings, entry and counting points, core "
+        "boundary and cell size.")
     cell_size_m: float = param(
         10.0, "Edge length of one map cell. Assumption: about one shop frontage.", "m",
         ge=2.0, le=50.0,
@@ -63,7 +69,8 @@ class Town(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> Town:
-        given = [k for k in ("preset", "map", "map_file") if getattr(self, k) is not None]
+        given = [k for k in ("preset", "map", "map_file", "dir") if getattr(self, k) is not None]
         if len(given) > 1:
-            raise ValueError(f"give only one of preset, map, map_file (got {', '.join(given)})")
+            raise ValueError(
+                f"give only one of preset, map, map_file, dir (got {', '.join(given)})")
         return self

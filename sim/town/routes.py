@@ -65,6 +65,39 @@ def counting_line(town: Town, cell: int) -> np.ndarray:
     return np.array(sorted([cell, *across]), dtype=np.int64)
 
 
+#: Directions in which the outermost walkable cell is a walk-in point, and the least distance
+#: (cells) between walk-in points.
+WALK_IN_DIRECTIONS = 16
+WALK_IN_SPACING = 6
+
+
+def walk_ins(town: Town, directions: int = WALK_IN_DIRECTIONS) -> np.ndarray:
+    """Walkable indices of the points where people who live around the centre walk or cycle
+    in: in each of ``directions`` compass directions, the outermost walkable cell (the largest
+    projection on the direction; ties to the one nearest the centre line), so the points lie
+    around the edge of the street network whatever its shape. Points near another or near an
+    entry point are left out."""
+    xy = town.walkable_xy.astype(float)
+    centre = xy.mean(axis=0)
+    rel = xy - centre
+    points: list[int] = []
+    for k in range(directions):
+        angle = 2 * np.pi * k / directions
+        d = np.array([np.cos(angle), np.sin(angle)])
+        along = rel @ d
+        across = np.abs(rel @ np.array([-d[1], d[0]]))
+        best = np.flatnonzero(along >= along.max() - 0.5)
+        points.append(int(best[np.argmin(across[best])]))
+    kept: list[int] = []
+    taken = town.walkable_xy[town.entry_access] if town.entry_access.size else np.zeros((0, 2))
+    for p in points:  # at least WALK_IN_SPACING cells from the others and from entry points
+        near = np.vstack([taken, town.walkable_xy[kept]]) if kept else taken
+        if near.size and np.abs(near - town.walkable_xy[p]).max(axis=1).min() < WALK_IN_SPACING:
+            continue
+        kept.append(p)
+    return np.array(kept, dtype=np.int32)
+
+
 class Routes:
     """Origins (entry points, then home districts) and shortest walking routes from each.
 
@@ -75,7 +108,9 @@ class Routes:
 
     Attributes:
         zone_of_dwelling: (H,) home district of each dwelling cell.
-        n_entries: number of entry points E; origins ``0 .. E-1`` are entry points.
+        n_entries: number of entry points E, the map's (station, car parks, bus stops, bike
+            parks) and the walk-ins at its edge; origins ``0 .. E-1`` are entry points.
+        entry_kind: (E,) the kind of each entry point (``walk_in`` for the walk-ins).
         n_origins: number of origins O (entry points and home districts).
         event_sites: walkable cells of the event sites (centres of squares).
         trees: shortest-path trees from every origin to every door.
@@ -93,8 +128,12 @@ class Routes:
 
     def __init__(self, town: Town, home_zone_cells: int, neighbour_radius_cells: int) -> None:
         self.zone_of_dwelling, zone_origin = home_zones(town, home_zone_cells)
-        self.n_entries = len(town.entry_access)
-        origins = np.concatenate([town.entry_access, zone_origin]).astype(np.int32)
+        walk_in = walk_ins(town)
+        entries = np.concatenate([town.entry_access, walk_in]).astype(np.int32)
+        self.entry_kind = np.concatenate([town.entry_kind.astype("<U9"),
+                                          np.full(walk_in.size, "walk_in", dtype="<U9")])
+        self.n_entries = len(entries)
+        origins = np.concatenate([entries, zone_origin]).astype(np.int32)
         self.event_sites = event_sites(town)
         destinations = np.unique(np.concatenate([town.premises_access, self.event_sites]))
         self.trees = shortest_path_trees(town.adjacency, origins, destinations)

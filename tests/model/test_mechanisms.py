@@ -173,7 +173,7 @@ def test_the_core_is_zoned_only_when_the_land_use_plan_is_in_force():
 
 
 def test_conversions_are_limited_by_what_the_market_can_convert():
-    weak = {"rent": {"level": 1.8}}
+    weak = {"rent": {"level": 3.0}}
     free = small(economy=weak, landlords={"conversion_rate_per_year": 1.0})
     capped = small(economy=weak, landlords={"conversion_rate_per_year": 1.0,
                                             "conversion_capacity_m2_per_year": 150.0})

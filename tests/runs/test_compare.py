@@ -50,7 +50,7 @@ def test_baseline_against_itself_has_an_effect_of_exactly_zero(comparison):
     assert (rent["effect_high"] - rent["effect_low"] > 0).any()
 
 
-@pytest.mark.parametrize("metric", ["vacancy_rate", "vacancy_rate_core", "closures"])
+@pytest.mark.parametrize("metric", ["vacancy_rate", "vacancy_rate_core", "footfall"])
 def test_paired_effect_is_narrower_than_the_unpaired_difference(comparison, metric):
     summary = comparison.summary().set_index(["scenario", "metric", "year"])
     base = summary.loc[("base", metric, 2)]

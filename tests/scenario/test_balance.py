@@ -1,0 +1,105 @@
+"""Tests for balance by construction (sim.scenario.balance): a town of any size starts with
+middelstad's spending per m2, middelstad itself is unchanged, and ``validate`` warns when given
+population numbers cannot fit the town."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.cli.main import main
+from sim.scenario.balance import (
+    REFERENCE_DWELLING_CELLS,
+    REFERENCE_FLOOR_M2,
+    balance,
+    spending_per_household,
+    town_size,
+    warning,
+)
+from sim.scenario.loading import build_town, load_scenario
+
+BASELINE = "scenarios/baseline.yaml"
+
+
+def expected_spending(scenario, b) -> np.ndarray:
+    """(purposes,) weekly spending of the town's households after the balancing."""
+    per = spending_per_household(scenario)
+    return per[:, 0] * b.households[0] + (per[:, 1:] @ b.households[1:]) * b.visit_scale
+
+
+def test_middelstad_is_the_reference():
+    scenario = load_scenario(BASELINE)
+    town = build_town(scenario)
+    floor, cells, people = town_size(town, 1.6)
+    assert (floor, cells, people) == (REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS, None)
+    b = balance(scenario, floor, cells, people)
+    assert b.balanced
+    np.testing.assert_allclose(b.visit_scale, 1.0, rtol=1e-12)
+    np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-12)
+    assert warning(scenario, town) is None
+
+
+@pytest.mark.parametrize("floor, cells", [(5_000.0, 40), (250_000.0, 900), (48_220.0, 20)])
+def test_any_town_spends_what_middelstad_spends_per_m2(floor, cells):
+    scenario = load_scenario(BASELINE)
+    reference = balance(scenario, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
+    b = balance(scenario, floor, cells)
+    per_m2 = expected_spending(scenario, b) / floor
+    np.testing.assert_allclose(per_m2, expected_spending(scenario, reference) / REFERENCE_FLOOR_M2,
+                               rtol=1e-9)
+    np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-9)
+    # a centre with fewer residents per m2 than middelstad's needs more pull from outside
+    if cells / floor < REFERENCE_DWELLING_CELLS / REFERENCE_FLOOR_M2:
+        assert (b.visit_scale > 1).all()
+
+
+def test_a_what_if_on_visits_keeps_its_effect():
+    """Twice the city's comparison visits: both sides of the balance change, the scale stays 1
+    and the town spends more."""
+    base = load_scenario(BASELINE)
+    more = load_scenario(BASELINE, ["population.visits_per_week.comparison.city=1.0"])
+    b0 = balance(base, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
+    b1 = balance(more, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
+    np.testing.assert_allclose(b1.visit_scale, 1.0, rtol=1e-12)
+    assert expected_spending(more, b1)[1] > 1.5 * expected_spending(base, b0)[1]
+
+
+def test_given_numbers_are_not_balanced():
+    scenario = load_scenario(BASELINE, ["population.city_people=20000"])
+    b = balance(scenario, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
+    assert not b.balanced and (b.visit_scale == 1).all()
+    assert b.people["city"] == 20_000 and (b.spending_scale > 1.2).all()
+    off = load_scenario(BASELINE, ["population.balance_spending=false"])
+    assert not balance(off, 5_000.0, 40).balanced
+
+
+def test_imported_dwellings_give_the_centre_people():
+    class Town:  # what town_size reads of an imported town
+        premises_floor_m2 = np.array([100.0, 250.0])
+        dwelling_access = np.array([3, 4, 5])
+        dwelling_persons = np.array([10.0, np.nan, 4.0])
+        dwelling_households = np.array([5.0, 2.0, 2.0])
+
+    assert town_size(Town, 1.6) == (350.0, 3, pytest.approx(10 + 4 + 2 * 1.6))
+    Town.dwelling_persons = None
+    assert town_size(Town, 1.6) == (350.0, 3, pytest.approx(9 * 1.6))
+
+
+@pytest.mark.parametrize("override, words", [
+    ("population.city_people=10000", "spends too little for daily shopping"),
+    ("population.city_people=900000", "times what the town's 48,220 m2"),
+])
+def test_validate_warns_in_one_line(override, words, tmp_path, capsys):
+    key, value = override.split("=")
+    path = tmp_path / "x.yaml"
+    path.write_text(f"name: x\npopulation:\n  {key.split('.')[1]}: {value}\n")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: ok")
+    assert len(err.splitlines()) == 1 and words in err
+    assert err.startswith(f"{path}: warning: population: ")
+
+
+def test_validate_is_quiet_for_a_balanced_town(capsys):
+    assert main(["validate", BASELINE]) == 0
+    assert capsys.readouterr().err == ""
