@@ -164,11 +164,13 @@ class Shops:
         shops = model.params.economy.shops
         n = len(premises)
         f_units = model.footfall.baseline[model.town.premises_access]
-        weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / f_units.max())
+        # max(..., 1e-9): a centre nobody visits yet (no footfall at all) still starts
+        weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / max(f_units.max(), 1e-9))
         free = premises.use == VACANT
         weakness[~free] = 0.0
         n_vacant = min(round(shops.initial_vacancy * n), int(free.sum()))
-        vacant = rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+        vacant = (rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+                  if free.any() else np.zeros(0, dtype=np.int64))  # every unit a venue
         occupied = np.setdiff1d(np.flatnonzero(free), vacant)
         u_chain = rng.random(n)
         lease_left = rng.integers(1, model.params.economy.rent.lease_years * 52 + 1, size=n)

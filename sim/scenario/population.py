@@ -5,7 +5,7 @@ Read by :mod:`sim.model.residents`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -110,7 +110,8 @@ class Population(Strict):
         "-", gt=0.1, le=100.0,
     )
     income_shares: IncomeShares = Field(default_factory=IncomeShares)
-    income_spend_multiplier: dict[Literal["low", "middle", "high"], float] = Field(
+    income_spend_multiplier: dict[Literal["low", "middle", "high"],
+                                  Annotated[float, Field(ge=0.0, le=100.0)]] = Field(
         default_factory=lambda: {"low": 0.7, "middle": 1.0, "high": 1.45},
         description="Spending per visit relative to the middle class. Assumption (CBS budget "
         "surveys put the top-to-bottom ratio near 2).",
