@@ -13,6 +13,7 @@ errors, and use :func:`format_key_path` and :func:`show_value` to word them.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 
 SET = "--set"  # the "file" of errors in command-line overrides
@@ -54,8 +55,23 @@ def show_value(value: object) -> str:
     return text if len(text) <= 60 else text[:56] + "...'"
 
 
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (ESC, BEL, NUL,
+    right-to-left marks ...) shown as escapes such as ``\\x1b``, so a key or a file name
+    written by someone else cannot move the cursor, recolour or hide part of a message."""
+    out = []
+    for char in str(text):
+        if unicodedata.category(char)[0] == "C" and char not in "\n\t":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+                       if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return printable(" ".join(str(text).split()))
 
 
 class ScenarioError(Exception):
