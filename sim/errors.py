@@ -55,13 +55,17 @@ def show_value(value: object) -> str:
     return text if len(text) <= 60 else text[:56] + "...'"
 
 
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
 def printable(text: str) -> str:
-    """``text`` safe for a terminal: control and format characters (ESC, BEL, NUL,
-    right-to-left marks ...) shown as escapes such as ``\\x1b``, so a key or a file name
-    written by someone else cannot move the cursor, recolour or hide part of a message."""
+    """``text`` safe for a terminal and for one line: control and format characters (ESC,
+    BEL, NUL, newlines, right-to-left marks ...) and line separators shown as escapes such as
+    ``\\x1b``, so a key or a file name written by someone else cannot move the cursor,
+    recolour, hide part of a message or start a line of its own."""
     out = []
     for char in str(text):
-        if unicodedata.category(char)[0] == "C" and char not in "\n\t":
+        if unicodedata.category(char) in _UNPRINTABLE:
             code = ord(char)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
                        if code < 0x10000 else f"\\U{code:08x}")
