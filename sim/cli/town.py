@@ -118,7 +118,7 @@ def cmd_town_import(args: argparse.Namespace) -> int:
         from sim.town.townfile import write_town_folder
     except ImportError as err:
         raise UsageError(f"town import needs the optional extra 'geo': pip install "
-                         f"'binnenstad[geo]' ({err})") from None
+                         f"-e '.[geo]' ({err})") from None
     roles = {role: getattr(args, role) for role in (
         "streets", "squares", "premises", "buildings", "dwellings", "entries", "counts", "core",
         "area") if getattr(args, role) is not None}

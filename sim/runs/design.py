@@ -280,7 +280,7 @@ def _require(module: str) -> None:
 
     if importlib.util.find_spec(module) is None:
         raise ScenarioError(f"experiments need {module}: install the optional extra with "
-                            "pip install 'binnenstad[experiments]'")
+                            "pip install -e '.[experiments]'")
 
 
 def _inline_map(data: dict, scenario: Any) -> dict:
