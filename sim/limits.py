@@ -14,8 +14,10 @@ from __future__ import annotations
 MB = 2**20
 
 #: Bytes of one scenario or experiment YAML file (each file of an ``extends`` chain). The
-#: largest shipped scenario is 3 KB; an inline map of :data:`MAX_MAP_CELLS` is about 1 MB.
-MAX_YAML_BYTES = 4 * MB
+#: largest shipped scenario is 3 KB; an inline map of :data:`MAX_MAP_CELLS` (1000 rows of 1000
+#: cells, indented) is just under 1 MB. PyYAML's safe reader, written in Python, reads about
+#: 0.25-0.5 MB a second, so the slowest file of this size is refused or read within 5 s.
+MAX_YAML_BYTES = 1 * MB
 #: Bytes of a map file (``town.map_file``): :data:`MAX_MAP_CELLS` cells and their line ends,
 #: with room for trailing blanks.
 MAX_MAP_BYTES = 4 * MB
@@ -25,8 +27,9 @@ MAX_MANIFEST_BYTES = 256 * MB
 MAX_SMALL_JSON_BYTES = 1 * MB
 #: YAML nodes of one file, counting every use of an alias as a copy of what it names (a
 #: billion-laughs file of a few hundred bytes names 10**9 nodes). A full scenario has about
-#: 600; a list design of 10,000 points of 10 parameters about 110,000.
-MAX_YAML_NODES = 200_000
+#: 600; a list design of 2,000 points of 10 parameters about 22,000. PyYAML composes about
+#: 12,000 nodes a second on a busy machine: the limit is reached within 5 s.
+MAX_YAML_NODES = 50_000
 #: Files in one ``extends`` chain.
 MAX_EXTENDS_DEPTH = 32
 

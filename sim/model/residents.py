@@ -334,7 +334,10 @@ class Residents:
         theta = self.model.params.economy.choice.visit_elasticity
         full = self._full_log_weight
         known = np.isfinite(full)
-        pull = np.where(known, np.exp(theta * (log_total - np.where(known, full, 0.0))), 1.0)
+        if theta:
+            pull = np.where(known, np.exp(theta * (log_total - np.where(known, full, 0.0))), 1.0)
+        else:  # elasticity 0: no pull, also for a group no open unit serves (0 x -inf)
+            pull = np.ones_like(log_total)
         n_entries = self.model.routes.n_entries
         entry_p = self.entry_probabilities()  # (2, E) city / region arrivals
         outside = np.einsum("he,pek->phk", entry_p, pull[:, :n_entries])  # (purpose, 2, K)

@@ -298,7 +298,8 @@ class Shops:
         if vacant.size == 0 or not premises.open.any():  # no market to learn from
             return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
         ratio = self.expected_profit_ratio(vacant)  # (V, S)
-        score = self._mix[None, :] * np.maximum(ratio, 0.0) ** 4
+        # clipped: a unit with next to no costs would overflow the fourth power
+        score = self._mix[None, :] * np.clip(ratio, 0.0, 1e6) ** 4
         cdf = np.cumsum(score, axis=1) / np.maximum(score.sum(axis=1), 1e-300)[:, None]
         pick = np.minimum((cdf < u_sector[vacant, None]).sum(axis=1), len(SECTORS) - 1)
         p_enter = kernels.entry_probability(
@@ -316,6 +317,8 @@ class Shops:
         model = self.model
         premises = model.premises
         open_ = np.flatnonzero(premises.open)
+        if open_.size == 0:  # every shop has closed: nothing to expect from (no entrant)
+            return np.full((vacant.size, len(SECTORS)), np.nan)
         footfall = model.footfall.at_premises()
         floor = premises.floor_m2
         per_m2 = premises.revenue_avg[open_] / floor[open_]

@@ -65,12 +65,20 @@ class EntrySharesByHome(Strict):
     )
 
 
+def _some_share(shares: Strict) -> Strict:
+    if not sum(shares.model_dump().values()) > 0:
+        raise ValueError("the shares must not all be 0 (they are normalised to sum to 1)")
+    return shares
+
+
 class IncomeShares(Strict):
     """Share of households per income class."""
 
     low: Share = 0.30
     middle: Share = 0.45
     high: Share = 0.25
+
+    _not_all_zero = model_validator(mode="after")(_some_share)
 
 
 class TasteShares(Strict):
@@ -79,6 +87,8 @@ class TasteShares(Strict):
     run: Share = Field(0.4, description="Run shoppers: daily goods and services first.")
     fun: Share = Field(0.35, description="Fun shoppers: comparison and leisure.")
     food: Share = Field(0.25, description="Food & beverage lovers.")
+
+    _not_all_zero = model_validator(mode="after")(_some_share)
 
 
 class Population(Strict):
@@ -94,7 +104,7 @@ class Population(Strict):
         5.0,
         "Households one agent stands for (the household weight). Assumption: a G40 city of "
         "about 120,000 inhabitants has about 55,000 households (2.2 persons each).",
-        "households", gt=0.0, le=10_000.0,
+        "households", ge=0.1, le=10_000.0,
     )
     region_share: float = param(
         0.30,
