@@ -59,6 +59,7 @@ ENVIRONMENT = {
     errno.EROFS: "choose a folder on a writable disk",
     errno.EACCES: "check the permissions or choose another folder",
     errno.EPERM: "check the permissions or choose another folder",
+    errno.ENOENT: "check the path: a folder on the way does not exist or cannot be made",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "it is a folder; give a file",
     errno.ENAMETOOLONG: "use a shorter path",

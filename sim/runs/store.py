@@ -272,10 +272,15 @@ class RunStore:
             _Manifest.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = format_key_path(err["loc"]) or "the top level"
-            raise ScenarioError(f"{where}: {err['msg'][:1].lower()}{err['msg'][1:]}; the "
-                                "manifest is damaged or was not written by binnenstad",
-                                file=str(path)) from None
+            loc = err["loc"]
+            if not loc:
+                what = "the top level: must be a JSON object with a list of runs"
+            elif loc[-1] == "id":
+                what = f"{format_key_path(loc)}: is not a run id (64 hex digits)"
+            else:
+                what = f"{format_key_path(loc)}: {err['msg'][:1].lower()}{err['msg'][1:]}"
+            raise ScenarioError(f"{what}; the manifest is damaged or was not written by "
+                                "binnenstad", file=str(path)) from None
         return data
 
 
