@@ -98,3 +98,23 @@ def test_a_file_that_is_not_a_scenario_is_never_quoted(write, capsys, tmp_path):
     (tmp_path / "exp.yaml").write_text(secret)
     assert main(["experiment", "exp.yaml"]) == 2
     assert "not an experiment file" in (line := one_line(capsys)) and "hunter2" not in line
+
+
+def test_the_report_escapes_what_users_typed(tmp_path):
+    """A description, an instrument's label and a funding round's name with HTML in them
+    appear in report.html as text, never as markup."""
+    from sim.present.comparison import write_comparison
+    from sim.runs.compare import run_comparison
+    from sim.scenario.loading import load_scenario
+
+    evil = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+    (tmp_path / "base.yaml").write_text(TINY + f"description: \"{evil}\"\n")
+    (tmp_path / "other.yaml").write_text(
+        f"extends: base.yaml\nname: other\ninterventions:\n  - type: events_programme\n"
+        f"    start: 2019-03-04\n    label: \"{evil}\"\nfunding:\n  - name: \"{evil}\"\n"
+        "    start: 2019-01-07\n    end: 2019-12-30\n")
+    base, other = (load_scenario(tmp_path / f"{n}.yaml") for n in ("base", "other"))
+    comparison = run_comparison(base, [other], replications=1, workers=1, progress=False)
+    page = write_comparison(comparison, tmp_path / "out").read_text()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(" in page
