@@ -127,7 +127,11 @@ def cmd_town_import(args: argparse.Namespace) -> int:
     spec = ImportSpec(sources=list(args.sources), roles=roles, name=args.name,
                       cell_size_m=args.cell_size, bbox=args.bbox, snap_m=args.snap,
                       min_bike_capacity=args.min_bike_capacity)
+    from sim.files import check_out_dir, folder_lock
+
+    check_out_dir(args.out)
     imported = import_town(spec)
-    out = write_town_folder(imported, args.out, preview=not args.no_preview)
+    with folder_lock(args.out, "town import"):
+        out = write_town_folder(imported, args.out, preview=not args.no_preview)
     sys.stdout.write(summary_text(imported, out))
     return EXIT_OK
