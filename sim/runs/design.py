@@ -421,9 +421,10 @@ def _points(spec: ExperimentSpec, design: Any, params: list[Parameter], base: di
             for p in params:
                 if p.name in item:
                     value = item[p.name]
-                    if isinstance(value, (dict, list)) or value is None:
-                        raise fail(f"must be a single number, text or true/false (got "
-                                   f"{show_value(value)})", "design", "points", i, p.name)
+                    if isinstance(value, (dict, list)):
+                        raise fail(f"must be a single value: a number, text, a date, "
+                                   f"true/false or null (got {show_value(value)})",
+                                   "design", "points", i, p.name)
                 else:  # not given: the base scenario's value
                     node, key = _walk(base, p.path)
                     value = node[key]

@@ -48,7 +48,7 @@ class Param(_Spec):
     min: float | None = None
     max: float | None = None
     steps: int | None = Field(None, ge=2, le=1000)
-    values: list[bool | int | float | str | dt.date] | None = Field(None, min_length=1)
+    values: list[bool | int | float | str | dt.date | None] | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:
