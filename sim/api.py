@@ -76,17 +76,21 @@ def compare(
     workers: int | None = None,
     scheduler: Any = None,
     progress: bool = False,
+    paired: bool = True,
 ) -> Comparison:
     """Run the baseline and scenarios with paired seeds (:func:`sim.runs.compare.run_comparison`):
     on ``workers`` local processes (default: all cores), or on a Dask cluster (``scheduler``: an
     address such as ``tcp://host:8786``, a ``distributed.Client`` or a ``LocalCluster``).
+    Every scenario needs the baseline's town, population and warm-up unless ``paired`` is
+    False (``--unpaired``).
 
     Returns:
         A :class:`Comparison`: ``.timeseries``, ``.summary()``, ``.cost_effectiveness()``,
         ``.effects(metric, year)``, ``.figures()``.
     """
     result = run_comparison(baseline, scenarios, replications=replications, seed=seed,
-                            workers=workers, scheduler=scheduler, progress=progress)
+                            workers=workers, scheduler=scheduler, progress=progress,
+                            paired=paired)
     return Comparison(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 

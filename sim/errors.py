@@ -13,6 +13,7 @@ errors, and use :func:`format_key_path` and :func:`show_value` to word them.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 
 SET = "--set"  # the "file" of errors in command-line overrides
@@ -54,8 +55,27 @@ def show_value(value: object) -> str:
     return text if len(text) <= 60 else text[:56] + "...'"
 
 
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal and for one line: control and format characters (ESC,
+    BEL, NUL, newlines, right-to-left marks ...) and line separators shown as escapes such as
+    ``\\x1b``, so a key or a file name written by someone else cannot move the cursor,
+    recolour, hide part of a message or start a line of its own."""
+    out = []
+    for char in str(text):
+        if unicodedata.category(char) in _UNPRINTABLE:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+                       if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return printable(" ".join(str(text).split()))
 
 
 class ScenarioError(Exception):

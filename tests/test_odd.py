@@ -83,7 +83,7 @@ def required_paths() -> tuple[list[str], list[tuple[str, list[str]]]]:
         models = _models(ann)
         if len(models) == 1 and not _is_container(ann):
             model = models[0]
-            if model in CATEGORY_MODELS:
+            if issubclass(model, CATEGORY_MODELS):
                 groups.append((path, list(model.model_fields)))
             else:
                 walk(model, f"{path}.")

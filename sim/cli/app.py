@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import sys
 from pathlib import Path
 
 from sim.cli.common import (
     EXIT_OK,
+    PROG,
     Formatter,
     UsageError,
 )
+from sim.errors import printable
 
 
 def add_app(sub) -> argparse.ArgumentParser:
@@ -19,13 +23,14 @@ def add_app(sub) -> argparse.ArgumentParser:
         description="Start the browser app: the map of the centre, live charts and counters, "
         "a scenario picker, sliders for the main uncertainties, switches for the "
         "instruments and a with/without comparison. Each browser tab gets its own model. "
-        "Needs the optional extra 'app' (pip install 'binnenstad[app]'). Lessons for "
+        "Needs the optional extra 'app' (pip install -e '.[app]'). Lessons for "
         "classes: docs/lessons.md.",
         epilog="examples:\n"
         "  binnenstad app                      # then open http://127.0.0.1:8765/\n"
         "  binnenstad app --port 9000 --scenario scenarios/corona.yaml\n"
         "  binnenstad app --set population.agents=6000   # a lighter model for old laptops\n\n"
-        "The server listens on 127.0.0.1 (this computer only) unless --host says otherwise.\n"
+        "The server listens on 127.0.0.1 (this computer only) unless --host says otherwise;\n"
+        "it has no password, so --host 0.0.0.0 opens it to everyone on the network.\n"
         "exit status: 0 when the server stops, 2 bad input (scenario, folder, address)",
         formatter_class=Formatter,
     )
@@ -57,12 +62,28 @@ def port(text: str) -> int:
     return value
 
 
+def loopback(host: str) -> bool:
+    """True if ``host`` is this computer only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     try:
         from sim.present.app.server import AppError, serve
     except ImportError as err:
-        raise UsageError(f"the app needs the optional extra 'app': pip install "
-                         f"'binnenstad[app]' ({err})") from None
+        raise UsageError(f"the app needs the optional extra 'app': pip install -e "
+                         f"'.[app]' ({err})") from None
+    if not loopback(args.host):
+        print(printable(
+            f"{PROG}: warning: --host {args.host}: the app is open to the network without a "
+            "password: anyone who can reach this computer can use it and run models on it; "
+            "use it only on a network you trust, or leave out --host (127.0.0.1)"),
+            file=sys.stderr)
     try:
         serve(args.host, args.port, args.scenarios, args.scenario, args.overrides)
     except AppError as err:

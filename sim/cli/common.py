@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 
+from sim.limits import MAX_REPLICATIONS
+
 PROG = "binnenstad"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -31,6 +33,16 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+    return value
+
+
+def replications(text: str) -> int:
+    """``--replications``: 1 to :data:`sim.limits.MAX_REPLICATIONS` (they stay in memory)."""
+    value = positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_REPLICATIONS} (got {value}); for more, write an experiment "
+            "file (docs/experiments.md), which stores every run on disk")
     return value
 
 

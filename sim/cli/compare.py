@@ -9,8 +9,10 @@ from sim.cli.common import (
     EXIT_OK,
     Formatter,
     positive_int,
+    replications,
     seed,
 )
+from sim.limits import MAX_REPLICATIONS
 
 
 def add_compare(sub) -> argparse.ArgumentParser:
@@ -40,8 +42,8 @@ def add_compare(sub) -> argparse.ArgumentParser:
     parser.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                         help="scenario files to compare with the baseline")
     parser.add_argument(
-        "--replications", "-r", type=positive_int, default=30, metavar="N",
-        help="replications per scenario, >= 1 (default: 30)",
+        "--replications", "-r", type=replications, default=30, metavar="N",
+        help=f"replications per scenario, 1 to {MAX_REPLICATIONS} (default: 30)",
     )
     parser.add_argument(
         "--seed", type=seed, default=None, metavar="S",
@@ -65,6 +67,11 @@ def add_compare(sub) -> argparse.ArgumentParser:
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
         help="override a value in every scenario; may be repeated",
     )
+    parser.add_argument(
+        "--unpaired", action="store_true",
+        help="compare scenarios of different towns or populations (not paired: their effects "
+        "are differences between two places, not the effect of an intervention)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return parser
 
@@ -72,6 +79,7 @@ def add_compare(sub) -> argparse.ArgumentParser:
 def cmd_compare(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from sim.files import folder_lock
     from sim.present.comparison import clear_outputs, write_comparison
     from sim.runs.compare import run_comparison
     from sim.scenario.loading import load_scenario
@@ -80,12 +88,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
     out_dir = args.out if args.out is not None else Path("results") / "compare"
     started = dt.datetime.now(dt.UTC)
-    clear_outputs(out_dir)  # an interrupted comparison must not leave an old one looking new
-    comparison = run_comparison(
-        baseline, scenarios, replications=args.replications, seed=args.seed,
-        workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-        overrides=args.overrides,
-    )
-    report = write_comparison(comparison, out_dir, started=started)
+    with folder_lock(out_dir, "compare"):
+        clear_outputs(out_dir)  # an interrupted comparison must not leave an old one looking new
+        comparison = run_comparison(
+            baseline, scenarios, replications=args.replications, seed=args.seed,
+            workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+            overrides=args.overrides, paired=not args.unpaired,
+        )
+        report = write_comparison(comparison, out_dir, started=started)
     print(f"report: {report}")
     return EXIT_OK

@@ -61,6 +61,7 @@ def add_experiment(sub) -> argparse.ArgumentParser:
 def cmd_experiment(args: argparse.Namespace) -> int:
     import os
 
+    from sim.files import check_out_dir
     from sim.present.analysis import write_experiment_analyses
     from sim.runs.experiments import load_experiment, run_experiment
 
@@ -70,12 +71,14 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else Path("results") / "experiments" / exp.spec.name
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     counts = run_experiment(
-        exp, out_dir, workers=workers, scheduler=args.scheduler, resume=args.resume,
-        retry_failed=args.retry_failed, progress=not args.quiet,
+        exp, check_out_dir(out_dir), workers=workers, scheduler=args.scheduler,
+        resume=args.resume, retry_failed=args.retry_failed, progress=not args.quiet,
+        analyses=write_experiment_analyses,
     )
-    write_experiment_analyses(out_dir)
+    damaged = (f" ({counts['damaged']} stored runs failed their checksum and were run again)"
+               if counts["damaged"] else "")
     print(f"{exp.spec.name}: {counts['done']} runs done, {counts['failed']} failed; "
-          f"results in {out_dir}")
+          f"results in {out_dir}{damaged}")
     return EXIT_OK if counts["failed"] == 0 else EXIT_INTERNAL
 
 
@@ -95,12 +98,17 @@ def add_collect(sub) -> argparse.ArgumentParser:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    from sim.errors import printable
+    from sim.files import check_out_dir, folder_lock
     from sim.present.analysis import write_experiment_analyses
     from sim.runs.store import collect
 
-    results, counts = collect(args.folder)
-    if not args.no_analysis:
-        write_experiment_analyses(args.folder, results)
-    print(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
-          f"({counts['failed']} failed, {counts['pending']} not run)")
+    with folder_lock(check_out_dir(args.folder), "collect", create=False):
+        results, counts = collect(args.folder)
+        if not args.no_analysis:
+            write_experiment_analyses(args.folder, results)
+    damaged = (f", {counts['damaged']} damaged: rerun with binnenstad experiment SPEC --out "
+               f"{args.folder} --resume" if counts["damaged"] else "")
+    print(printable(f"{args.folder}: {len(results)} rows from {counts['done']} runs "
+                    f"({counts['failed']} failed, {counts['pending']} not run{damaged})"))
     return EXIT_OK

@@ -6,16 +6,21 @@ functions in its module here (``add_<name>(subparsers)`` declares its arguments,
 ``cmd_<name>(args) -> int`` does the work); :data:`COMMANDS` lists them in help order. Add a
 command the same way.
 
-Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line),
-130 interrupted.
+Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line)
+or an environment the command cannot work in (a full or read-only disk, a folder in use), 130
+interrupted (Ctrl-C), 143 terminated (SIGTERM). Every message is one line with control
+characters escaped (:func:`sim.errors.printable`).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sim import __version__
 from sim.cli.app import add_app, cmd_app
@@ -43,8 +48,24 @@ from sim.cli.scenarios import (
     cmd_validate,
 )
 from sim.cli.town import add_town, cmd_town
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, printable
 from sim.kernels import parallel
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+#: Errors of the machine the command runs on, not of the program: what to do about each.
+ENVIRONMENT = {
+    errno.ENOSPC: "free some space or choose another folder",
+    errno.EDQUOT: "free some space or choose another folder",
+    errno.EROFS: "choose a folder on a writable disk",
+    errno.EACCES: "check the permissions or choose another folder",
+    errno.EPERM: "check the permissions or choose another folder",
+    errno.ENOENT: "check the path: a folder on the way does not exist or cannot be made",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder; give a file",
+    errno.ENAMETOOLONG: "use a shorter path",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n)",
+    errno.ENOMEM: "not enough memory; close other programs or use fewer --workers",
+}
 
 # ------------------------------------------------------------------------------ parser
 Command = tuple[Callable[..., argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
@@ -84,6 +105,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so worker pools and their semaphores are released."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`Terminated` in the main thread (its
+    default, dying on the spot, leaves the worker pools' semaphores to the resource tracker's
+    'leaked semaphore objects' warning)."""
+    def terminate(signum, frame):
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave the default
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say(text: str) -> None:
+    print(printable(" ".join(str(text).split())), file=sys.stderr)
+
+
+def environment_error(err: OSError) -> str | None:
+    """One line for an error of the machine (a full or read-only disk, no permission), or None
+    if ``err`` is not one."""
+    hint = ENVIRONMENT.get(err.errno or 0)
+    if hint is None:
+        return None
+    where = f" {err.filename}" if err.filename else ""
+    return f"{PROG}: error:{where}: {err.strerror or err}; {hint}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
@@ -94,35 +152,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exit_:  # --help, --version
-            return exit_.code if isinstance(exit_.code, int) else EXIT_OK
-        debug = getattr(args, "debug", False)
-        if args.command is None:
-            raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
-        parallel.threads()  # a bad BINNENSTAD_THREADS fails here, not in every worker's run
-        return args.handler(args)
+        with _sigterm_unwinds():
+            for i, arg in enumerate(argv, 1):
+                if "\x00" in arg:
+                    raise UsageError(f"argument {i} contains a NUL byte, which no file name or "
+                                     "value may hold")
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as exit_:  # --help, --version
+                return exit_.code if isinstance(exit_.code, int) else EXIT_OK
+            debug = getattr(args, "debug", False)
+            if args.command is None:
+                raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
+            parallel.threads()  # a bad BINNENSTAD_THREADS fails here, not in every worker's run
+            return args.handler(args)
     except UsageError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        _say(f"{PROG}: error: {err}")
         return EXIT_USAGE
     except ScenarioError as err:
         if debug:
             traceback.print_exc()
-        print(err, file=sys.stderr)
+        _say(err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if debug:
             traceback.print_exc()
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        _say(f"{PROG}: interrupted")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _say(f"{PROG}: terminated")
+        return EXIT_TERMINATED
+    except (OSError, MemoryError) as err:
+        if debug:
+            traceback.print_exc()
+        line = environment_error(err) if isinstance(err, OSError) else (
+            f"{PROG}: error: not enough memory; {ENVIRONMENT[errno.ENOMEM]}")
+        if line is None:
+            return _internal(err)
+        _say(line)
+        return EXIT_USAGE
     except Exception as err:
         if debug:
             traceback.print_exc()
-        detail = " ".join(str(err).split())
-        print(
-            f"{PROG}: internal error: {type(err).__name__}: {detail} "
-            "(rerun with --debug for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal(err)
+
+
+def _internal(err: BaseException) -> int:
+    _say(f"{PROG}: internal error: {type(err).__name__}: {err} "
+         "(rerun with --debug for the traceback)")
+    return EXIT_INTERNAL

@@ -11,10 +11,12 @@ from sim.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     Formatter,
-    positive_int,
+    UsageError,
+    replications,
     seed,
 )
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, printable
+from sim.limits import MAX_REPLICATIONS
 
 
 # ---------------------------------------------------------------------------- validate
@@ -49,16 +51,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except ScenarioError as err:
             if getattr(args, "debug", False):
                 traceback.print_exc()
-            print(err, file=sys.stderr)
+            print(err, file=sys.stderr)  # one line, control characters escaped
             status = EXIT_USAGE
             continue
-        print(
+        print(printable(
             f"{file}: ok (scenario {scenario.name}, {town.n_premises} premises, "
             f"{len(town.dwelling_xy)} dwelling{'' if len(town.dwelling_xy) == 1 else 's'})"
-        )
+        ))
         problem = warning(scenario, town)
         if problem is not None:
-            print(f"{file}: warning: population: {problem}", file=sys.stderr)
+            print(printable(f"{file}: warning: population: {problem}"), file=sys.stderr)
     return status
 
 
@@ -81,8 +83,8 @@ def add_run(sub) -> argparse.ArgumentParser:
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     parser.add_argument(
-        "--replications", "-r", type=positive_int, default=1, metavar="N",
-        help="number of seeded replications, >= 1 (default: 1)",
+        "--replications", "-r", type=replications, default=1, metavar="N",
+        help=f"number of seeded replications, 1 to {MAX_REPLICATIONS} (default: 1)",
     )
     parser.add_argument(
         "--seed", type=seed, default=None, metavar="S",
@@ -102,11 +104,12 @@ def add_run(sub) -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.files import check_out_dir
     from sim.present.run import write_run
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    out_dir = args.out if args.out is not None else Path("results") / scenario.name
+    out_dir = check_out_dir(args.out if args.out is not None else Path("results") / scenario.name)
     written = write_run(
         scenario, out_dir, replications=args.replications, seed=args.seed,
         progress=not args.quiet,
@@ -138,6 +141,10 @@ def add_schema(sub) -> argparse.ArgumentParser:
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.scenario.reference import json_schema_text, markdown
 
+    if args.out is not None and args.out.is_dir():
+        example = args.out / ("scenarios.md" if args.markdown else "scenario.schema.json")
+        raise UsageError(f"--out {args.out}: is a folder; give the name of the file to write, "
+                         f"e.g. {example}")
     text = markdown() if args.markdown else json_schema_text()
     if args.out is None:
         sys.stdout.write(text)

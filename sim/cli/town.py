@@ -118,7 +118,7 @@ def cmd_town_import(args: argparse.Namespace) -> int:
         from sim.town.townfile import write_town_folder
     except ImportError as err:
         raise UsageError(f"town import needs the optional extra 'geo': pip install "
-                         f"'binnenstad[geo]' ({err})") from None
+                         f"-e '.[geo]' ({err})") from None
     roles = {role: getattr(args, role) for role in (
         "streets", "squares", "premises", "buildings", "dwellings", "entries", "counts", "core",
         "area") if getattr(args, role) is not None}
@@ -127,7 +127,11 @@ def cmd_town_import(args: argparse.Namespace) -> int:
     spec = ImportSpec(sources=list(args.sources), roles=roles, name=args.name,
                       cell_size_m=args.cell_size, bbox=args.bbox, snap_m=args.snap,
                       min_bike_capacity=args.min_bike_capacity)
+    from sim.files import check_out_dir, folder_lock
+
+    check_out_dir(args.out)
     imported = import_town(spec)
-    out = write_town_folder(imported, args.out, preview=not args.no_preview)
+    with folder_lock(args.out, "town import"):
+        out = write_town_folder(imported, args.out, preview=not args.no_preview)
     sys.stdout.write(summary_text(imported, out))
     return EXIT_OK

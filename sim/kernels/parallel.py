@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["BLOCKS", "ENV", "map_blocks", "set_threads", "threads"]
+__all__ = ["BLOCKS", "ENV", "map_blocks", "pool_started", "set_threads", "threads"]
 
 #: Blocks a parallel kernel splits its work into; results depend on this, not on threads.
 BLOCKS = 4
@@ -90,3 +90,19 @@ def map_blocks(fn: Callable[..., Any], args: Sequence[tuple], items: int | None 
 
 def _run_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:
     return [fn(*a) for a in args]
+
+
+def pool_started() -> bool:
+    """True if this process has started its kernel threads (a forked child has not)."""
+    return _pool is not None
+
+
+def _forget_pool_after_fork() -> None:
+    """In a forked child, forget the parent's thread pool: its threads were not copied, so
+    work handed to it would wait forever (EMA Workbench's MultiprocessingEvaluator forks after
+    a first run in the same process). The child starts its own pool when it needs one."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)

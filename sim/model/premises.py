@@ -150,7 +150,8 @@ class Premises:
         the busiest premises, and core or edge by walking distance to the busiest point."""
         self.walk_to_busiest_m = walk_to_busiest_m
         self.core = walk_to_busiest_m <= core_walk_m
-        rel = footfall_at_premises / footfall_at_premises.max()
+        # a centre without any footfall (nobody visits) is all of the lowest class
+        rel = footfall_at_premises / max(float(footfall_at_premises.max()), 1e-12)
         self.location_class = np.array(
             [next(name for name, lo in LOCATION_CLASSES if r >= lo) for r in rel]
         )

@@ -68,6 +68,8 @@ def relative_pull(ratio: np.ndarray, elasticity: float) -> np.ndarray:
     that the elasticity of visits to ``W`` at the full centre is ``elasticity``: ``B = W0 e /
     (1 - e)``; small changes act as ``ratio ** elasticity``, large gains saturate (the share
     cannot exceed 1) and large losses are damped."""
+    if elasticity <= 0.0:  # no pull, also for a group no open unit serves (0 / 0)
+        return np.ones_like(ratio)
     if elasticity >= 1.0:
         return ratio
     b = elasticity / (1.0 - elasticity)
@@ -295,7 +297,8 @@ class Residents:
         res = self.state
         routes = self.model.routes
         n_k = len(TASTE_CLASSES)
-        if getattr(self, "_rate_base", np.empty((0, 0))).shape[1:] != res.home_type.shape:
+        base = getattr(self, "_rate_base", None)
+        if base is None or base.shape[1] != res.home_type.size:
             # what only changes when residents are added: base rates, pull group, home
             # origin (-1 - row of the outside group), income multiplier, the entry table
             self._rate_base = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)

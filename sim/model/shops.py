@@ -176,11 +176,13 @@ class Shops:
         shops = model.params.economy.shops
         n = len(premises)
         f_units = model.footfall.baseline[model.town.premises_access]
-        weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / f_units.max())
+        # max(..., 1e-9): a centre nobody visits yet (no footfall at all) still starts
+        weakness = 1.0 / np.sqrt(np.maximum(f_units, 1e-9) / max(f_units.max(), 1e-9))
         free = premises.use == VACANT
         weakness[~free] = 0.0
         n_vacant = min(round(shops.initial_vacancy * n), int(free.sum()))
-        vacant = rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+        vacant = (rng.choice(n, size=n_vacant, replace=False, p=weakness / weakness.sum())
+                  if free.any() else np.zeros(0, dtype=np.int64))  # every unit a venue
         use = model.town.premises_use
         if use is not None and (use == "vacant").any():
             vacant = np.flatnonzero((use == "vacant") & free)
@@ -357,7 +359,8 @@ class Shops:
             return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
         ratio = self.expected_profit_ratio(vacant)  # (V, S)
         ratio[:, model.conditions.closed_sectors] = 0.0  # nobody opens what may not open
-        score = self._mix[None, :] * np.maximum(ratio, 0.0) ** 4
+        # clipped: a unit with next to no costs would overflow the fourth power
+        score = self._mix[None, :] * np.clip(ratio, 0.0, 1e6) ** 4
         cdf = np.cumsum(score, axis=1) / np.maximum(score.sum(axis=1), 1e-300)[:, None]
         pick = np.minimum((cdf < u_sector[vacant, None]).sum(axis=1), len(SECTORS) - 1)
         p_enter = kernels.entry_probability(
@@ -376,6 +379,8 @@ class Shops:
         model = self.model
         premises = model.premises
         open_ = np.flatnonzero(premises.open)
+        if open_.size == 0:  # every shop has closed: nothing to expect from (no entrant)
+            return np.full((vacant.size, len(SECTORS)), np.nan)
         footfall = model.footfall.at_premises()
         floor = premises.floor_m2
         per_m2 = premises.revenue_avg[open_] / floor[open_]

@@ -17,7 +17,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim import __version__
-from sim.files import atomic_write_text
+from sim.files import atomic_write_text, folder_lock
+from sim.fingerprint import code_fingerprint
 from sim.present import plots, report
 from sim.runs.compare import HEADLINE_METRICS, Comparison
 
@@ -60,8 +61,14 @@ def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datet
                      ) -> Path:
     """Write ``timeseries.csv``, ``summary.csv``, ``cost_effectiveness.csv``, ``figures/``,
     ``report.html`` and, last, ``manifest.json`` to ``out_dir``; return the report's path.
-    Every file is written atomically."""
+    Every file is written atomically, with the folder locked (:func:`sim.files.folder_lock`)."""
     out_dir = Path(out_dir)
+    with folder_lock(out_dir, "compare"):
+        return _write_comparison(comparison, out_dir, started)
+
+
+def _write_comparison(comparison: Comparison, out_dir: Path, started: dt.datetime | None
+                      ) -> Path:
     clear_outputs(out_dir)
     frame = comparison.timeseries
     atomic_write_text(out_dir / "timeseries.csv", frame.to_csv(index=False, lineterminator="\n"))
@@ -81,6 +88,8 @@ def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datet
         "kind": "comparison",
         "package": "binnenstad",
         "version": __version__,
+        "code": code_fingerprint(),
+        "paired": comparison.paired,
         "baseline": comparison.baseline.name,
         "scenarios": {s.name: s.model_dump(mode="json") for s in comparison.scenarios},
         "files": comparison.files,

@@ -30,7 +30,7 @@ from sim.scenario.reference import differences, field_doc
 
 __all__ = ["KEY_ASSUMPTIONS", "format_effect", "format_value", "render"]
 
-#: Key model assumptions and their sources (see /work/shared/domain.md and docs/ODD.md).
+#: Key model assumptions and their sources (docs/ODD.md has every reference).
 KEY_ASSUMPTIONS = (
     ("Visitors choose shops with a Huff / multinomial logit model on floor area, neighbouring "
      "shops, the liveliness of the route and walking distance.",

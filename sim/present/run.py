@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim import __version__
-from sim.files import atomic_write_text
+from sim.files import atomic_write_text, folder_lock
+from sim.fingerprint import code_fingerprint
 from sim.present.plots import TRAJECTORY_METRICS, map_figure, save, trajectory_figure
 from sim.runs import output
 from sim.runs.output import RunResult
@@ -52,7 +53,9 @@ def write_run(
     ``figures/`` and, last, ``manifest.json`` to ``out_dir``. Returns ``out_dir``.
 
     Every file is written atomically; the old manifest is removed first, so that a run that
-    fails half-way leaves no manifest vouching for a mix of old and new files.
+    fails half-way leaves no manifest vouching for a mix of old and new files. The folder is
+    locked while it is written (:func:`sim.files.folder_lock`): a second command writing it
+    at the same time is refused, naming the first.
     """
     out_dir = Path(out_dir)
     master = scenario.seed if seed is None else seed
@@ -64,6 +67,12 @@ def write_run(
         def wrap(items):
             return tqdm(items, desc=f"{scenario.name}", unit="run", leave=False)
 
+    with folder_lock(out_dir, "run"):
+        return _write_run(scenario, out_dir, replications, master, started, wrap)
+
+
+def _write_run(scenario: Scenario, out_dir: Path, replications: int, master: int,
+               started: dt.datetime, wrap) -> Path:
     manifest_path = out_dir / "manifest.json"
     manifest_path.unlink(missing_ok=True)  # an old manifest must not vouch for new files
     results = output.run_replications(scenario, replications, master, progress=wrap)
@@ -75,6 +84,7 @@ def write_run(
         "scenario": scenario.model_dump(mode="json"),
         "package": "binnenstad",
         "version": __version__,
+        "code": code_fingerprint(),
         "master_seed": master,
         "replication_seeds": [r.seed for r in results],
         "replications": replications,

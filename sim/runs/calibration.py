@@ -1,7 +1,8 @@
 """Calibration indicators: what a baseline run says about the stylized facts.
 
-The targets (``../shared/domain.md`` section 4, ``docs/calibration.md``): vacancy 8-14% of
-premises, closures 2-5% of shops a year, footfall trend between -0.5% and -2% a year.
+The targets (``docs/calibration.md``, with their sources: Locatus via nu.nl 2017 and PBL 2020,
+nrc.nl 18-01-2020, Locatus via fashionunited.nl 10-11-2022): vacancy 8-14% of premises,
+closures 2-5% of shops a year, footfall trend between -0.5% and -2% a year.
 Called by docs/calibration.py (which writes docs/calibration.md's figures) and its tests.
 """
 

@@ -34,7 +34,7 @@ from sim.model.model import METRICS
 from sim.runs.executors import Progress, execute
 from sim.runs.tasks import ReplicationTask, RunOutcome, replication_id
 from sim.scenario.extends import load_resolved
-from sim.scenario.loading import display_path, scenario_source
+from sim.scenario.loading import build_town, display_path, scenario_source
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -96,6 +96,8 @@ class Comparison:
             elsewhere, at the horizon.
         files: Scenario name -> the file it was loaded from (None if built in code).
         overrides: ``--set`` overrides applied to every scenario.
+        paired: Every scenario has the baseline's town and population (the effects are those
+            of the interventions); False after ``--unpaired``.
     """
 
     scenarios: list[Scenario]
@@ -106,6 +108,7 @@ class Comparison:
     occupancy_maps: dict[str, np.ndarray]
     files: dict[str, str | None] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
+    paired: bool = True
 
     @property
     def baseline(self) -> Scenario:
@@ -289,8 +292,17 @@ def _verdict(row: dict) -> str:
     return "ok"
 
 
-def check_comparable(baseline: Scenario, scenario: Scenario) -> None:
-    """Refuse scenarios whose weeks do not line up with the baseline's (raises ScenarioError)."""
+#: What a paired comparison holds equal: the sections (and top-level keys) of the baseline
+#: that every scenario must share, so that a difference is an intervention's effect.
+PAIRED_SECTIONS = ("town", "population", "warmup_years")
+
+
+def check_comparable(baseline: Scenario, scenario: Scenario, *, paired: bool = True) -> None:
+    """Refuse scenarios whose weeks do not line up with the baseline's (start and horizon), or,
+    if ``paired``, that simulate another town, population or warm-up (raises ScenarioError).
+
+    A comparison of two towns measures the difference between two places, not the effect of an
+    intervention; ``paired=False`` (``--unpaired``) allows it."""
     for key in ("start", "years"):
         mine, theirs = getattr(scenario, key), getattr(baseline, key)
         if mine != theirs:
@@ -299,6 +311,46 @@ def check_comparable(baseline: Scenario, scenario: Scenario) -> None:
             raise ScenarioError(
                 f"must be the same as the baseline's ({theirs}) to compare week by week "
                 f"(got {mine})", file=file, line=line, key_path=key)
+    if not paired:
+        return
+    for key in PAIRED_SECTIONS:
+        differs = _first_difference(getattr(baseline, key), getattr(scenario, key), (key,))
+        if key == "town" and not _same_map(baseline, scenario):
+            differs = ("town", next((k for k in _MAP_KEYS if getattr(scenario.town, k)),
+                                    "preset"))
+        if differs is not None:
+            file, line = _where(scenario_source(scenario), differs[0])
+            raise ScenarioError(
+                f"differs from the baseline {baseline.name!r}: a paired comparison needs the "
+                "same town, population and warm-up in every scenario, so that a difference is "
+                "an intervention's effect; change only instruments, shocks and the economy, or "
+                "add --unpaired to compare different places", file=file, line=line,
+                key_path=differs)
+
+
+_MAP_KEYS = ("map", "map_file", "preset")  # compared as the maps they give, not as text
+
+
+def _first_difference(a: Any, b: Any, path: tuple) -> tuple | None:
+    """The key path of the first value in which two sections differ (the town's map keys
+    left out), or None."""
+    if hasattr(a, "model_dump"):
+        skip = set(_MAP_KEYS) if path == ("town",) else set()
+        a, b = a.model_dump(mode="json", exclude=skip), b.model_dump(mode="json", exclude=skip)
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            found = _first_difference(a.get(key), b.get(key), (*path, key))
+            if found is not None:
+                return found
+        return None
+    return None if a == b else path
+
+
+def _same_map(baseline: Scenario, scenario: Scenario) -> bool:
+    """The two scenarios' maps are the same, however given (a preset, inline, or a map file
+    relative to each scenario's own folder)."""
+    mine, theirs = build_town(scenario).symbols, build_town(baseline).symbols
+    return mine.shape == theirs.shape and bool((mine == theirs).all())
 
 
 def check_names(scenarios: Sequence[Scenario]) -> None:
@@ -335,6 +387,7 @@ def run_comparison(
     scheduler: Any = None,
     progress: bool = True,
     overrides: Sequence[str] = (),
+    paired: bool = True,
 ) -> Comparison:
     """Run the baseline and each scenario ``replications`` times with paired seeds.
 
@@ -351,6 +404,8 @@ def run_comparison(
             The workers read a scenario's ``town.map_file`` at the path it was loaded from.
         progress: Show a progress bar on stderr.
         overrides: Recorded in the result (for the reproduction command); already applied.
+        paired: Require the baseline's town, population and warm-up in every scenario (see
+            :func:`check_comparable`); False compares different places.
 
     Returns:
         The :class:`Comparison`.
@@ -365,7 +420,7 @@ def run_comparison(
     all_scenarios = [baseline, *scenarios]
     check_names(all_scenarios)
     for s in scenarios:
-        check_comparable(baseline, s)
+        check_comparable(baseline, s, paired=paired)
     master = baseline.seed if seed is None else int(seed)
     seeds = replication_seeds(master, replications)
     if workers is None:
@@ -411,7 +466,7 @@ def run_comparison(
         timeseries=pd.concat(frames, ignore_index=True), footfall_maps=footfall,
         occupancy_maps=occupancy,
         files={s.name: _source_text(scenario_source(s)) for s in all_scenarios},
-        overrides=list(overrides),
+        overrides=list(overrides), paired=paired,
     )
 
 

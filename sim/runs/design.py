@@ -20,6 +20,7 @@ import copy
 import difflib
 import hashlib
 import itertools
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 
 from sim import __version__
 from sim.errors import ScenarioError, format_key_path, show_value
+from sim.limits import MAX_MAP_BYTES, MAX_POINTS, MAX_RUNS
 from sim.runs.spec import DEFAULT_ANALYSES, DESIGNS, ExperimentSpec, Param, spec_error
 from sim.runs.tasks import RunTask, canonical_json
 from sim.scenario.loading import (
@@ -41,6 +43,7 @@ from sim.scenario.loading import (
 )
 from sim.scenario.messages import describe_error
 from sim.scenario.schema import Scenario
+from sim.scenario.yaml_lines import ReadError, read_text
 
 __all__ = [
     "Experiment",
@@ -213,10 +216,18 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """
     _require("pyarrow")
     label = str(path)
-    if Path(path).is_file() and not Path(path).read_bytes().strip():
+    try:
+        empty = not read_text(Path(path)).strip()
+    except ReadError:
+        empty = False  # load_yaml says what is wrong with it
+    if empty:
         raise ScenarioError("the file is empty; an experiment needs name, scenario, "
                             "outcomes and design", file=label)
     data, lines = load_yaml(path)
+    if not any(isinstance(k, str) and k in ExperimentSpec.model_fields for k in data):
+        raise ScenarioError(  # quote nothing of a file that is not ours (experiment .env)
+            f"not an experiment file: none of its {len(data)} top-level keys is an experiment "
+            "key such as name, scenario, outcomes or design", file=label)
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
@@ -255,6 +266,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 
     parameters = _parameters(spec, base, design_type, fail)
     _check_outcomes(spec, scenario, fail)
+    _check_size(spec, design, parameters, fail)
     points, labels, sample = _points(spec, design, parameters, base, fail)
     exp = Experiment(spec, Path(path), base, parameters, points, labels, sample)
     exp.tasks = _tasks(exp, design_type, fail)
@@ -268,7 +280,7 @@ def _require(module: str) -> None:
 
     if importlib.util.find_spec(module) is None:
         raise ScenarioError(f"experiments need {module}: install the optional extra with "
-                            "pip install 'binnenstad[experiments]'")
+                            "pip install -e '.[experiments]'")
 
 
 def _inline_map(data: dict, scenario: Any) -> dict:
@@ -277,9 +289,47 @@ def _inline_map(data: dict, scenario: Any) -> dict:
     if map_file is not None:
         source = scenario_source(scenario)
         base = source.parent if source is not None else Path.cwd()
-        data["town"]["map"] = (base / map_file).read_text(encoding="utf-8-sig")
+        try:  # read (and checked) by load_scenario a moment ago
+            data["town"]["map"] = read_text(base / map_file, MAX_MAP_BYTES)
+        except ReadError as exc:
+            raise ScenarioError(exc.message, file=str(base / map_file)) from None
         data["town"]["map_file"] = None
     return data
+
+
+def design_size(design: Any, n_params: int, levels: list[int]) -> int:
+    """How many points a design makes, computed before making them.
+
+    Args:
+        design: The validated design (grid, list, lhs, morris or sobol).
+        n_params: Number of parameters.
+        levels: Number of grid levels of each parameter (grid designs).
+    """
+    if design.type == "grid":
+        return math.prod(levels)
+    if design.type == "list":
+        return len(design.points)
+    if design.type == "lhs":
+        return design.samples
+    if design.type == "morris":
+        return (design.optimal_trajectories or design.trajectories) * (n_params + 1)
+    return design.samples * (2 * n_params + 2 if design.second_order else n_params + 2)
+
+
+def _check_size(spec: ExperimentSpec, design: Any, params: list[Parameter], fail) -> None:
+    """Refuse a design of more than :data:`~sim.limits.MAX_POINTS` points or
+    :data:`~sim.limits.MAX_RUNS` runs before it is made (a grid of 1000 x 1000 x 1000
+    points would fill the memory while being listed)."""
+    levels = [len(p.spec.values) if p.spec.values is not None else (p.spec.steps or 2)
+              for p in params]
+    points = design_size(design, len(params), levels)
+    if points > MAX_POINTS:
+        raise fail(f"the design has {points:,} points; at most {MAX_POINTS:,} are allowed "
+                   "(split the experiment, or use fewer levels or samples)", "design")
+    runs = points * spec.replications
+    if runs > MAX_RUNS:
+        raise fail(f"{points:,} points x {spec.replications:,} replications make {runs:,} "
+                   f"runs; at most {MAX_RUNS:,} are allowed", "replications")
 
 
 def _parameters(spec: ExperimentSpec, base: dict, design: str, fail) -> list[Parameter]:
@@ -371,6 +421,10 @@ def _points(spec: ExperimentSpec, design: Any, params: list[Parameter], base: di
             for p in params:
                 if p.name in item:
                     value = item[p.name]
+                    if isinstance(value, (dict, list)):
+                        raise fail(f"must be a single value: a number, text, a date, "
+                                   f"true/false or null (got {show_value(value)})",
+                                   "design", "points", i, p.name)
                 else:  # not given: the base scenario's value
                     node, key = _walk(base, p.path)
                     value = node[key]

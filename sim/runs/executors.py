@@ -257,7 +257,7 @@ def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) 
     except ImportError:
         raise ScenarioError(
             "--scheduler needs Dask: install the optional extra with "
-            "pip install 'binnenstad[cluster]'"
+            "pip install -e '.[cluster]'"
         ) from None
     own = not isinstance(scheduler, Client)
     try:

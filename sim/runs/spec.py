@@ -14,6 +14,7 @@ docs/experiments.md for every key.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import Any, Literal
 
@@ -34,7 +35,7 @@ __all__ = [
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Param(_Spec):
@@ -47,7 +48,7 @@ class Param(_Spec):
     min: float | None = None
     max: float | None = None
     steps: int | None = Field(None, ge=2, le=1000)
-    values: list[Any] | None = Field(None, min_length=1)
+    values: list[bool | int | float | str | dt.date | None] | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:

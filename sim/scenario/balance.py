@@ -176,7 +176,8 @@ def warning(scenario: Scenario, town: Town) -> str | None:
                     f"{s:.1f} times as much): expect high vacancy, or give population numbers "
                     "that fit the town")
         if s < WARN_BELOW:
-            return (f"the population spends {1 / s:.1f} times what the town's {floor_m2:,.0f} "
+            times = f"{1 / s:.1f} times" if s > 0 else "far more than"
+            return (f"the population spends {times} what the town's {floor_m2:,.0f} "
                     f"m2 of retail floor area needs for {purpose} shopping: expect little room "
                     "for entry and hardly any vacancy, or give population numbers that fit")
     return None

@@ -4,7 +4,7 @@ meanwhile users. Read by :mod:`sim.model.venues`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -56,7 +56,8 @@ class Culture(Strict):
         description="Programme and accounts per kind of venue. Assumption (orders of magnitude "
         "of Dutch venues; meanwhile users are low-cost pop-ups).",
     )
-    initial_venues: dict[Literal["pop_venue", "theatre", "gallery", "makerspace"], int] = Field(
+    initial_venues: dict[Literal["pop_venue", "theatre", "gallery", "makerspace"],
+                         Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=lambda: {"pop_venue": 1, "theatre": 1, "gallery": 2, "makerspace": 0},
         description="Venues open at the start, each in the fitting unit (floor area at least "
         "its kind's min_floor_m2) closest to a square. Assumption: a mid-size centre has a "

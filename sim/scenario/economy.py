@@ -7,7 +7,7 @@ Read by :mod:`sim.model.drivers`, :mod:`sim.model.residents`, :mod:`sim.model.sh
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.scenario.fields import PerPurpose, PerSector, Share, Strict, param, per_sector
 
@@ -47,6 +47,18 @@ class OnlineShares(Strict):
         default_factory=lambda: _path((2015, 0.0), (2035, 0.0)),
         description="Leisure is visited. Assumption.",
     )
+
+    @field_validator("comparison", "daily", "food_beverage", "services", "leisure")
+    @classmethod
+    def _ordered(cls, path: list[OnlinePoint]) -> list[OnlinePoint]:
+        # the share is interpolated between points: they must be in calendar order
+        if not path:
+            raise ValueError("needs at least one point (year and share)")
+        for i in range(1, len(path)):
+            if path[i].year <= path[i - 1].year:
+                raise ValueError(f"years must increase from point to point (point {i}: year "
+                                 f"{path[i].year:g} after {path[i - 1].year:g})")
+        return path
 
 
 class Choice(Strict):
@@ -272,6 +284,20 @@ class Shops(Strict):
         "share", ge=0.0, le=0.9,
     )
 
+
+    @field_validator("sector_mix")
+    @classmethod
+    def _some_sector(cls, mix: PerSector) -> PerSector:
+        if not mix.array().sum() > 0:
+            raise ValueError("the shares must not all be 0 (they are normalised to sum to 1)")
+        return mix
+
+    @field_validator("gross_margin")
+    @classmethod
+    def _margin_is_a_share(cls, margin: PerSector) -> PerSector:
+        if (margin.array() > 1).any():
+            raise ValueError("each sector's margin is a share of revenue: at most 1")
+        return margin
 
 class Economy(Strict):
     """Exogenous drivers and the economics of shops."""

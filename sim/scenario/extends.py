@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 from sim.errors import ScenarioError, show_value
+from sim.limits import MAX_EXTENDS_DEPTH
+from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import KeyPath, LineIndex, ReadError, load_yaml, read_text
 
 __all__ = ["EXTENDS", "load_resolved", "scenario_parent"]
@@ -71,12 +73,18 @@ def _parent_label(data: dict, lines: LineIndex, label: str) -> str | None:
 
 def _resolve(label: str, chain: tuple[tuple[str, Path], ...]) -> tuple[dict, LineIndex]:
     data, lines = load_yaml(label)
+    _looks_like_a_scenario(data, label)
     parent_label = _parent_label(data, lines, label)
     del_line = lines.get((EXTENDS,))
     data.pop(EXTENDS, None)
     if parent_label is None:
         return data, lines
     chain = (*chain, (label, Path(label).resolve()))
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            f"more than {MAX_EXTENDS_DEPTH} files in a chain of extends",
+            file=label, line=del_line, key_path=EXTENDS,
+        )
     parent_real = Path(parent_label).resolve()
     seen = [real for _, real in chain]
     if parent_real in seen:
@@ -97,6 +105,16 @@ def _resolve(label: str, chain: tuple[tuple[str, Path], ...]) -> tuple[dict, Lin
     result = _merge(parent, data, (), parent_lines, lines, merged)
     _rebase_map_file(result, merged, label)
     return result, merged
+
+
+def _looks_like_a_scenario(data: dict, label: str) -> None:
+    """Refuse a mapping none of whose keys a scenario has, without quoting any of it: the file
+    may be anything (``extends: ../.env``), and its keys are not ours to print."""
+    if data and not any(isinstance(k, str) and (k == EXTENDS or k in Scenario.model_fields)
+                        for k in data):
+        raise ScenarioError(
+            f"not a scenario file: none of its {len(data)} top-level keys is a scenario key "
+            "such as name, town, population or economy", file=label)
 
 
 def _copy_lines(src: LineIndex, prefix: KeyPath, dst: LineIndex) -> None:

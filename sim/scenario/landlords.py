@@ -98,5 +98,5 @@ class Landlords(Strict):
         "EUR/m2", ge=0.0, le=20000.0,
     )
     m2_per_household: float = param(
-        80.0, "Floor area per new home after conversion. Assumption.", "m2", gt=0, le=1000,
+        80.0, "Floor area per new home after conversion. Assumption.", "m2", ge=20, le=1000,
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.errors import SET, ScenarioError
+from sim.limits import MAX_MAP_BYTES, MAX_MAP_CELLS, MAX_PREMISES, MAX_ROUTE_ENTRIES
 from sim.scenario.extends import load_resolved, scenario_parent
 from sim.scenario.messages import origin, validation_error
 from sim.scenario.overrides import apply_overrides, parse_override
@@ -169,6 +170,8 @@ def _build_town(
 
     kwargs = {"floor_area_m2": cfg.floor_area_m2.model_dump(), "cell_size_m": cfg.cell_size_m}
     if cfg.map is not None:
+        if (problem := _map_too_large(cfg.map)) is not None:
+            raise fail("map", problem)
         try:
             town = parse_map(cfg.map, name=scenario.name, **kwargs)
         except MapError as err:
@@ -197,13 +200,15 @@ def _build_town(
             else display_path(map_path)
         )
         try:
-            text = read_text(map_path)
+            text = read_text(map_path, MAX_MAP_BYTES)
         except ReadError as exc:
             if exc.line is not None:
                 raise ScenarioError(
                     exc.message, file=shown, line=exc.line, key_path="town.map_file"
                 ) from None
             raise fail("map_file", f"map file {shown}: {exc.message}") from None
+        if (problem := _map_too_large(text)) is not None:
+            raise fail("map_file", f"map file {shown}: {problem}")
         try:
             town = parse_map(text, name=Path(cfg.map_file).stem, **kwargs)
         except MapError as err:
@@ -216,8 +221,33 @@ def _build_town(
             town = load_preset(preset, **kwargs)
         except MapError as err:
             raise fail("preset", f"built-in map {preset}: {_at(err, row=True)}") from err
+    if town.n_premises > MAX_PREMISES:
+        raise fail(_map_key(cfg), f"the map has {town.n_premises:,} premises; at most "
+                   f"{MAX_PREMISES:,} are allowed")
+    origins = len(town.entry_access) + len(town.home_zones(cfg.home_zone_cells)[1])
+    entries = origins * len(town.walkable_xy)
+    if entries > MAX_ROUTE_ENTRIES:
+        raise fail("home_zone_cells", f"{origins:,} walking origins (entry points and home "
+                   f"districts of {cfg.home_zone_cells} cells) x {len(town.walkable_xy):,} "
+                   f"walkable cells need {entries:,} route entries; at most "
+                   f"{MAX_ROUTE_ENTRIES:,}: use larger home districts or a smaller map")
     scenario.cache_town(key, town)
     return town
+
+
+def _map_key(cfg) -> str:
+    return "map" if cfg.map is not None else "map_file" if cfg.map_file is not None else "preset"
+
+
+def _map_too_large(text: str) -> str | None:
+    """Why a map text is too large to parse (rows x the longest row over
+    :data:`~sim.limits.MAX_MAP_CELLS`), or None; checked before the map's arrays are made."""
+    rows = text.splitlines()
+    width = max((len(r) for r in rows), default=0)
+    if len(rows) * width > MAX_MAP_CELLS:
+        return (f"map of {width:,} x {len(rows):,} cells; at most {MAX_MAP_CELLS:,} cells "
+                "(e.g. 1000 x 1000) are allowed")
+    return None
 
 
 def _at(err: MapError, *, row: bool) -> str:

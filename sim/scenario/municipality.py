@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.fields import Strict, param
+from sim.scenario.interventions import INSTRUMENTS
 
 
 class Collaboration(Strict):
@@ -69,6 +70,21 @@ class FundingRound(Strict):
         "0 only owner projects (conversions) qualify. Owners' own money is not public "
         "spending and is not booked.", "share", ge=0.0, le=1.0,
     )
+
+    @field_validator("instruments")
+    @classmethod
+    def _known(cls, types: list[str]) -> list[str]:
+        for name in types:
+            if name not in INSTRUMENTS:
+                raise ValueError(f"{name!r} is not an instrument type; allowed: "
+                                 f"{', '.join(INSTRUMENTS)}")
+        return types
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FundingRound:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
 
     def describe(self) -> str:
         which = ", ".join(self.instruments) if self.instruments else "all instruments"

@@ -5,32 +5,43 @@ Read by :mod:`sim.model.residents`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from sim.scenario.fields import PerGroup, Share, Strict, param
 
 
+class VisitsPerGroup(PerGroup):
+    """Visits a week of one household of each group: at most 50 (seven a day), since every
+    visit is drawn and walked."""
+
+    centre: float = Field(ge=0.0, le=50.0)
+    city: float = Field(ge=0.0, le=50.0)
+    region: float = Field(ge=0.0, le=50.0)
+    tourist: float = Field(ge=0.0, le=50.0)
+    commuter: float = Field(ge=0.0, le=50.0)
+
+
 class VisitRates(Strict):
     """Mean centre visits per household per week, by purpose and visitor group (tourists: per
     party-day in town; commuters: per person working in the centre)."""
 
-    daily: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=2.5, city=0.30, region=0.02, tourist=0.1,
+    daily: VisitsPerGroup = Field(
+        default_factory=lambda: VisitsPerGroup(centre=2.5, city=0.30, region=0.02, tourist=0.1,
                                          commuter=0.8),
         description="Daily shopping. Assumption: residents of the centre do most daily "
         "shopping there; the rest of the city has its own neighbourhood centres; people who "
         "work in the centre shop for the day at lunch or after work.",
     )
-    comparison: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=0.4, city=0.5, region=0.15, tourist=0.4,
+    comparison: VisitsPerGroup = Field(
+        default_factory=lambda: VisitsPerGroup(centre=0.4, city=0.5, region=0.15, tourist=0.4,
                                          commuter=0.2),
         description="Comparison (fashion, goods) shopping. Assumption: about one visit in "
         "three weeks from the city, less from the region.",
     )
-    leisure: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=0.9, city=0.45, region=0.08, tourist=0.5,
+    leisure: VisitsPerGroup = Field(
+        default_factory=lambda: VisitsPerGroup(centre=0.9, city=0.45, region=0.08, tourist=0.5,
                                          commuter=0.4),
         description="Leisure (food & beverage, leisure). Assumption.",
     )
@@ -86,12 +97,20 @@ class EntrySharesByGroup(Strict):
     )
 
 
+def _some_share(shares: Strict) -> Strict:
+    if not sum(shares.model_dump().values()) > 0:
+        raise ValueError("the shares must not all be 0 (they are normalised to sum to 1)")
+    return shares
+
+
 class IncomeShares(Strict):
     """Share of households per income class."""
 
     low: Share = 0.30
     middle: Share = 0.45
     high: Share = 0.25
+
+    _not_all_zero = model_validator(mode="after")(_some_share)
 
 
 class TasteShares(Strict):
@@ -100,6 +119,8 @@ class TasteShares(Strict):
     run: Share = Field(0.4, description="Run shoppers: daily goods and services first.")
     fun: Share = Field(0.35, description="Fun shoppers: comparison and leisure.")
     food: Share = Field(0.25, description="Food & beverage lovers.")
+
+    _not_all_zero = model_validator(mode="after")(_some_share)
 
 
 class Population(Strict):
@@ -181,7 +202,7 @@ class Population(Strict):
         10.0,
         "Households (tourist parties, commuters) one agent stands for: the weight. The number "
         "of agents is the households of all groups divided by it. Assumption: enough agents "
-        "for stable weekly flows.", "households", gt=0.0, le=10_000.0,
+        "for stable weekly flows.", "households", ge=0.1, le=10_000.0,
     )
     balance_spending: bool = param(
         True,
@@ -205,7 +226,8 @@ class Population(Strict):
         "-", gt=0.1, le=100.0,
     )
     income_shares: IncomeShares = Field(default_factory=IncomeShares)
-    income_spend_multiplier: dict[Literal["low", "middle", "high"], float] = Field(
+    income_spend_multiplier: dict[Literal["low", "middle", "high"],
+                                  Annotated[float, Field(ge=0.0, le=100.0)]] = Field(
         default_factory=lambda: {"low": 0.7, "middle": 1.0, "high": 1.45},
         description="Spending per visit relative to the middle class. Assumption (CBS budget "
         "surveys put the top-to-bottom ratio near 2).",

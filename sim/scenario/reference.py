@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
+from sim.errors import printable
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -425,8 +426,11 @@ def show_text(path: str, overrides: Sequence[str] = ()) -> str:
     scenario = load_scenario(path, overrides)
     parent_path = scenario_parent(path)
     data = scenario.model_dump(mode="json")
-    lines = [f"# {path}, fully resolved" + (f" (extends {parent_path})" if parent_path else "")
-             + (f" with --set {' --set '.join(overrides)}" if overrides else "")]
+    # One comment line whatever the path and the overrides hold (a newline in a --set value
+    # would end the comment and put the rest into the YAML).
+    lines = [printable(f"# {path}, fully resolved"
+                       + (f" (extends {parent_path})" if parent_path else "")
+                       + (f" with --set {' --set '.join(overrides)}" if overrides else ""))]
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     lines.append(text.rstrip("\n"))
     if parent_path is None:
@@ -434,8 +438,9 @@ def show_text(path: str, overrides: Sequence[str] = ()) -> str:
     else:
         parent = load_scenario(parent_path)
         diffs = differences(parent, scenario)
-        lines.append(f"# differences from {parent_path}: {len(diffs) or 'none'}")
-        lines.extend(f"#   {key}: {_inline(old)} -> {_inline(new)}" for key, old, new in diffs)
+        lines.append(printable(f"# differences from {parent_path}: {len(diffs) or 'none'}"))
+        lines.extend(printable(f"#   {key}: {_inline(old)} -> {_inline(new)}")
+                     for key, old, new in diffs)
     return "\n".join(lines) + "\n"
 
 

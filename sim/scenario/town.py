@@ -16,12 +16,12 @@ class FloorArea(Strict):
     """Floor area of each premises symbol in the map legend."""
 
     s: float = param(
-        60.0, "Small unit. Assumption: typical Dutch high-street unit.", "m2", gt=0, le=20000
+        60.0, "Small unit. Assumption: typical Dutch high-street unit.", "m2", ge=1, le=20000
     )
-    m: float = param(150.0, "Medium unit. Assumption.", "m2", gt=0, le=20000)
-    L: float = param(400.0, "Large unit. Assumption.", "m2", gt=0, le=20000)
+    m: float = param(150.0, "Medium unit. Assumption.", "m2", ge=1, le=20000)
+    L: float = param(400.0, "Large unit. Assumption.", "m2", ge=1, le=20000)
     A: float = param(
-        1200.0, "Anchor (department store, supermarket). Assumption.", "m2", gt=0, le=20000
+        1200.0, "Anchor (department store, supermarket). Assumption.", "m2", ge=1, le=20000
     )
 
 

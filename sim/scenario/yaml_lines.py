@@ -18,10 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from sim.errors import SET, ScenarioError, show_value
+from sim.errors import SET, ScenarioError
+from sim.files import UnreadableInput, read_input
+from sim.limits import MAX_YAML_BYTES, MAX_YAML_NODES
 
 __all__ = ["KeyPath", "LineIndex", "ReadError", "load_yaml", "parse_value", "read_text"]
 
@@ -64,7 +67,9 @@ class LineIndex(dict[KeyPath, int]):
 
 
 class _Constructor(SafeConstructor):
-    """SafeConstructor that leaves an impossible date (2019-13-01) as text for validation."""
+    """SafeConstructor that leaves an impossible date (2019-13-01) as text for validation,
+    and refuses what no scenario holds: binary data, sets and ordered pairs (a ``!!binary``
+    name would otherwise be decoded into text silently), and integers too long to convert."""
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -72,8 +77,67 @@ class _Constructor(SafeConstructor):
         except ValueError:
             return self.construct_scalar(node)
 
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # Python refuses to convert more than 4300 digits
+            raise ConstructorError(None, None, "number with too many digits",
+                                   node.start_mark) from None
+
+    def refuse_tag(self, node):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise ConstructorError(None, None, f"the tag {tag} is not allowed in binnenstad files; "
+                               "write the value as plain text, numbers or lists",
+                               node.start_mark)
+
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _Constructor.refuse_tag)
+
+
+class _TooLarge(yaml.YAMLError):
+    """More YAML nodes than :data:`MAX_YAML_NODES`, counting each alias as a copy."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.problem = f"more than {MAX_YAML_NODES:,} values"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that counts nodes as it composes them, each use of an alias as a copy of the
+    node it names, and stops at :data:`MAX_YAML_NODES` (a billion-laughs file stops after a
+    few hundred thousand nodes, not after exhausting the memory of what uses them). An alias
+    inside the node it names (a recursive structure) is refused."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+        self.sizes: dict[int, int] = {}  # id(node) -> nodes in it, aliases expanded
+
+    def _count(self, n: int, mark) -> None:
+        self.nodes += n
+        if self.nodes > MAX_YAML_NODES:
+            raise _TooLarge(mark.line + 1)
+
+    def compose_node(self, parent, index):
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                if id(target) not in self.sizes:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"the alias *{event.anchor} is used inside the node it "
+                        "names (a recursive structure)", event.start_mark)
+                self._count(self.sizes[id(target)], event.start_mark)
+            return super().compose_node(parent, index)
+        before = self.nodes
+        self._count(1, self.peek_event().start_mark)
+        node = super().compose_node(parent, index)
+        self.sizes[id(node)] = self.nodes - before
+        return node
 
 
 class ReadError(Exception):
@@ -85,22 +149,18 @@ class ReadError(Exception):
         self.line = line
 
 
-def read_text(path: Path) -> str:
-    """A file's text (UTF-8, a byte-order mark dropped).
+def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """A file's text (UTF-8, a byte-order mark dropped): a regular file of at most
+    ``max_bytes`` bytes (:func:`sim.files.read_input`).
 
     Raises:
-        ReadError: The file is missing, a folder, unreadable or not UTF-8 (with its line).
+        ReadError: The file is missing, not a regular file, too large, unreadable or not UTF-8
+            (with its line).
     """
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ReadError("file not found") from None
-    except IsADirectoryError:
-        raise ReadError("is a directory, not a file") from None
-    except PermissionError:
-        raise ReadError("cannot read the file: permission denied") from None
-    except OSError as exc:
-        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from None
+        raw = read_input(path, max_bytes)
+    except UnreadableInput as exc:
+        raise ReadError(exc.message) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -112,8 +172,14 @@ def read_text(path: Path) -> str:
 
 def _compose(text: str, label: str) -> Node | None:
     """Parse YAML text to a node tree; syntax errors become ScenarioErrors with their line."""
+    loader = None
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        return loader.get_single_node()
+    except _TooLarge as exc:
+        raise ScenarioError(
+            f"too many YAML values (more than {MAX_YAML_NODES:,}, counting each use of an "
+            "alias as a copy)", file=label, line=exc.line if label != SET else None) from None
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, label) from exc
     except yaml.reader.ReaderError as exc:
@@ -126,6 +192,9 @@ def _compose(text: str, label: str) -> Node | None:
         raise ScenarioError(f"invalid YAML: {exc}", file=label) from exc
     except RecursionError:
         raise ScenarioError("invalid YAML: nested too deeply", file=label) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, label: str) -> ScenarioError:
@@ -250,16 +319,21 @@ def _load_text(text: str, label: str) -> tuple[dict, LineIndex]:
 
 
 def _node_kind(node: Node) -> str:
-    if isinstance(node, SequenceNode):
-        return "a list"
-    if isinstance(node, ScalarNode):
-        return f"the single value {show_value(_Constructor().construct_object(node))}"
-    return "a mapping"
+    # Never quote the value: the file may be anything but a scenario (extends: /etc/passwd).
+    return "a list" if isinstance(node, SequenceNode) else "a single value"
 
 
 
 def parse_value(text: str) -> object:
     """A YAML scalar or flow value (``5000``, ``kleinstad``, ``[1, 2]``) as the safe loader reads
     it; an empty text is None. Raises ``yaml.YAMLError`` for invalid YAML."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    return None if node is None else _Constructor().construct_document(node)
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        return None if node is None else _Constructor().construct_document(node)
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()

@@ -269,3 +269,16 @@ def test_two_browser_sessions_do_not_share_a_model(server, browser):
     finally:
         a.close()
         b.close()
+
+
+def test_the_resourcez_page_is_closed(server):
+    """Solara's /resourcez (threads, sessions and memory of the server) answers 404 (issue 18,
+    item 11); /readyz, which says only that the server is up, stays."""
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(server + "resourcez", timeout=10)
+    assert info.value.code == 404
+    info.value.close()
+    with urllib.request.urlopen(server + "readyz", timeout=10) as answer:
+        assert answer.status == 200

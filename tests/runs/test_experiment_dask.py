@@ -63,7 +63,7 @@ def test_local_cluster_equals_serial(experiment, cluster, capsys):
     exp, folder = experiment
     _, client = cluster
     counts = run_experiment(exp, folder / "dask", scheduler=client, progress=False)
-    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0, "damaged": 0}
     assert dataset(folder / "dask") == dataset(folder / "serial")
     # Dask's default workers profile every run: one line says how to turn that off
     hint = [line for line in capsys.readouterr().err.splitlines() if "profiler" in line]
@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_run_still_completes(experiment, cluster):
     counts = run_experiment(exp, out, scheduler=client, progress=False)
     killer.join()
     assert killed and killed[0] < RUNS, "the worker was killed too late to test anything"
-    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0, "damaged": 0}
     assert dataset(out) == dataset(folder / "serial")
 
 

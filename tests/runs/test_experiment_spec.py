@@ -198,5 +198,5 @@ def test_missing_extra_is_a_one_line_error(base, write, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "pyarrow" else real(name, *a))
     with pytest.raises(ScenarioError, match=r"^experiments need pyarrow: install the optional "
-                                            r"extra with pip install 'binnenstad\[experiments\]'$"):
+                                            r"extra with pip install -e '\.\[experiments\]'$"):
         load_experiment(write("x.yaml", GOOD))

@@ -55,7 +55,7 @@ def reference(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("reference")
     exp = load_experiment(write_spec(folder))
     counts = run_experiment(exp, folder / "out", progress=False)
-    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0, "damaged": 0}
     return folder / "out"
 
 
@@ -78,7 +78,8 @@ def test_results_are_tidy_with_parameters_and_seeds(reference):
     assert len(manifest["points"]) == 6 and len(manifest["runs"]) == RUNS
     assert {r["seed"] for r in manifest["runs"]} == set(results["seed"])
     files = sorted(p.name for p in (reference / "runs").iterdir())
-    assert files == sorted(f"{r['id']}.parquet" for r in manifest["runs"])
+    assert files == sorted(f"{r['id']}{suffix}" for r in manifest["runs"]
+                           for suffix in (".parquet", ".check.json"))
 
 
 def test_kill_9_part_way_then_resume_equals_uninterrupted(reference, tmp_path):
@@ -161,7 +162,7 @@ def test_a_crashed_local_worker_is_replaced(reference, tmp_path):
     counts = run_experiment(exp, out, workers=2, progress=False)
     killer.join()
     assert killed and killed[0] < RUNS, "the worker was killed too late to test anything"
-    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0, "damaged": 0}
     assert dataset(out) == dataset(reference)
 
 
@@ -180,7 +181,7 @@ def test_failed_runs_are_recorded_and_can_be_retried(reference, tmp_path, monkey
     monkeypatch.setattr(sim.runs.output, "run_replication", flaky)
     out = tmp_path / "out"
     counts = run_experiment(exp, out, progress=False)
-    assert counts == {"done": RUNS - 1, "failed": 1, "pending": 0}
+    assert counts == {"done": RUNS - 1, "failed": 1, "pending": 0, "damaged": 0}
     manifest = json.loads((out / "manifest.json").read_text())
     failed = [r for r in manifest["runs"] if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["seed"] == bad_seed
@@ -191,7 +192,7 @@ def test_failed_runs_are_recorded_and_can_be_retried(reference, tmp_path, monkey
     assert run_experiment(exp, out, resume=True, progress=False)["failed"] == 1
     monkeypatch.setattr(sim.runs.output, "run_replication", real)
     counts = run_experiment(exp, out, resume=True, retry_failed=True, progress=False)
-    assert counts == {"done": RUNS, "failed": 0, "pending": 0}
+    assert counts == {"done": RUNS, "failed": 0, "pending": 0, "damaged": 0}
     assert dataset(out) == dataset(reference)
 
 
@@ -246,9 +247,9 @@ def test_collect_assembles_from_run_files(reference, tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
 
 
-def test_store_status_never_trusts_an_unreadable_file(tmp_path):
+def test_store_status_never_trusts_an_unchecked_file(tmp_path):
     store = RunStore(tmp_path)
     store.runs.mkdir()
-    store.result_path("abc").write_bytes(b"not parquet")
-    assert store.status("abc") == "pending"
-    assert not store.result_path("abc").exists()
+    run = "ab" * 32
+    store.result_path(run).write_bytes(b"not parquet")  # no checksum: cut off before it
+    assert store.status(run) == "pending"

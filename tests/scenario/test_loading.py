@@ -85,7 +85,8 @@ def test_load_yaml_refuses_python_tags(write):
 
 def test_load_yaml_survives_recursive_aliases(write):
     path = write("x.yaml", "name: x\ndescription: &a [*a]\n")
-    assert error_of(path) == "x.yaml:2: description: must be text (got a list)"
+    assert error_of(path) == ("x.yaml:2: invalid YAML: the alias *a is used inside the node it "
+                              "names (a recursive structure) (column 18)")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,7 @@ def test_load_yaml_survives_recursive_aliases(write):
          "(got a list)"),
         ("baseline\n",
          "x.yaml:1: the top level must be a mapping of keys like `name: ...` and `town: ...` "
-         "(got the single value 'baseline')"),
+         "(got a single value)"),
         ("name: x\npopulation:\n  agents: 5\n  agents: 6\n",
          "x.yaml:4: population.agents: duplicate key (first given on line 3)"),
     ],

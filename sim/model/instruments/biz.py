@@ -60,7 +60,7 @@ class Biz(Instrument):
         ge=0, le=5)
     event_share: float = param(0.4, "Share of the levy spent on events.", "share", ge=0, le=1)
     cost_per_event_eur: float = param(10_000.0, "Cost of one BIZ event. Assumption.", "EUR",
-                                   gt=0, le=1e7)
+                                   ge=1000, le=1e7)
     visitors_per_event: float = param(800.0, "Visitors per BIZ event. Assumption.", "people",
                                    ge=0, le=1e6)
     cost_eur_per_year: float = param(10_000.0, "Municipal cost of collecting the levy. "

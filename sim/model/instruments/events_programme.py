@@ -34,7 +34,7 @@ class EventsProgramme(Instrument):
     type: Literal["events_programme"]
     budget_eur_per_year: float = param(150_000.0, "Yearly budget.", "EUR/year", ge=0, le=1e9)
     cost_per_event_eur: float = param(10_000.0, "Cost of one event. Assumption.", "EUR",
-                                   gt=0, le=1e7)
+                                   ge=1000, le=1e7)
     visitors_per_event: float = param(1000.0, "Visitors per event at the initial collaboration "
                                    "stock. Assumption (market, festival).", "people",
                                    ge=0, le=1e6)

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import PURPOSES, SECTORS, PerGroup, PerPurpose, PerSector, param
+from sim.scenario.fields import (
+    PURPOSES,
+    SECTORS,
+    RatioPerGroup,
+    RatioPerPurpose,
+    SharePerSector,
+    param,
+)
 from sim.scenario.interventions import Shock, register_shock
 
 if TYPE_CHECKING:
@@ -32,14 +39,14 @@ class Lockdown(Shock):
 
     type: Literal["lockdown"]
     end: dt.date = Field(..., description="Last day of the measures.")
-    footfall_multiplier: PerPurpose = Field(
-        default_factory=lambda: PerPurpose(daily=0.9, comparison=0.3, leisure=0.2),
+    footfall_multiplier: RatioPerPurpose = Field(
+        default_factory=lambda: RatioPerPurpose(daily=0.9, comparison=0.3, leisure=0.2),
         description="Share of trips made per purpose. Daily shopping is hardly cut: CBS and "
         "Nielsen, supermarket sales +35% in March 2020; comparison and leisure trips fall "
         "with the closures (assumption for the sizes, with `visitor_multiplier` set so that "
         "footfall is about 25% of normal, Locatus via nieuws.nl 2020).")
-    visitor_multiplier: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=1.0, city=0.6, region=0.35, tourist=0.05,
+    visitor_multiplier: RatioPerGroup = Field(
+        default_factory=lambda: RatioPerGroup(centre=1.0, city=0.6, region=0.35, tourist=0.05,
                                          commuter=0.3),
         description="Visit rates per visitor group relative to normal: residents of the "
         "centre keep shopping near home, tourists stay away, commuters work from home "
@@ -49,8 +56,8 @@ class Lockdown(Shock):
                                  "leisure", "culture"]] = Field(
         default_factory=lambda: ["food_beverage", "leisure", "culture"],
         description="Sectors that may not open.")
-    pickup_share: PerSector = Field(
-        default_factory=lambda: PerSector(comparison=0.6, daily=1.0, food_beverage=0.4,
+    pickup_share: SharePerSector = Field(
+        default_factory=lambda: SharePerSector(comparison=0.6, daily=1.0, food_beverage=0.4,
                                           services=0.0, leisure=0.0),
         description="Spending per visit at a closed shop relative to normal, for the visitors "
         "who still come: click-and-collect and shopping by appointment (comparison), takeaway "

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from sim.scenario.fields import PerGroup, param
+from sim.scenario.fields import RatioPerGroup, param
 from sim.scenario.interventions import Shock, register_shock
 
 if TYPE_CHECKING:
@@ -28,14 +28,14 @@ class VisitorGap(Shock):
     title_text: ClassVar[str] = "Visitor gap"
 
     type: Literal["visitor_gap"]
-    initial: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=1.0, city=0.9, region=0.8, tourist=0.6,
+    initial: RatioPerGroup = Field(
+        default_factory=lambda: RatioPerGroup(centre=1.0, city=0.9, region=0.8, tourist=0.6,
                                          commuter=0.65),
         description="Visit rates per group relative to normal at `start`. Locatus via "
         "fashionunited.nl (2022): regional visitors, tourists and commuters came back slowly "
         "(assumption for the sizes).", json_schema_extra={"unit": "-"})
-    lasting: PerGroup = Field(
-        default_factory=lambda: PerGroup(centre=1.0, city=1.0, region=0.97, tourist=1.0,
+    lasting: RatioPerGroup = Field(
+        default_factory=lambda: RatioPerGroup(centre=1.0, city=1.0, region=0.97, tourist=1.0,
                                          commuter=0.85),
         description="The level each group's visit rate recovers to: commuters who work from "
         "home part of the week come about 15% less, a little fewer regional visitors "

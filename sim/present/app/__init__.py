@@ -11,5 +11,5 @@ sliders for the main uncertainties, switches for the instruments and a compariso
 - :mod:`sim.present.app.page`: the Solara page (``Page``) built around Mesa's ``SolaraViz``.
 - :mod:`sim.present.app.server`: starts ``solara run`` for ``binnenstad app``.
 
-Needs the optional extra ``app`` (``pip install 'binnenstad[app]'``).
+Needs the optional extra ``app`` (``pip install -e '.[app]'``).
 """

@@ -217,6 +217,32 @@ class Settings:
         self.footfall_trend = None
 
 
+def choose_file(settings: Settings, files: Sequence[Path], name: object) -> str:
+    """Switch ``settings`` to the scenario file the picker named, if it is one the picker
+    offers; returns "" or, for anything else (a value forged in the browser), a message.
+    The name never becomes a path: it is looked up among ``files``."""
+    match = next((f for f in files if f.name == name), None) if isinstance(name, str) else None
+    if match is None:
+        return "unknown scenario file: choose one from the list"
+    settings.choose_scenario(match)
+    return ""
+
+
+def session_error(exc: BaseException, folder: Path | str | None = None) -> str:
+    """What a browser session is told when a change fails: a scenario's one-line error with
+    the server's folder left out, or for anything else only its kind (the server keeps the
+    details; a browser sees no traceback and no server path)."""
+    from sim.errors import ScenarioError, printable
+
+    if isinstance(exc, ScenarioError):
+        text = str(exc)
+        for prefix in {str(Path(folder).resolve()), str(folder)} if folder is not None else ():
+            text = text.replace(prefix.rstrip("/") + "/", "")
+        return text
+    return (f"that change could not be made ({printable(type(exc).__name__)}); the settings "
+            "are as before")
+
+
 def build_scenario(settings: Settings) -> Scenario:
     """The scenario a session's settings make: file, overrides, uncertainties, levers."""
     scenario = load_base(settings.scenario_file, settings.overrides)

@@ -32,9 +32,11 @@ from sim.present.app.live import (
     LiveCentre,
     Settings,
     build_scenario,
+    choose_file,
     describe,
     levers,
     list_scenarios,
+    session_error,
 )
 from sim.present.app.render import (
     BASE_COLOURS,
@@ -72,6 +74,34 @@ def _layout(num_components: int) -> list[dict]:
 
 # SolaraViz lays its components out two by two in half-width cells; this app needs a wide map.
 _solara_viz.make_initial_grid_layout = _layout
+
+
+def close_resourcez() -> bool:
+    """Answer Solara's ``/resourcez`` page (threads, sessions, memory of the server) with 404.
+
+    The page is served by the Solara server this module runs in; it is imported while the
+    server starts, before it answers any request. Returns whether there was a server to close
+    it in (not when this module is imported elsewhere, as by tests).
+    """
+    import sys
+
+    server = sys.modules.get("solara.server.starlette")
+    if server is None:
+        return False
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def not_found(request):
+        return PlainTextResponse("Not Found", status_code=404)
+
+    routes = server.app.router.routes
+    for i, route in enumerate(routes):
+        if getattr(route, "path", None) == "/resourcez":
+            routes[i] = Route("/resourcez", endpoint=not_found)
+    return True
+
+
+close_resourcez()
 
 
 class Painters:
@@ -162,21 +192,32 @@ def ScenarioCard(settings: Settings, model: solara.Reactive, files: list[Path]):
     revision, set_revision = solara.use_state(0)
     error = solara.use_reactive("")
 
+    folder = files[0].parent if files else None
+
     def rebuild():
         try:
             model.value = LiveCentre(settings)
             error.value = ""
         except Exception as exc:  # a bad scenario file: show it, keep the old model
-            error.value = " ".join(str(exc).split())
+            error.value = session_error(exc, folder)
         set_revision(revision + 1)
 
     def on_file(name: str):
-        settings.choose_scenario(next(f for f in files if f.name == name))
+        problem = choose_file(settings, files, name)  # a forged name is refused, not a path
+        if problem:
+            error.value = problem
+            set_revision(revision + 1)
+            return
         rebuild()
 
     def setter(update):
         def on_value(value):
-            update(value)
+            try:  # a value forged in the browser must not become a traceback there
+                update(value)
+            except Exception as exc:
+                error.value = session_error(exc, folder)
+                set_revision(revision + 1)
+                return
             rebuild()
         return on_value
 

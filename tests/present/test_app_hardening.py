@@ -1,0 +1,65 @@
+"""The app against a hostile browser and a careless operator (issue 18, item 11).
+
+A scenario-picker value forged in the browser is refused with a message and never becomes a
+path; a failing change shows one line without a traceback or a server path; ``--host`` off
+this computer warns that the app has no password. (That ``/resourcez`` answers 404 is tested
+on the running server in test_app_browser.py.)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.cli.main import main
+from sim.errors import ScenarioError
+from sim.present.app.live import Settings, choose_file, session_error
+
+SMALL = "name: {name}\nyears: 1\nwarmup_years: 0\ntown: {{preset: kleinstad}}\n"
+
+
+@pytest.fixture
+def files(write):
+    return [write("scen/a.yaml", SMALL.format(name="a")), write("scen/b.yaml",
+                                                                 SMALL.format(name="b"))]
+
+
+@pytest.mark.parametrize("forged", ["../../etc/passwd", "/etc/passwd", "c.yaml", "", None, 3,
+                                    {"name": "a.yaml"}, ["a.yaml"]])
+def test_a_forged_picker_value_is_refused_and_changes_nothing(files, forged):
+    settings = Settings(files[1])
+    settings.switches["interventions[0]"] = False
+    assert choose_file(settings, files, forged) == ("unknown scenario file: choose one from "
+                                                    "the list")
+    assert settings.scenario_file == files[1] and settings.switches
+
+
+def test_a_picker_value_that_is_offered_is_taken(files):
+    settings = Settings(files[1])
+    assert choose_file(settings, files, "a.yaml") == ""
+    assert settings.scenario_file == files[0]
+
+
+def test_session_errors_show_no_traceback_and_no_server_path(workdir):
+    folder = workdir / "scen"
+    bad = ScenarioError("must be > 0 (got -5)", file=str(folder / "x.yaml"), line=3,
+                        key_path="population.agents")
+    assert session_error(bad, folder) == "x.yaml:3: population.agents: must be > 0 (got -5)"
+    leak = FileNotFoundError(2, "No such file", str(folder / "secret" / "thing"))
+    text = session_error(leak, folder)
+    assert str(workdir) not in text and "secret" not in text
+    assert text.startswith("that change could not be made (FileNotFoundError)")
+
+
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("localhost", False),
+                                               ("::1", False), ("0.0.0.0", True),
+                                               ("192.168.1.5", True), ("::", True)])
+def test_a_host_off_this_computer_warns_that_there_is_no_password(monkeypatch, capsys, write,
+                                                                   host, warned):
+    import sim.present.app.server as server
+
+    write("scen/b.yaml", SMALL.format(name="b"))
+    monkeypatch.setattr(server, "serve", lambda *args: None)  # do not start a server
+    assert main(["app", "--host", host, "--scenarios", "scen"]) == 0
+    err = capsys.readouterr().err
+    assert ("without a password" in err) is warned
+    assert len(err.splitlines()) == int(warned)
