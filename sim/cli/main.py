@@ -43,6 +43,7 @@ from sim.cli.scenarios import (
     cmd_validate,
 )
 from sim.cli.town import add_town, cmd_town
+from sim.cli.validation import add_validation, cmd_validation
 from sim.errors import ScenarioError
 from sim.kernels import parallel
 
@@ -58,6 +59,7 @@ COMMANDS: dict[str, Command] = {
     "collect": (add_collect, cmd_collect),
     "app": (add_app, cmd_app),
     "town": (add_town, cmd_town),
+    "validation": (add_validation, cmd_validation),
 }
 
 
