@@ -33,6 +33,7 @@ from sim.present.validation_figures import (
     verdict,
 )
 from sim.runs.validation import BASELINE, Validation
+from sim.runs.validation_metrics import summarise
 from sim.runs.validation_spec import PAIRED_KINDS, Target
 
 __all__ = ["FIGURE_PREFIX", "figures", "markdown", "write_validation"]
@@ -218,25 +219,35 @@ def _agenda_section(v: Validation) -> list[str]:
     if key not in v.keys:
         return [*lines, "No `agenda` scenario among the instruments.", ""]
     d = v.decomposition(key)
-    share = d["conversions"]["median"] / d["total"]["median"] if d["total"]["median"] else np.nan
+    total, conversions, letting = (d[k]["median"] for k in ("total", "conversions", "letting"))
 
     def pts(part: str) -> str:
         return _interval(d[part], 100.0, sign=True, unit=" points")
 
-    lines += [
+    lines.append(
         f"The recovery agenda changes vacancy at the horizon by {pts('total')} against the "
-        f"baseline. To see where that comes from, the agenda's and the baseline's horizon "
-        f"vacancy are recomputed with every unit converted to homes counted back into the "
-        f"stock as a vacant unit. What remains, {pts('letting')}, comes from units that are "
-        f"let (new tenants, fewer closures, meanwhile users). The rest, {pts('conversions')}, "
-        f"comes from conversions that take units out of the stock"
-        + (f" (about {abs(share) * 100:.0f}% of the effect)" if np.isfinite(share)
-           and d["total"]["median"] < 0 else "")
-        + f": the agenda converts {_interval(d['units'], 1.0, sign=True)} more units than "
-        f"the baseline, {_interval(d['m2'], 1.0, sign=True, unit=' m2')} of floor area. "
-        "Footfall in the core is in the instruments table next to total footfall.", "",
-    ]
-    return lines
+        "baseline. To see where that comes from, the horizon vacancy of the agenda and of the "
+        "baseline is recomputed with every unit converted to homes counted back into the stock "
+        "as a vacant unit: the difference that remains is what letting did (new tenants, fewer "
+        "closures, meanwhile users); the rest is what conversions did by taking units out of "
+        f"the stock. Conversions: {pts('conversions')}. Letting: {pts('letting')}.")
+    if total < 0 and letting >= 0:
+        lines[-1] += (
+            " So the agenda's fall in vacancy comes from conversions alone: with its converted "
+            f"units counted back, its vacancy would be {letting * 100:.1f} points above the "
+            "baseline's, because fewer units are let than without it.")
+    elif total < 0:
+        lines[-1] += (f" About {conversions / total * 100:.0f}% of the fall comes from "
+                      f"conversions and {letting / total * 100:.0f}% from letting.")
+    lines[-1] += (f" The agenda converts {_interval(d['units'], 1.0, sign=True)} more units "
+                  f"than the baseline, {_interval(d['m2'], 1.0, sign=True, unit=' m2')} of "
+                  "floor area.")
+    effects = {k: summarise(x) for k, x in v.effects(key).items()}
+    lines[-1] += (f" Footfall at the counting points changes by "
+                  f"{_interval(effects['footfall'], 100.0, sign=True, unit='%')}, footfall at "
+                  f"the doors of the core's premises by "
+                  f"{_interval(effects['footfall_core'], 100.0, sign=True, unit='%')}.")
+    return [*lines, ""]
 
 
 def _missing_section(v: Validation, checks: pd.DataFrame) -> list[str]:

@@ -260,7 +260,7 @@ def _scalar_figure(target: Target, row: Mapping, values: np.ndarray, replication
 # -------------------------------------------------------------------------- instruments
 #: Panels of the instruments figure: (effects, how they are shown, axis label).
 _PANELS = (
-    (("vacancy_rate", "vacancy_rate_core"), 100.0, "vacancy at the horizon: effect (points)"),
+    (("vacancy_rate", "vacancy_rate_core"), 100.0, "vacancy: effect (points)"),
     (("footfall", "footfall_core", "visitors"), 100.0, "footfall and visitors: effect (%)"),
     (("converted_m2",), 1.0, "floor area converted to homes: effect (m2)"),
 )
@@ -272,7 +272,8 @@ _EFFECT_LABELS = {"vacancy_rate": "all premises", "vacancy_rate_core": "core",
 def instruments_figure(effects: pd.DataFrame, checks: pd.DataFrame, replications: int
                        ) -> Figure:
     """Every instrument's paired effect at the horizon (median, 90% interval) with its
-    evidence range where there is one.
+    evidence range where there is one, and the core's vacancy at the horizon with a floor
+    where the evidence sets one.
 
     Args:
         effects: :meth:`~sim.runs.validation.Validation.instrument_effects`.
@@ -280,11 +281,11 @@ def instruments_figure(effects: pd.DataFrame, checks: pd.DataFrame, replications
         replications: Paired replications per scenario.
     """
     names: Sequence[str] = list(checks["scenario"])
-    fig, axes = plt.subplots(1, len(_PANELS), figsize=(12, 0.45 * len(names) + 1.8),
+    fig, axes = plt.subplots(1, len(_PANELS) + 1, figsize=(14, 0.45 * len(names) + 2.4),
                              layout="constrained", sharey=True)
     y = np.arange(len(names))[::-1].astype(float)
     where = dict(zip(names, y, strict=True))
-    for ax, (metrics, scale, label) in zip(axes, _PANELS, strict=True):
+    for ax, (metrics, scale, label) in zip(axes, _PANELS, strict=False):
         ax.axvline(0.0, color=_COLOURS[0], lw=1)
         for _, check in checks.iterrows():
             if check["bound"] == "effect" and check["metric"] in metrics:
@@ -294,15 +295,39 @@ def instruments_figure(effects: pd.DataFrame, checks: pd.DataFrame, replications
         offsets = np.linspace(-0.2, 0.2, len(metrics)) if len(metrics) > 1 else [0.0]
         for metric, dy, colour in zip(metrics, offsets, _COLOURS[1:], strict=False):
             part = effects[effects["effect"] == metric]
-            yy = np.array([where[s] for s in part["scenario"]]) + dy
-            med = part["median"].to_numpy() * scale
-            err = [med - part["low"].to_numpy() * scale, part["high"].to_numpy() * scale - med]
-            ax.errorbar(med, yy, xerr=err, fmt="o", ms=4, color=colour, capsize=2,
-                        label=_EFFECT_LABELS[metric])
-        ax.set_xlabel(label, fontsize=8)
-        ax.grid(alpha=0.3, axis="x")
-        ax.legend(loc="lower right", fontsize=7)
+            _forest(ax, part, "", [where[s] + dy for s in part["scenario"]], scale, colour,
+                    _EFFECT_LABELS[metric])
+        _finish(ax, label)
+    ax = axes[-1]
+    part = effects[effects["effect"] == "vacancy_rate_core"]
+    for _, check in checks.iterrows():
+        if check["bound"] == "level" and check["metric"] == "vacancy_rate_core":
+            yy = where[check["scenario"]]
+            ax.fill_between([check["range_low"] * 100, max(part["level_high"].max() * 100,
+                                                           check["range_low"] * 100 + 1)],
+                            yy - 0.4, yy + 0.4, **_RANGE)
+    if len(part):
+        ax.axvline(part["baseline_level"].iloc[0] * 100, color=_COLOURS[0], lw=1,
+                   label="the baseline")
+    _forest(ax, part, "level_", [where[s] for s in part["scenario"]], 100.0, _COLOURS[2],
+            "core")
+    _finish(ax, "vacancy in the core at the horizon (%)")
     axes[0].set_yticks(y, names, fontsize=8)
-    fig.suptitle(f"Instruments against the baseline at the horizon: median and 90% interval of "
-                 f"{replications} paired replications; green: the evidence range", fontsize=9)
+    fig.suptitle(f"Instruments at the horizon: median and 90% interval of {replications} "
+                 "paired replications; green: the evidence", fontsize=9)
     return fig
+
+
+def _forest(ax, part: pd.DataFrame, prefix: str, ys: Sequence[float], scale: float,
+            colour: str, label: str) -> None:
+    med = part[f"{prefix}median"].to_numpy() * scale
+    err = [med - part[f"{prefix}low"].to_numpy() * scale,
+           part[f"{prefix}high"].to_numpy() * scale - med]
+    ax.errorbar(med, ys, xerr=err, fmt="o", ms=4, color=colour, capsize=2, label=label)
+
+
+def _finish(ax, label: str) -> None:
+    ax.set_xlabel(label, fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), fontsize=7, ncol=2,
+              frameon=False)

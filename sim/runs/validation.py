@@ -255,14 +255,21 @@ class Validation:
 
     def instrument_effects(self) -> pd.DataFrame:
         """Long table: one row per instrument scenario and effect, with ``how`` it is
-        measured, the median and the 90% interval over the paired replications."""
+        measured, the median and the 90% interval of the paired effect, the same of the
+        scenario's own level (``level_*``) and the baseline's median level."""
+        base = {k: summarise(x)["median"] for k, x in self.levels(BASELINE).items()}
         rows = []
         for ev in self.instruments:
+            levels = self.levels(ev.scenario)
             for name, values in self.effects(ev.scenario).items():
+                level = summarise(levels[name])
                 rows.append({"scenario": ev.scenario, "effect": name, "how": EFFECTS[name],
-                             **summarise(values)})
-        return pd.DataFrame(rows, columns=["scenario", "effect", "how", "median", "low",
-                                           "high"])
+                             **summarise(values),
+                             **{f"level_{k}": x for k, x in level.items()},
+                             "baseline_level": base[name]})
+        return pd.DataFrame(rows, columns=[
+            "scenario", "effect", "how", "median", "low", "high", "level_median", "level_low",
+            "level_high", "baseline_level"])
 
     def instrument_table(self) -> pd.DataFrame:
         """One row per instrument scenario: the metric its evidence bounds, the model's
