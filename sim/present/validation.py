@@ -274,7 +274,7 @@ def _mismatch_section(v: Validation, table: pd.DataFrame, checks: pd.DataFrame) 
                     if not row["measured"] else
                     f"is {interval_text(target, row)}, outside {range_text(target)}")
             lines.append(f"- Target `{target.name}` ({_cell(target.fact)}): the model "
-                         f"{what}.")
+                         f"{what}.{_context(v, target) if row['measured'] else ''}")
         elif np.isfinite(row["low"]) and not (target.range[0] <= row["low"]
                                               and row["high"] <= target.range[1]):
             found = True
@@ -292,6 +292,20 @@ def _mismatch_section(v: Validation, table: pd.DataFrame, checks: pd.DataFrame) 
         lines.append("Nothing: every target's median lies in its range with its whole 90% "
                      "interval, and every instrument with quantified evidence lies inside it.")
     return [*lines, ""]
+
+
+def _context(v: Validation, target: Target) -> str:
+    """For a paired target, what else happens up to its weeks (to read the mismatch by)."""
+    if target.metric.kind not in PAIRED_KINDS:
+        return ""
+    c = v.context(target)
+    years = "; ".join(f"{year} {e['closures']:+.1f} and {e['openings']:+.1f}"
+                      for year, e in c["extra"].items())
+    return (f" Extra closures and openings of the {target.scenario} runs against the baseline "
+            f"(paired medians), by year from its first shock or instrument to the end of the "
+            f"period: {years}. In the period its footfall is "
+            f"{c['footfall_ratio'] * 100:.0f}% and its turnover "
+            f"{c['turnover_ratio'] * 100:.0f}% of the baseline's.")
 
 
 def _rerun_section(v: Validation, meta: Mapping) -> list[str]:

@@ -25,6 +25,7 @@ sim.runs.validation``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import time
@@ -48,6 +49,7 @@ from sim.runs.validation_metrics import (
     band,
     by_replication,
     full_years,
+    in_period,
     measure,
     paired,
     summarise,
@@ -334,6 +336,35 @@ class Validation:
         units = by_replication(frame.groupby("replication")["conversions"].sum(),
                                 range(self.replications))
         return mean, units
+
+    def context(self, target: Target) -> dict[str, Any]:
+        """What else happens up to a paired target's weeks, to read a mismatch by: the extra
+        closures and openings a year (paired, against the baseline) in each calendar year from
+        the scenario's first shock or instrument to the end of the target's period, and the
+        scenario's footfall and turnover over the baseline's in the period (medians over the
+        replications)."""
+        period = getattr(target.metric, "period", None)
+        frames = self.frames()
+        reps = range(self.replications)
+        scenario = self.scenario(target.scenario)
+        starts = [i.start for kind in ("shocks", "interventions")
+                  for i in (getattr(scenario, kind, None) or []) if getattr(i, "start", None)]
+        dates = pd.to_datetime(frames[BASELINE]["date"])
+        first = min(starts) if starts else dates.min().date()
+        last = period[1] if period is not None else dates.max().date()
+        extra: dict[int, dict[str, float]] = {}
+        for year in range(first.year, last.year + 1):
+            window = (max(first, dt.date(year, 1, 1)), min(last, dt.date(year, 12, 31)))
+            for column in ("closures", "openings"):
+                mine, base = (by_replication(in_period(frames[k], window).groupby(
+                    "replication")[column].sum(), reps) for k in (target.scenario, BASELINE))
+                extra.setdefault(year, {})[column] = summarise(mine - base)["median"]
+        out: dict[str, Any] = {"extra": extra}
+        for column in ("footfall", "turnover"):
+            mine, base = (by_replication(in_period(frames[k], period).groupby("replication")[
+                column].mean(), reps) for k in (target.scenario, BASELINE))
+            out[f"{column}_ratio"] = summarise(paired(mine, base, "ratio"))["median"]
+        return out
 
     # -------------------------------------------------------------------------- bands
     def weekly_bands(self, column: str, keys: Sequence[str], how: str = "level"

@@ -27,6 +27,7 @@ __all__ = [
     "band",
     "by_replication",
     "full_years",
+    "in_period",
     "measure",
     "paired",
     "summarise",
@@ -37,7 +38,7 @@ WEEKS_PER_YEAR = 52
 BASELINE = "baseline"
 
 
-def _in_period(frame: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
+def in_period(frame: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
     """Rows of reported weeks whose Monday lies in ``period`` (inclusive); all without one."""
     if period is None:
         return frame
@@ -109,7 +110,7 @@ def measure(
     if kind == "population":
         value = float((people or {})[target.scenario][m.group])
         return np.full(len(replications), value)
-    frame = _in_period(frames[target.scenario], getattr(m, "period", None))
+    frame = in_period(frames[target.scenario], getattr(m, "period", None))
     reps = frame["replication"]
     if kind == "mean":
         return by_replication(frame.groupby(reps)[m.column].mean(), replications)
@@ -128,7 +129,7 @@ def measure(
         rates = (yearly["sum"] / yearly["per"]).groupby(level="replication").mean()
         return by_replication(rates, replications)
     # paired kinds: the same weeks of the baseline, replication by replication
-    base = _in_period(frames[baseline], m.period)
+    base = in_period(frames[baseline], m.period)
     how = "sum" if kind == "ratio_of_sums" else "mean"
     mine = by_replication(frame.groupby(reps)[m.column].agg(how), replications)
     theirs = by_replication(base.groupby(base["replication"])[m.column].agg(how), replications)

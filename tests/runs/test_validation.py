@@ -155,6 +155,9 @@ def test_decomposition_counts_converted_units_back_as_vacant_stock():
 
         return frame(conversions=conversions, vacant_units=vacant, open_units=open_units,
                      vacancy_rate=lambda r, d: vacant(r, d) / (vacant(r, d) + open_units(r, d)),
+                     closures=lambda r, d: conversions(r, d) * (1 + r),
+                     openings=lambda r, d: np.zeros(len(d)),
+                     turnover=lambda r, d: np.full(len(d), 100.0 + converts),
                      municipal_spend=lambda r, d: np.full(len(d), 1000.0),
                      cofunding_spend=lambda r, d: np.zeros(len(d)),
                      footfall=lambda r, d: np.ones(len(d)))
@@ -170,6 +173,12 @@ def test_decomposition_counts_converted_units_back_as_vacant_stock():
     # spending a year from the start of the first intervention (2020-01-06) to the horizon
     effects = v.effects("agenda")
     assert effects["municipal_eur_per_year"] == pytest.approx([0.0, 0.0])
+    # what else happened, year by year from the first instrument to the end of the period
+    c = v.context(target("difference", "agenda", column="vacancy_rate",
+                         period=["2021-01-04", "2021-06-28"]))
+    assert c["extra"] == {2020: {"closures": 7.5, "openings": 0.0},
+                          2021: {"closures": 0.0, "openings": 0.0}}
+    assert c["turnover_ratio"] == pytest.approx(1.05)
     levels = v.levels("agenda")
     assert levels["municipal_eur_per_year"][0] == pytest.approx(
         104 * 1000.0 / ((pd.Timestamp("2021-12-27") + pd.Timedelta(days=7)
