@@ -206,6 +206,8 @@ def _axis_label(target: Target, column: str, scale: float, *, top: bool) -> str:
     if kind == "ratio_of_sums" and top:
         return f"{column} a year"
     if top:
+        if column.startswith("footfall"):
+            return f"{label} (passers-by a week)"
         return label + (" (%)" if _is_share(column) else "")
     if kind == "ratio":
         return f"{column}: scenario / baseline (%)"
