@@ -231,7 +231,10 @@ def _agenda_section(v: Validation) -> list[str]:
         "as a vacant unit: the difference that remains is what letting did (new tenants, fewer "
         "closures, meanwhile users); the rest is what conversions did by taking units out of "
         f"the stock. Conversions: {pts('conversions')}. Letting: {pts('letting')}.")
-    if total < 0 and letting >= 0:
+    if total < 0 and d["letting"]["low"] <= 0 <= d["letting"]["high"]:
+        lines[-1] += (" So the agenda's fall in vacancy comes from conversions: letting adds "
+                      "no measurable part (its 90% interval includes zero).")
+    elif total < 0 and letting >= 0:
         lines[-1] += (
             " So the agenda's fall in vacancy comes from conversions alone: with its converted "
             f"units counted back, its vacancy would be {letting * 100:.1f} points above the "
@@ -258,9 +261,9 @@ def _missing_section(v: Validation, checks: pd.DataFrame) -> list[str]:
     for _, check in checks[~checks["quantified"]].iterrows():
         lines.append(f"- `{check['scenario']}`: {_cell(check['assumption'])}")
     lines += ["", "The targets themselves are mostly national figures (Locatus, CBS) or one "
-              "city's (Deventer, Zwolle): where middelstad differs in level from the national "
-              "average, the corona targets are relative to the baseline (paired differences "
-              "and ratios), not levels.", ""]
+              "city's (Deventer, Zwolle): where the model's centre differs in level from the "
+              "national average, the corona targets are relative to the baseline (paired "
+              "differences and ratios), not levels.", ""]
     return lines
 
 
@@ -273,8 +276,9 @@ def _mismatch_section(v: Validation, table: pd.DataFrame, checks: pd.DataFrame) 
             what = ("cannot be measured in this run (its period lies outside the horizon)"
                     if not row["measured"] else
                     f"is {interval_text(target, row)}, outside {range_text(target)}")
+            note = f" {_cell(target.note)}" if target.note else ""
             lines.append(f"- Target `{target.name}` ({_cell(target.fact)}): the model "
-                         f"{what}.{_context(v, target) if row['measured'] else ''}")
+                         f"{what}.{note}{_context(v, target) if row['measured'] else ''}")
         elif np.isfinite(row["low"]) and not (target.range[0] <= row["low"]
                                               and row["high"] <= target.range[1]):
             found = True
@@ -296,8 +300,9 @@ def _mismatch_section(v: Validation, table: pd.DataFrame, checks: pd.DataFrame) 
 
 def _context(v: Validation, target: Target) -> str:
     """For a paired target, what else happens up to its weeks (to read the mismatch by)."""
-    if target.metric.kind not in PAIRED_KINDS:
-        return ""
+    column = getattr(target.metric, "column", "")
+    if target.metric.kind not in PAIRED_KINDS or not column.startswith(("vacan", "closures")):
+        return ""  # closures and openings explain vacancy and closures, not footfall
     c = v.context(target)
     years = "; ".join(f"{year} {e['closures']:+.1f} and {e['openings']:+.1f}"
                       for year, e in c["extra"].items())
@@ -355,6 +360,12 @@ def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: 
         f"({', '.join(f'`{k}`' for k in dict.fromkeys(others))}) and every instrument scenario "
         f"run {v.replications} times each with paired seeds, so each difference against the "
         "baseline is measured replication by replication.", "",
+        f"**{int(table['passed'].sum())} of {len(table)} targets pass; "
+        f"{int(checks['inside'].eq(True).sum())} of {int(checks['quantified'].sum())} "
+        f"instruments with quantified evidence lie inside it**; "
+        f"{int((~checks['quantified']).sum())} instruments have no quantified evidence. "
+        "The sections below give every number, and say where evidence is missing and what "
+        "does not match.", "",
     ]
     if v.quick:
         intro += ["**This is a reduced run (`--quick`)**: a small town and few replications; "

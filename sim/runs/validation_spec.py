@@ -191,6 +191,7 @@ class Target(_Spec):
     range: tuple[float, float]
     unit: str = ""
     source: str = Field(min_length=1)
+    note: str = ""  # what the model's measure leaves out; shown when the target fails
 
     @field_validator("range")
     @classmethod
