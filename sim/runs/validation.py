@@ -59,6 +59,7 @@ from sim.runs.validation_spec import (
     Target,
     load_instruments,
     load_targets,
+    scenario_file,
 )
 from sim.scenario.loading import build_town, load_scenario, scenario_from_dump, scenario_source
 from sim.scenario.schema import Scenario
@@ -404,10 +405,6 @@ class Validation:
 
 
 # ------------------------------------------------------------------------------ driver
-def _scenario_file(directory: Path, key: str) -> Path:
-    return directory / f"{key}.yaml"
-
-
 def run_validation(
     targets_file: str | os.PathLike[str],
     instruments_file: str | os.PathLike[str],
@@ -442,17 +439,17 @@ def run_validation(
     if replications < 1:
         raise ValueError(f"replications must be >= 1 (got {replications})")
     directory = Path(scenarios_dir)
-    targets = load_targets(targets_file)
-    instruments = load_instruments(instruments_file)
+    targets = load_targets(targets_file, directory)
+    instruments = load_instruments(instruments_file, directory)
     keys = [BASELINE]
     for key in [t.scenario for t in targets] + [i.scenario for i in instruments]:
         if key not in keys:
             keys.append(key)
-    for label, items, attr in ((targets_file, targets, "targets"),
-                               (instruments_file, instruments, "instruments")):
-        _check_files(label, items, attr, directory)
     overrides = [*(QUICK_OVERRIDES if quick else ()), *overrides]
-    scenarios = {k: load_scenario(_scenario_file(directory, k), overrides) for k in keys}
+    if not scenario_file(directory, BASELINE).is_file():
+        raise ScenarioError(f"the baseline, {scenario_file(directory, BASELINE)}, is not there; "
+                            "give the folder of the scenarios with --scenarios")
+    scenarios = {k: load_scenario(scenario_file(directory, k), overrides) for k in keys}
     check_names(list(scenarios.values()))
     for key in keys[1:]:
         check_comparable(scenarios[BASELINE], scenarios[key])
@@ -467,19 +464,6 @@ def run_validation(
     converted_m2 = converted.rename(columns={v: k for k, v in names.items()})
     return Validation(targets, instruments, comparison, names, converted_m2, people,
                       overrides=list(overrides), quick=quick)
-
-
-def _check_files(label: Any, items: Sequence[Any], attr: str, directory: Path) -> None:
-    """Every scenario the file names has its file in ``directory``."""
-    from sim.scenario.loading import load_yaml
-
-    _, lines = load_yaml(label)
-    for i, item in enumerate(items):
-        if not _scenario_file(directory, item.scenario).is_file():
-            raise ScenarioError(
-                f"no scenario file {_scenario_file(directory, item.scenario)}; the scenarios "
-                f"are read from {directory}/<name>.yaml", file=str(label),
-                line=lines.nearest((attr, i, "scenario")), key_path=(attr, i, "scenario"))
 
 
 def _run(scenarios: list[Scenario], replications: int, seed: int | None,

@@ -54,6 +54,7 @@ __all__ = [
     "TargetsFile",
     "load_instruments",
     "load_targets",
+    "scenario_file",
 ]
 
 #: Timeseries columns of the counting points' passers-by: ``footfall_count_<n>``.
@@ -260,8 +261,13 @@ class InstrumentsFile(_Spec):
 
 
 # ------------------------------------------------------------------------------ loading
-def load_targets(path: str | os.PathLike[str]) -> list[Target]:
+def load_targets(path: str | os.PathLike[str], scenarios: str | os.PathLike[str] | None = None
+                 ) -> list[Target]:
     """Read and validate a targets file.
+
+    Args:
+        path: The targets file.
+        scenarios: If given, the folder in which every target's ``<scenario>.yaml`` must be.
 
     Raises:
         ScenarioError: One line naming the file, line and key of the first problem.
@@ -272,11 +278,19 @@ def load_targets(path: str | os.PathLike[str]) -> list[Target]:
     except ValidationError as exc:
         raise _error(exc, str(path), lines, data) from exc
     _unique([t.name for t in spec.targets], "targets", "name", str(path), lines)
+    _scenario_files(spec.targets, "targets", scenarios, str(path), lines)
     return spec.targets
 
 
-def load_instruments(path: str | os.PathLike[str]) -> list[InstrumentEvidence]:
+def load_instruments(path: str | os.PathLike[str],
+                     scenarios: str | os.PathLike[str] | None = None
+                     ) -> list[InstrumentEvidence]:
     """Read and validate an instruments file.
+
+    Args:
+        path: The instruments file.
+        scenarios: If given, the folder in which every instrument's ``<scenario>.yaml`` must
+            be.
 
     Raises:
         ScenarioError: One line naming the file, line and key of the first problem.
@@ -287,7 +301,27 @@ def load_instruments(path: str | os.PathLike[str]) -> list[InstrumentEvidence]:
     except ValidationError as exc:
         raise _error(exc, str(path), lines, data) from exc
     _unique([i.scenario for i in spec.instruments], "instruments", "scenario", str(path), lines)
+    _scenario_files(spec.instruments, "instruments", scenarios, str(path), lines)
     return spec.instruments
+
+
+def scenario_file(scenarios: str | os.PathLike[str], name: str) -> Path:
+    """The file of scenario ``name`` in the folder ``scenarios``: ``<name>.yaml``."""
+    return Path(scenarios) / f"{name}.yaml"
+
+
+def _scenario_files(items: list, top: str, scenarios: str | os.PathLike[str] | None,
+                    label: str, lines: LineIndex) -> None:
+    """Every scenario the file names has its file in the folder ``scenarios``."""
+    if scenarios is None:
+        return
+    for i, item in enumerate(items):
+        file = scenario_file(scenarios, item.scenario)
+        if not file.is_file():
+            raise ScenarioError(
+                f"no scenario file {file}; the scenarios are read from {scenarios}/<name>.yaml",
+                file=label, line=lines.nearest((top, i, "scenario")),
+                key_path=(top, i, "scenario"))
 
 
 def _read(path: str | os.PathLike[str], top: str) -> tuple[dict, LineIndex]:
