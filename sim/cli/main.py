@@ -48,6 +48,7 @@ from sim.cli.scenarios import (
     cmd_validate,
 )
 from sim.cli.town import add_town, cmd_town
+from sim.cli.validation import add_validation, cmd_validation
 from sim.errors import ScenarioError, printable
 from sim.kernels import parallel
 
@@ -79,6 +80,7 @@ COMMANDS: dict[str, Command] = {
     "collect": (add_collect, cmd_collect),
     "app": (add_app, cmd_app),
     "town": (add_town, cmd_town),
+    "validation": (add_validation, cmd_validation),
 }
 
 
