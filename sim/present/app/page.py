@@ -75,7 +75,8 @@ def _swatch(colour: str, label: str):
 
 def Legend(t: Lang):
     """What the map's colours mean."""
-    with solara.Row(gap="0px", style={"flex-wrap": "wrap", "font-size": "0.85em"}):
+    with solara.Row(gap="0px", style={"flex-wrap": "wrap", "font-size": "0.85em"},
+                    classes=["bs-legend"]):
         for sector, colour in SECTOR_COLOURS.items():
             _swatch(colour, t.word("sector", sector))
         _swatch(OTHER_COLOURS["vacant"], t.tr("vacant"))
@@ -222,8 +223,10 @@ def Page():
         rebuild()
 
     with solara.Sidebar():
-        solara.ToggleButtonsSingle(value=lang.value, values=list(LANGUAGES),
-                                   on_value=on_lang, classes=["bs-lang"])
+        solara.ToggleButtonsSingle(value=lang.value.upper(),
+                                   values=[code.upper() for code in LANGUAGES],
+                                   on_value=lambda code: on_lang(code.lower()),
+                                   classes=["bs-lang"])
         Lessons(t)
         ScenarioCard(settings, conf["files"], t, rebuild,
                      frame.value.describe if frame.value else [])
