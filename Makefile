@@ -16,13 +16,19 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(PIP) -e .
 	@touch $@
 
+# The demo's report comes with its tables as an Excel workbook (extra 'excel': openpyxl).
+$(VENV)/.report: pyproject.toml $(VENV)/.core
+	$(PIP) -e '.[excel]'
+	@touch $@
+
 $(VENV)/.dev: pyproject.toml $(VENV)/.core
 	$(PIP) -e '.[dev]'
 	@touch $@
 
 # The planner's what-if: the recovery agenda and two of its instruments against doing nothing,
-# 10 paired replications each (a few minutes on 2 cores); prints the path of report.html.
-demo: $(VENV)/.core
+# 10 paired replications each (a few minutes on 2 cores); prints the path of report.html
+# (in Dutch; add --lang en for English).
+demo: $(VENV)/.report
 	$(BIN)/binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml \
 		scenarios/events_programme.yaml scenarios/transformation_subsidy.yaml \
 		--replications 10 --out results/demo

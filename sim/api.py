@@ -94,7 +94,9 @@ def compare(
     return Comparison(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 
-def write(comparison: runs_compare.Comparison, out_dir: str | os.PathLike[str]) -> Path:
+def write(comparison: runs_compare.Comparison, out_dir: str | os.PathLike[str],
+          lang: str | None = None) -> Path:
     """Write the comparison's files and report to ``out_dir``, as ``binnenstad compare`` does;
-    returns the report's path."""
-    return write_comparison(comparison, Path(out_dir))
+    returns the report's path. ``lang``: ``nl`` or ``en`` (default: the baseline's
+    ``town.language``, else Dutch)."""
+    return write_comparison(comparison, Path(out_dir), lang=lang)

@@ -122,3 +122,13 @@ def compare_out(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("compare_out") / "out"
     write_comparison(compare_run, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def compare_out_en(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same folder as ``compare_out`` with the report in English (``--lang en``)."""
+    from sim.present.comparison import write_comparison
+
+    out = tmp_path_factory.mktemp("compare_out_en") / "out"
+    write_comparison(compare_run, out, lang="en")
+    return out

@@ -12,6 +12,7 @@ from sim.cli.common import (
     PROG,
     Formatter,
     UsageError,
+    positive_int,
 )
 from sim.errors import printable
 
@@ -28,9 +29,10 @@ def add_app(sub) -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  binnenstad app                      # then open http://127.0.0.1:8765/\n"
         "  binnenstad app --port 9000 --scenario scenarios/corona.yaml\n"
-        "  binnenstad app --set population.agents=6000   # a lighter model for old laptops\n\n"
+        "  binnenstad app --set population.agents=6000   # a lighter model for old laptops\n"
+        "  binnenstad app --host 0.0.0.0 --classroom      # a class on the school network\n\n"
         "The server listens on 127.0.0.1 (this computer only) unless --host says otherwise;\n"
-        "it has no password, so --host 0.0.0.0 opens it to everyone on the network.\n"
+        "--host 0.0.0.0 exposes the app to everyone on the network (docs/classroom.md).\n"
         "exit status: 0 when the server stops, 2 bad input (scenario, folder, address)",
         formatter_class=Formatter,
     )
@@ -49,6 +51,16 @@ def add_app(sub) -> argparse.ArgumentParser:
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
         help="override a value in every scenario the app loads; may be repeated",
     )
+    parser.add_argument("--lang", choices=("nl", "en"), default="nl",
+                        help="language of the page at the start (default: nl); every "
+                        "session can switch")
+    parser.add_argument(
+        "--classroom", action="store_true",
+        help="a class on one server: every session's model steps in a pool of worker "
+        "processes, not in the web server (see docs/classroom.md)",
+    )
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                        help="worker processes with --classroom (default: the CPUs)")
     return parser
 
 
@@ -85,7 +97,8 @@ def cmd_app(args: argparse.Namespace) -> int:
             "use it only on a network you trust, or leave out --host (127.0.0.1)"),
             file=sys.stderr)
     try:
-        serve(args.host, args.port, args.scenarios, args.scenario, args.overrides)
+        serve(args.host, args.port, args.scenarios, args.scenario, args.overrides,
+              lang=args.lang, classroom=args.classroom, workers=args.workers)
     except AppError as err:
         raise UsageError(str(err)) from None
     return EXIT_OK

@@ -24,8 +24,10 @@ def add_compare(sub) -> argparse.ArgumentParser:
         "streams, so differences come from the intervention, not from chance. Writes "
         "timeseries.csv, summary.csv (median and 90% interval per scenario and metric at 1, 3, "
         "5 years and the horizon, and the paired effect against the baseline), "
-        "cost_effectiveness.csv, figures/, a self-contained report.html and, last, "
-        "manifest.json.",
+        "cost_effectiveness.csv, effect_sources.csv, spending_per_year.csv, tables.xlsx, "
+        "figures/, a self-contained report.html (the answer first), a one-page summary.html "
+        "and, last, manifest.json. The report is in Dutch unless --lang en (or the baseline's "
+        "town.language) says otherwise.",
         epilog="examples:\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
@@ -33,7 +35,8 @@ def add_compare(sub) -> argparse.ArgumentParser:
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml -r 5 "
         "--set years=2 --set population.agents=3000\n"
         "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml "
-        "--scheduler tcp://10.0.0.5:8786\n\n"
+        "--scheduler tcp://10.0.0.5:8786\n"
+        "  binnenstad compare scenarios/baseline.yaml scenarios/agenda.yaml --lang en\n\n"
         "--set applies to every scenario (the baseline too).\n"
         "Results are identical for any --workers or --scheduler; the progress bar counts runs.",
         formatter_class=Formatter,
@@ -72,6 +75,11 @@ def add_compare(sub) -> argparse.ArgumentParser:
         help="compare scenarios of different towns or populations (not paired: their effects "
         "are differences between two places, not the effect of an intervention)",
     )
+    parser.add_argument(
+        "--lang", choices=("nl", "en"), default=None,
+        help="language of the report, summary and figures: nl (Dutch) or en (English) "
+        "(default: the baseline's town.language, else nl)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return parser
 
@@ -95,6 +103,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
             workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
             overrides=args.overrides, paired=not args.unpaired,
         )
-        report = write_comparison(comparison, out_dir, started=started)
+        report = write_comparison(comparison, out_dir, started=started, lang=args.lang)
     print(f"report: {report}")
     return EXIT_OK

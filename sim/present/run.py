@@ -17,7 +17,13 @@ import pandas as pd
 from sim import __version__
 from sim.files import atomic_write_text, folder_lock
 from sim.fingerprint import code_fingerprint
-from sim.present.plots import TRAJECTORY_METRICS, map_figure, save, trajectory_figure
+from sim.present.plots import (
+    TRAJECTORY_METRICS,
+    map_figure,
+    metric_label,
+    save,
+    trajectory_figure,
+)
 from sim.runs import output
 from sim.runs.output import RunResult
 from sim.scenario.schema import Scenario
@@ -29,14 +35,15 @@ def write_run_figures(results: list[RunResult], scenario: Scenario, folder: Path
     """Trajectories of vacancy and footfall, and the map of replication 0 at the horizon."""
     frame = pd.concat([r.timeseries for r in results], ignore_index=True)
     paths = [
-        save(trajectory_figure(frame, metric, label, f"{scenario.name}: {label}"),
+        save(trajectory_figure(frame, metric, metric_label(metric),
+                               f"{scenario.name}: {metric_label(metric)}"),
              folder / f"{metric}.png")
-        for metric, label in TRAJECTORY_METRICS.items()
+        for metric in TRAJECTORY_METRICS
     ]
     first = results[0]
     paths.append(save(map_figure(first.footfall_map, first.occupancy_map,
                                  f"{scenario.name}: footfall and occupancy at the horizon "
-                                 "(replication 0)"),
+                                 "(replication 0)", scenario.town.cell_size_m),
                       folder / "map_end.png"))
     return paths
 

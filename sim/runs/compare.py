@@ -32,6 +32,7 @@ from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS
 from sim.runs.executors import Progress, execute
+from sim.runs.output import EVENT_COLUMNS
 from sim.runs.tasks import ReplicationTask, RunOutcome, replication_id
 from sim.scenario.extends import load_resolved
 from sim.scenario.loading import build_town, display_path, scenario_source
@@ -48,8 +49,8 @@ __all__ = [
 
 #: Headline metrics of the comparison, in this order, as far as the model reports them.
 _HEADLINE_WANTED = (
-    "vacancy_rate", "vacancy_rate_core", "footfall", "turnover", "closures", "conversions",
-    "municipal_spend",
+    "vacancy_rate", "vacant_units", "vacancy_rate_core", "footfall", "footfall_core", "turnover",
+    "closures", "conversions", "municipal_spend", "cofunding_spend",
 )
 HEADLINE_METRICS = tuple(m for m in _HEADLINE_WANTED if m in METRICS)
 #: Spending columns summed for cost-effectiveness, as far as the model reports them.
@@ -57,8 +58,10 @@ SPEND_METRICS = tuple(m for m in ("municipal_spend", "cofunding_spend") if m in 
 #: Weekly counts and amounts: a value "at year y" is their total from `start` to the end of year y.
 _TOTALS = {"openings", "closures", "conversions", "events", "municipal_spend", "cofunding_spend"}
 #: Weekly flows: a value "at year y" is their mean week in year y (footfall, turnover).
-_WEEKLY = {"footfall", "turnover"}
+_WEEKLY = {"footfall", "turnover", "visitors"}
 YEAR_MARKS = (1, 3, 5)
+#: Columns of :attr:`Comparison.events`.
+EVENT_FRAME = ("scenario", "replication", *EVENT_COLUMNS)
 QUANTILES = (0.05, 0.95)  # the 90% interval
 
 
@@ -98,6 +101,9 @@ class Comparison:
         overrides: ``--set`` overrides applied to every scenario.
         paired: Every scenario has the baseline's town and population (the effects are those
             of the interventions); False after ``--unpaired``.
+        events: Every event of every scenario and replication: ``scenario``,
+            ``replication`` and the columns of ``events.csv`` (see
+            :mod:`sim.runs.breakdown` for what is read from them).
     """
 
     scenarios: list[Scenario]
@@ -109,6 +115,7 @@ class Comparison:
     files: dict[str, str | None] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
     paired: bool = True
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_FRAME))
 
     @property
     def baseline(self) -> Scenario:
@@ -453,20 +460,22 @@ def run_comparison(
     finally:
         bar.close()
 
-    frames, footfall, occupancy = [], {}, {}
+    frames, footfall, occupancy, events = [], {}, {}, []
     for si, scenario in enumerate(all_scenarios):
         runs = [results[si, r] for r in range(replications)]
-        for ts, _, _ in runs:
+        for ts, *_ in runs:
             ts["scenario"] = scenario.name
-        frames.extend(ts for ts, _, _ in runs)
-        footfall[scenario.name] = np.stack([f for _, f, _ in runs])
-        occupancy[scenario.name] = np.stack([o for _, _, o in runs])
+        frames.extend(ts for ts, *_ in runs)
+        footfall[scenario.name] = np.stack([f for _, f, _, _ in runs])
+        occupancy[scenario.name] = np.stack([o for _, _, o, _ in runs])
+        events.extend((scenario.name, r, *e) for r, (*_, log) in enumerate(runs) for e in log)
     return Comparison(
         scenarios=all_scenarios, master_seed=master, seeds=seeds,
         timeseries=pd.concat(frames, ignore_index=True), footfall_maps=footfall,
         occupancy_maps=occupancy,
         files={s.name: _source_text(scenario_source(s)) for s in all_scenarios},
         overrides=list(overrides), paired=paired,
+        events=pd.DataFrame(events, columns=list(EVENT_FRAME)),
     )
 
 

@@ -11,8 +11,8 @@ the outcomes) import these types from here, so neither needs the other.
   its outcome rows (:func:`reduce_outcomes`) as Parquet bytes. A failed run is an outcome with
   its error, recorded by the store; the experiment goes on.
 - :class:`ReplicationTask`: one replication of one scenario of a comparison
-  (:mod:`sim.runs.compare`), giving its weekly timeseries and maps. A failed run's outcome
-  carries the exception, which stops the comparison.
+  (:mod:`sim.runs.compare`), giving its weekly timeseries, maps and events. A failed run's
+  outcome carries the exception, which stops the comparison.
 
 A task's ``run()`` returns its failure rather than raising it, so a Dask cluster never retries a
 run that fails by itself (it retries runs whose worker was lost).
@@ -68,7 +68,7 @@ class RunOutcome:
         run_id: The task's ``run_id``.
         ok: The run finished.
         data: What the run produced: an experiment run's tidy rows as Parquet bytes; a
-            comparison run's ``(timeseries, footfall_map, occupancy_map)``.
+            comparison run's ``(timeseries, footfall_map, occupancy_map, events)``.
         error: Why the run failed, one line.
         seconds: How long the run took in its worker.
         exception: The exception that stopped a comparison run (raised again by the caller).
@@ -222,7 +222,7 @@ class ReplicationTask:
     seed: int
 
     def run(self) -> RunOutcome:
-        """Run the model; ``data`` is ``(timeseries, footfall_map, occupancy_map)``."""
+        """Run the model; ``data`` is ``(timeseries, footfall_map, occupancy_map, events)``."""
         start = time.perf_counter()
         try:
             # Imported when a run starts: the model loads its compiled kernels only then.
@@ -234,5 +234,6 @@ class ReplicationTask:
             return RunOutcome(self.run_id, False, error=_one_line(exc), exception=exc,
                               seconds=time.perf_counter() - start)
         return RunOutcome(self.run_id, True,
-                          (result.timeseries, result.footfall_map, result.occupancy_map),
+                          (result.timeseries, result.footfall_map, result.occupancy_map,
+                           result.events),
                           seconds=time.perf_counter() - start)

@@ -29,6 +29,14 @@ class Town(Strict):
     """The map of the centre: a built-in preset, an inline map, a map file or a town folder
     (at most one; middelstad if none)."""
 
+    name: str | None = Field(
+        None, max_length=80,
+        description="The town's own name, shown in reports and the app (empty: the preset's "
+        "name, or 'the centre').")
+    language: Literal["nl", "en"] | None = Field(
+        None, description="Language of the reports of this town's scenarios: nl (Dutch) or en "
+        "(English). Empty: Dutch. `binnenstad compare --lang` overrides it.")
+
     preset: Literal["kleinstad", "middelstad", "grootstad"] | None = Field(
         None,
         description="Built-in town map; `middelstad` if neither `map` nor `map_file` is given.",

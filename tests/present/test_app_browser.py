@@ -69,9 +69,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``binnenstad app`` on a free port with two small scenarios; its URL."""
+def _start(tmp_path_factory, *extra: str):
+    """``binnenstad app`` on a free port with two small scenarios: (process, URL, log)."""
     folder = tmp_path_factory.mktemp("scenarios")
     (folder / "baseline.yaml").write_text(SCENARIO.format(name="baseline", start=START))
     (folder / "events.yaml").write_text(SCENARIO.format(name="events", start=START) + EVENTS)
@@ -80,7 +79,7 @@ def server(tmp_path_factory):
     binnenstad = Path(sys.executable).with_name("binnenstad")
     proc = subprocess.Popen(
         [str(binnenstad), "app", "--port", str(port), "--scenarios", str(folder),
-         "--scenario", str(folder / "events.yaml")],
+         "--scenario", str(folder / "events.yaml"), *extra],
         stdout=log, stderr=subprocess.STDOUT, cwd=folder,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -95,7 +94,10 @@ def server(tmp_path_factory):
                 log.close()
                 pytest.fail("the app did not start:\n" + Path(log.name).read_text())
             time.sleep(0.3)
-    yield url
+    return proc, url, log
+
+
+def _stop(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -103,6 +105,22 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``binnenstad app --lang en`` (models in the server's process); its URL."""
+    proc, url, log = _start(tmp_path_factory, "--lang", "en")
+    yield url
+    _stop(proc, log)
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """``binnenstad app --classroom --workers 2`` (models in worker processes); its URL."""
+    proc, url, log = _start(tmp_path_factory, "--classroom", "--workers", "2")
+    yield url
+    _stop(proc, log)
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +137,15 @@ class Session:
     """One browser context (its own cookies, so its own Solara session) on the app."""
 
     def __init__(self, browser, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        self.context = browser.new_context(viewport={"width": 1500, "height": 1000},
+                                           accept_downloads=True)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console",
                      lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.goto(url)
-        self.page.wait_for_selector(".bs-date", timeout=60_000)
+        self.page.wait_for_selector(".bs-date", timeout=90_000)
 
     def text(self, cls: str) -> str:
         return self.page.inner_text(f".{cls}")
@@ -137,39 +156,35 @@ class Session:
     def points(self) -> int:
         return int(self.text("bs-points").split()[0])
 
-    def click(self, name: str) -> None:
-        self.page.get_by_role("button", name=name, exact=True).click()
+    def click(self, cls: str) -> None:
+        self.page.locator(f".{cls}").first.click()
 
-    def wait_until(self, check, timeout: float = 30.0) -> None:
+    def wait_until(self, check, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while not check():
             if time.monotonic() > deadline:
                 raise AssertionError("timed out waiting for the page")
             time.sleep(0.1)
 
-    def pause(self) -> None:
-        """Pause, and wait until no step is in flight (the date holds still)."""
-        from playwright.sync_api import Error as PlaywrightError
+    def playing(self) -> bool:
+        return self.text("bs-play").strip().lower() in ("pause", "pauze")
 
-        step = self.page.get_by_role("button", name="Step", exact=True)
-        deadline = time.monotonic() + 60
-        while True:  # a click can land while the button is being drawn again: click again
-            pause = self.page.get_by_role("button", name="❚❚", exact=True)
-            if pause.count():
-                with contextlib.suppress(PlaywrightError):
-                    pause.click(timeout=3000)
-            with contextlib.suppress(AssertionError):
-                self.wait_until(step.is_enabled, timeout=3)
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError("the app did not pause within 60 s")
+    def play(self) -> None:
+        self.click("bs-play")
+        self.wait_until(self.playing)
+
+    def pause(self) -> None:
+        """Pause (one button, always the same element), and wait until no step is in flight:
+        the button says play again and the date holds still."""
+        self.click("bs-play")
+        self.wait_until(lambda: not self.playing())
         last = None
         while last != (last := self.date()):
             time.sleep(0.4)
 
     def step(self) -> None:
         before = self.date()
-        self.click("Step")
+        self.click("bs-step")
         self.wait_until(lambda: self.date() != before)
 
     def screenshot(self, name: str) -> None:
@@ -190,28 +205,76 @@ def session(server, browser):
 
 def test_page_loads_without_console_errors(session):
     assert session.date() == START
-    assert session.page.locator(".bs-map img, img.bs-map, .bs-map").count() >= 1
+    assert session.page.locator("img.bs-map, .bs-map img, .bs-map").count() >= 1
     assert "Open units" in session.text("bs-open")
     assert "Vacant units" in session.text("bs-vacant")
     assert "Closures this year" in session.text("bs-closures")
+    body = session.page.inner_text("body")
+    assert "PAGE 0" not in body.upper() and "Model Parameters" not in body
     session.screenshot("app_main")
     assert session.errors == []
 
 
+def test_labels_are_words_with_units_and_values(session):
+    body = session.page.inner_text("body")
+    assert "budget (EUR a year): EUR 100,000" in body  # the lever's slider and its value
+    assert "Growth of online shopping: x1 (1 = as in the scenario)" in body
+    assert re.search(r"Footfall trend: -\d\.\d% a year", body)
+    assert "budget eur per year" not in body
+    legend = session.text("bs-legend")
+    assert "vacant" in legend and "passers-by (darker = busier)" in legend
+
+
 def test_play_advances_the_date_and_the_charts_gain_points(session):
     assert session.points() == 0
-    session.click("▶")
+    session.play()
     session.wait_until(lambda: session.date() > "2019-03-01")
     session.pause()
     session.wait_until(lambda: session.points() >= 8)
     session.screenshot("app_playing")
-    chart = session.page.locator(".bs-charts img, img.bs-charts").first.get_attribute("src")
+    chart = session.page.locator("img.bs-charts, .bs-charts img").first.get_attribute("src")
     points = session.points()
     session.step()
     session.wait_until(lambda: session.points() == points + 1)
-    after = session.page.locator(".bs-charts img, img.bs-charts").first.get_attribute("src")
+    after = session.page.locator("img.bs-charts, .bs-charts img").first.get_attribute("src")
     assert after != chart  # the chart itself was drawn again
     assert session.errors == []
+
+
+def test_both_languages(session):
+    session.page.get_by_role("button", name="NL", exact=True).click()
+    session.wait_until(lambda: "Datum" in session.text("bs-date"))
+    session.wait_until(lambda: "Scenariobestand" in session.page.inner_text("body"))
+    body = session.page.inner_text("body")
+    assert "Leegstaande panden" in body and "Evenementenprogramma" in body
+    assert "budget (euro per jaar): € 100.000" in body
+    session.page.get_by_role("button", name="Lessen").click()
+    session.wait_until(lambda: "Lessen met de levende binnenstad" in session.page.inner_text(
+        "body"))
+    session.page.get_by_role("button", name="EN", exact=True).click()
+    session.wait_until(lambda: "Date" in session.text("bs-date"))
+    # the lessons panel stays open: now in English
+    session.wait_until(lambda: "Lessons with the live city centre" in session.page.inner_text(
+        "body"))
+    assert session.errors == []
+
+
+def test_figures_and_data_download(session):
+    for _ in range(3):
+        session.step()
+    downloads = session.page.locator(".bs-downloads")
+    with session.page.expect_download() as got:
+        downloads.get_by_text("Map (PNG)").click()
+    assert got.value.suggested_filename == "binnenstad_map.png"
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with session.page.expect_download() as got:
+        downloads.get_by_text("Charts (PNG)").click()
+    assert Path(got.value.path()).read_bytes()[:4] == b"\x89PNG"
+    with session.page.expect_download() as got:
+        downloads.get_by_text("Data of the run (CSV)").click()
+    lines = Path(got.value.path()).read_text().splitlines()
+    assert lines[0].startswith("run,") and "vacancy_rate" in lines[0]
+    assert len(lines) == 1 + 3  # a row per simulated week
 
 
 def test_the_picker_offers_every_scenario_file(session):
@@ -238,34 +301,42 @@ def test_reset_returns_to_the_start(session):
     for _ in range(3):
         session.step()
     assert session.date() > START
-    session.click("Reset")
+    session.click("bs-reset")
     session.wait_until(lambda: session.date() == START)
     assert session.points() == 0
 
 
-def test_comparison_shows_both_runs(session):
+def test_comparison_shows_both_runs_at_half_the_width_each(session):
     session.page.locator(".v-select").nth(1).click()
     session.page.locator(".v-menu__content .v-list-item",
                          has_text="all instruments").click()
-    session.wait_until(lambda: session.page.locator(".bs-map").count() == 2)
+    session.wait_until(lambda: session.page.locator("img.bs-map").count() == 2)
     assert session.page.locator(".bs-date-1").count() == 1
     for _ in range(2):
         session.step()
     assert session.text("bs-date-1") == session.text("bs-date")
+    widths = [box["width"] for box in (m.bounding_box() for m in
+                                       session.page.locator("img.bs-map").all())]
+    assert min(widths) > 500  # side by side, each about half of the main area
     session.screenshot("app_compare")
     assert session.errors == []
 
 
-def test_two_browser_sessions_do_not_share_a_model(server, browser):
-    a, b = Session(browser, server), Session(browser, server)
+def test_two_classroom_sessions_do_not_affect_each_other(classroom, browser):
+    a, b = Session(browser, classroom), Session(browser, classroom)
     try:
+        assert "Datum" in a.text("bs-date")  # Dutch by default
         for _ in range(3):
             a.step()
         b.page.wait_for_timeout(500)
         assert a.date() > START
         assert b.date() == START
+        a.play()
         b.step()
+        a.pause()
         assert a.date() > b.date()
+        assert b.points() == 1
+        assert a.errors == [] and b.errors == []
     finally:
         a.close()
         b.close()

@@ -58,7 +58,7 @@ def test_a_host_off_this_computer_warns_that_there_is_no_password(monkeypatch, c
     import sim.present.app.server as server
 
     write("scen/b.yaml", SMALL.format(name="b"))
-    monkeypatch.setattr(server, "serve", lambda *args: None)  # do not start a server
+    monkeypatch.setattr(server, "serve", lambda *args, **kwargs: None)  # do not start a server
     assert main(["app", "--host", host, "--scenarios", "scen"]) == 0
     err = capsys.readouterr().err
     assert ("without a password" in err) is warned

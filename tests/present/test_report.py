@@ -1,4 +1,6 @@
-"""report.html: every scenario, the numbers of summary.csv, every figure, nothing from the net."""
+"""report.html and summary.html: the answer first, every scenario, the numbers of the tables,
+where the effect comes from, spending per year beside the budget, every figure, nothing from the
+net; Dutch by default and English with --lang en."""
 
 from __future__ import annotations
 
@@ -11,8 +13,13 @@ import pandas as pd
 import pytest
 
 from sim import __version__
+from sim.present.i18n import language
 from sim.present.report import format_effect, format_value, render
+from sim.runs.breakdown import effect_sources, spending_per_year
 from sim.runs.compare import HEADLINE_METRICS
+
+EN = language("en")
+NL = language("nl")
 
 
 @pytest.fixture(scope="module")
@@ -20,57 +27,144 @@ def page(compare_out) -> str:
     return (compare_out / "report.html").read_text(encoding="utf-8")
 
 
-def test_every_scenario_is_named_and_described(page, compare_run):
-    for scenario in compare_run.scenarios:
-        assert f"<h3>{scenario.name} " in page
-        if scenario.description:
-            assert html.escape(scenario.description) in page
-    rent = compare_run.scenarios[2]
-    # the instrument in plain words (what, when, cost), generated from the YAML
-    assert html.escape(rent.interventions[0].describe()) in page
-    assert "from 2019-07-01 to 2020-06-28" in page
-    assert "Cost EUR 100,000 a year" in page
-    # the changed setting with its meaning and source from the schema
-    assert "<code>economy.rent.level</code></td><td>1.0</td><td>0.7</td>" in page
-    assert "Multiplier on all market rents" in page
+@pytest.fixture(scope="module")
+def english(compare_out_en) -> tuple[str, object]:
+    return (compare_out_en / "report.html").read_text(encoding="utf-8"), compare_out_en
 
 
-def test_headline_numbers_match_summary_csv(page, compare_out):
-    summary = pd.read_csv(compare_out / "summary.csv")
+def _text(page: str) -> str:
+    body = re.sub(r"<[^>]+>", " ", page.split("<body>")[1])
+    return " ".join(html.unescape(body).split())
+
+
+def test_the_report_is_dutch_by_default_and_english_on_request(page, english):
+    assert '<html lang="nl">' in page and '<html lang="en">' in english[0]
+    assert "<h2>Het antwoord</h2>" in page and "<h2>The answer</h2>" in english[0]
+    # the answer comes before everything else
+    assert page.index("Het antwoord") < page.index("Kerncijfers") < page.index("De scenario")
+    assert "in Kleinstad" in page  # the town's name, not a file name
+
+
+def test_the_answer_gives_the_numbers_of_the_tables(english, compare_run):
+    text = _text(english[0])
+    summary = compare_run.summary()
+    at = summary[summary["horizon"] & (summary["scenario"] == "cheaper_rent")].set_index(
+        "metric")
+    base = summary[summary["horizon"] & (summary["scenario"] == "base")].set_index("metric")
+    vacant, rate = at.loc["vacant_units", "median"], at.loc["vacancy_rate", "median"]
+    assert f"With cheaper_rent, {EN.number(vacant)} of the" in text
+    base_vacant = EN.number(base.loc["vacant_units", "median"])
+    assert f"a vacancy rate of {EN.percent(rate)}, against {base_vacant}" in text
+    effect = at.loc["vacancy_rate"]
+    assert (f"The paired effect on the vacancy rate is {EN.points(effect['effect_median'])} "
+            f"(90% of the replications between {EN.points(effect['effect_low'])} and "
+            f"{EN.points(effect['effect_high'])})") in text
+    zero = effect["effect_low"] <= 0 <= effect["effect_high"]
+    assert ("not distinguishable from zero" in text.split("With cheaper_rent")[1][:900]) == zero
+    assert f"Footfall in the core: {EN.number(at.loc['footfall_core', 'median'])}" in text
+    # "same" is the baseline under another name: no effect, no cost
+    same = text.split("With same,")[1][:900]
+    assert "+0.0 pp" in same and "not distinguishable from zero" in same
+    assert "nothing more than base" in same
+
+
+def test_where_the_effect_comes_from_counts_the_events(english, compare_run):
+    sources = effect_sources(compare_run)
+    events = compare_run.events
+    conv = events[(events["event"] == "conversion") & (events["scenario"] == "cheaper_rent")]
+    got = sources[(sources["scenario"] == "cheaper_rent") & (sources["source"] == "conversions")]
+    per_rep = conv.groupby("replication").size().reindex(range(5), fill_value=0)
+    assert got["median"].iloc[0] == per_rep.median()
+    same = sources[sources["scenario"] == "same"]
+    assert (same[["effect_median", "effect_low", "effect_high"]] == 0).all().all()
+    stock = sources[(sources["source"] == "stock_units") & (sources["scenario"] == "base")]
+    assert stock["median"].iloc[0] > 0
+    text = _text(english[0])
+    assert "Where it comes from:" in text
+    assert "units converted to homes (leave the stock)" in text
+
+
+def test_spending_per_year_stays_within_the_budget(english, compare_run):
+    spending = spending_per_year(compare_run)
+    events = spending[(spending["scenario"] == "cheaper_rent")
+                      & (spending["instrument"] == "events_programme")]
+    assert set(events["year"]) == {2019, 2020}
+    assert (events["limit_eur"] == 100_000).all() and (events["limit_kind"] == "budget").all()
+    assert (events["max"] <= events["limit_eur"]).all() and events["max"].gt(0).all()
+    assert not spending["over"].any()
+    assert "No instrument spent more in a year than its yearly budget" in english[0]
+    assert "figures/spending_cheaper_rent.png" in english[0]
+
+
+def test_an_overspent_budget_is_reported(compare_run):
+    spending = spending_per_year(compare_run)
+    spending.loc[spending["instrument"] == "events_programme", "max"] = 250_000.0
+    spending["over"] = spending["max"] > spending["limit_eur"].fillna(float("inf")) + 1
+    text = render(compare_run, compare_run.summary(), compare_run.cost_effectiveness(), {},
+                  effect_sources=effect_sources(compare_run), spending=spending, t=EN)
+    assert ("cheaper_rent: Events programme spent up to EUR 250,000 in 2019, against a budget "
+            "of EUR 100,000.") in html.unescape(text)
+    assert "class='over'" in text
+
+
+def test_headline_numbers_match_summary_csv(english):
+    page, out = english
+    summary = pd.read_csv(out / "summary.csv")
     horizon = summary[summary["horizon"]]
     assert set(horizon["metric"]) == set(HEADLINE_METRICS)
     for _, r in horizon.iterrows():
         m = r["metric"]
-        value = (f"<td>{format_value(m, r['median'])}<br><span class='small'>"
-                 f"{format_value(m, r['low'])} to {format_value(m, r['high'])}</span></td>")
+        value = (f"<td>{format_value(m, r['median'], EN)}<br><span class='small'>"
+                 f"{format_value(m, r['low'], EN)} to {format_value(m, r['high'], EN)}"
+                 "</span></td>")
         assert value in page, (r["scenario"], m)
         if r["scenario"] != "base":
-            effect = (f"{format_effect(m, r['effect_median'])}<br><span class='small'>"
-                      f"{format_effect(m, r['effect_low'])} to "
-                      f"{format_effect(m, r['effect_high'])}</span></td>")
+            effect = (f"{format_effect(m, r['effect_median'], EN)}<br><span class='small'>"
+                      f"{format_effect(m, r['effect_low'], EN)} to "
+                      f"{format_effect(m, r['effect_high'], EN)}</span></td>")
             assert effect in page, (r["scenario"], m)
-    same = horizon[horizon["scenario"] == "same"]
-    assert (same["effect_median"] == 0).all()
-    assert page.count("<td class='none'>+0.0") + page.count("<td class='none'>+0") >= len(same)
 
 
-def test_formats():
-    assert format_value("vacancy_rate", 0.1234) == "12.3%"
-    assert format_effect("vacancy_rate", -0.0123) == "-1.2 pp"
-    assert format_effect("vacancy_rate", -0.0) == "+0.0 pp"
-    assert format_value("footfall", 1234567.8) == "1,234,568"
-    assert format_effect("turnover", 1500.4) == "+1,500"
-    assert format_value("closures", 3.25) == "3.2"
-    assert format_value("closures", float("nan")) == "n/a"
+def test_formats_in_both_languages():
+    assert format_value("vacancy_rate", 0.1234, EN) == "12.3%"
+    assert format_value("vacancy_rate", 0.1234, NL) == "12,3%"
+    assert format_effect("vacancy_rate", -0.0123, EN) == "-1.2 pp"
+    assert format_effect("vacancy_rate", -0.0123, NL) == "-1,2 procentpunt"
+    assert format_effect("vacancy_rate", -0.0, EN) == "+0.0 pp"
+    assert format_value("footfall", 1234567.8, EN) == "1,234,568"
+    assert format_value("footfall", 1234567.8, NL) == "1.234.568"
+    assert format_effect("turnover", 1500.4, EN) == "+1,500"
+    assert format_value("closures", 3.25, EN) == "3.2"
+    assert format_value("closures", 3.0, EN) == "3"
+    assert format_value("municipal_spend", 150000, NL) == "€ 150.000"
+    assert format_value("closures", float("nan"), NL) == "n.v.t."
 
 
 def test_every_figure_is_embedded(page, compare_out):
     pngs = sorted((compare_out / "figures").glob("*.png"))
-    assert len(pngs) == 2 * len(HEADLINE_METRICS) + 2
+    spending = [p for p in pngs if p.name.startswith("spending_")]
+    assert [p.name for p in spending] == ["spending_cheaper_rent.png"]
+    assert len(pngs) == 2 * len(HEADLINE_METRICS) + 2 + len(spending)
     for png in pngs:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         assert f"src='data:image/png;base64,{data}'" in page, png.name
     assert page.count("<img ") == len(pngs)
+
+
+def test_summary_page_and_tables(compare_out):
+    summary = (compare_out / "summary.html").read_text(encoding="utf-8")
+    assert "Het antwoord" not in summary and "Met cheaper_rent" in summary
+    assert "<img" not in summary
+    sources = pd.read_csv(compare_out / "effect_sources.csv")
+    assert {"conversions", "new_tenants", "closures", "meanwhile_leases",
+            "vacancy_rate_if_kept"} <= set(sources["source"])
+    spending = pd.read_csv(compare_out / "spending_per_year.csv")
+    assert {"scenario", "instrument", "year", "median", "max", "limit_eur", "over"} <= set(
+        spending.columns)
+    workbook = pd.read_excel(compare_out / "tables.xlsx", sheet_name=None)
+    assert list(workbook) == ["samenvatting", "herkomst effect", "uitgaven per jaar",
+                              "kosteneffectiviteit"]
+    assert len(workbook["samenvatting"]) == len(pd.read_csv(compare_out / "summary.csv"))
 
 
 class _Resources(HTMLParser):
@@ -86,12 +180,13 @@ class _Resources(HTMLParser):
                 self.loads.append((tag, name, value))
 
 
-def test_opens_without_network(page):
+@pytest.mark.parametrize("name", ["report.html", "summary.html"])
+def test_opens_without_network(compare_out, name):
+    page = (compare_out / name).read_text(encoding="utf-8")
     parser = _Resources()
     parser.feed(page)
-    assert parser.loads, "no images found"
-    for tag, name, value in parser.loads:
-        assert value.startswith("data:") or value.startswith("#"), (tag, name, value[:80])
+    for tag, attr, value in parser.loads:
+        assert value.startswith("data:") or value.startswith("#"), (tag, attr, value[:80])
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", page, re.I)
     assert "<script" not in page.lower() and "<link" not in page.lower()
@@ -104,11 +199,26 @@ def test_reproduction_details(page, compare_run):
     assert "Huff (1963)" in page  # the key assumptions with their sources
 
 
+def test_scenarios_in_plain_words_in_both_languages(page, english, compare_run):
+    rent = compare_run.scenarios[2]
+    assert html.escape(EN.describe(rent.interventions[0])) in english[0]
+    assert EN.describe(rent.interventions[0]) == rent.interventions[0].describe().replace(
+        "from 2019-07-01 to 2020-06-28", "from 1 July 2019 to 28 June 2020")
+    assert "Cost EUR 100,000 a year" in english[0]
+    assert ("Evenementenprogramma van 1 juli 2019 tot en met 28 juni 2020: ongeveer 10 "
+            "evenementen per jaar op de pleinen") in html.unescape(page)
+    assert "Kosten € 100.000 per jaar" in html.unescape(page)
+    assert "<code>economy.rent.level</code></td><td>1.0</td><td>0.7</td>" in page
+    assert "Multiplier on all market rents" in page
+
+
 def test_cost_lines_say_when_there_is_no_measurable_effect(compare_run):
     costs = compare_run.cost_effectiveness()
     same = costs[costs["scenario"] == "same"]
     assert set(same["verdict"]) <= {"no spending", "no measurable effect"}
-    text = render(compare_run, compare_run.summary(), costs, {})
+    text = render(compare_run, compare_run.summary(), costs, {},
+                  effect_sources=effect_sources(compare_run),
+                  spending=spending_per_year(compare_run), t=EN)
     assert "<b>same</b>, per vacant unit avoided: no" in text
     for _, r in costs.iterrows():
         if r["verdict"] == "no measurable effect":

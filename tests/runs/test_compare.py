@@ -73,8 +73,8 @@ def test_summary_layout(comparison):
 
 
 def test_headline_metrics_are_the_models_columns():
-    wanted = ("vacancy_rate", "vacancy_rate_core", "footfall", "turnover", "closures",
-              "conversions", "municipal_spend")
+    wanted = ("vacancy_rate", "vacant_units", "vacancy_rate_core", "footfall", "footfall_core",
+              "turnover", "closures", "conversions", "municipal_spend", "cofunding_spend")
     assert HEADLINE_METRICS == tuple(m for m in wanted if m in METRICS)
     assert {"vacancy_rate", "footfall", "closures"} <= set(HEADLINE_METRICS)
 

@@ -1,79 +1,50 @@
-"""The Solara page of ``binnenstad app``: Mesa's SolaraViz with the centre's own controls.
+"""The Solara page of ``binnenstad app``: the live centre for a screen at the front of a room.
 
 Served by ``solara run sim.present.app.page`` (see :mod:`sim.present.app.server`). Every
-browser session renders its own :func:`Page`, so it has its own
-:class:`~sim.present.app.live.Settings` and its own :class:`~sim.present.app.live.LiveCentre`.
+browser session renders its own :func:`Page`, with its own
+:class:`~sim.present.app.live.Settings` and its own model, held by a runner
+(:mod:`sim.present.app.runner`): in this process, or with ``--classroom`` in a worker process,
+so that 30 sessions step on every core without blocking the web server.
 
-Layout: the sidebar holds the scenario card (scenario picker, uncertainty sliders, instrument
-switches and sliders, comparison choice) above SolaraViz's own controls (play, step, reset,
-play interval = speed). The main area shows the counters, the map (two maps side by side when
-comparing) and the charts.
+Layout: the sidebar holds the language, the lessons (docs/lessons.md in English,
+docs/lessons.nl.md in Dutch) and the scenario card (scenario, uncertainty sliders with their
+values, instrument switches and sliders labelled in words with units, the with/without
+comparison). The main area has the controls (play/pause, step, reset, speed in weeks a second),
+the counters, the map large (two maps at half the width each when comparing), the charts and
+the downloads (map and charts as PNG, the run's weeks as CSV).
 
-The server reads its configuration from the environment variable ``BINNENSTAD_APP_CONFIG``
-(JSON: ``scenarios`` folder, initial ``scenario`` file, ``overrides``), set by
-``binnenstad app``.
+Playing advances the model in a task of its own: each update asks the runner for as many weeks
+as the chosen speed calls for since the last one (at least one) and shows the pictures it
+returns, so a busy server draws less often but the simulated time keeps its pace. A session
+nobody touched for ``pause_after_s`` seconds pauses; its model is dropped when the browser has
+gone. The server's configuration comes from ``BINNENSTAD_APP_CONFIG`` (JSON, set by
+``binnenstad app``).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import time
 from pathlib import Path
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization import solara_viz as _solara_viz
+import solara.lab
 
-from sim.present.app.live import (
-    ALL_INSTRUMENTS,
-    DEFAULT_SCENARIOS,
-    FOOTFALL_TREND_RANGE,
-    ONLINE_GROWTH_RANGE,
-    LiveCentre,
-    Settings,
-    build_scenario,
-    choose_file,
-    describe,
-    levers,
-    list_scenarios,
-    session_error,
-)
-from sim.present.app.render import (
-    BASE_COLOURS,
-    OTHER_COLOURS,
-    SECTOR_COLOURS,
-    ChartPainter,
-    MapPainter,
-)
+from sim.present.app.controls import ScenarioCard
+from sim.present.app.live import DEFAULT_SCENARIOS, Settings, list_scenarios, session_error
+from sim.present.app.render import BASE_COLOURS, HEAT_COLOURS, OTHER_COLOURS, SECTOR_COLOURS
+from sim.present.app.runner import Frame, LocalRunner, PoolRunner
+from sim.present.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, language
 
 CONFIG_ENV = "BINNENSTAD_APP_CONFIG"
-#: Milliseconds SolaraViz waits between steps while playing (its "Play Interval" slider).
-PLAY_INTERVAL_MS = 21
-
-
-def config() -> dict:
-    """The server's configuration: scenarios folder, initial scenario, overrides."""
-    data = json.loads(os.environ.get(CONFIG_ENV, "{}"))
-    folder = Path(data.get("scenarios") or DEFAULT_SCENARIOS)
-    files = list_scenarios(folder)
-    initial = Path(data["scenario"]) if data.get("scenario") else None
-    if initial is None:
-        baseline = folder / "baseline.yaml"
-        initial = baseline if baseline in files else (files[0] if files else None)
-    return {"folder": folder, "files": files, "initial": initial,
-            "overrides": tuple(data.get("overrides") or ())}
-
-
-def _layout(num_components: int) -> list[dict]:
-    """Initial grid of SolaraViz's components: counters across, then map and charts."""
-    sizes = [(0, 0, 12, 3), (0, 3, 7, 18), (7, 3, 5, 18)]
-    sizes += [(0, 21 + 8 * i, 12, 8) for i in range(max(0, num_components - 3))]
-    return [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
-            for i, (x, y, w, h) in enumerate(sizes[:num_components])]
-
-
-# SolaraViz lays its components out two by two in half-width cells; this app needs a wide map.
-_solara_viz.make_initial_grid_layout = _layout
+#: Speeds offered, in simulated weeks a second (0: as fast as the server can).
+SPEEDS = (1, 2, 5, 10, 0)
+#: A session nobody touched for this long pauses (seconds).
+PAUSE_AFTER_S = 15 * 60
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+LESSONS = {"en": DOCS / "lessons.md", "nl": DOCS / "lessons.nl.md"}
 
 
 def close_resourcez() -> bool:
@@ -104,192 +75,207 @@ def close_resourcez() -> bool:
 close_resourcez()
 
 
-class Painters:
-    """The map and chart painters of one LiveCentre, made once and reused every update."""
-
-    def __init__(self, model: LiveCentre) -> None:
-        ref = max(float(r.model.footfall.baseline.max()) for r in model.runs)
-        self.maps = [MapPainter(r.model, footfall_ref=ref,
-                                pixels_per_cell=None if len(model.runs) == 1 else
-                                max(2, int(360 // r.model.town.width)))
-                     for r in model.runs]
-        self.charts = ChartPainter([(r.label, r.model) for r in model.runs])
-
-
-def painters(model: LiveCentre) -> Painters:
-    """The painters of ``model`` (kept on the model, so a new model gets new ones)."""
-    if model.painters is None:
-        model.painters = Painters(model)
-    return model.painters
-
-
-# ------------------------------------------------------------------------ components
-def Counters(model: LiveCentre):
-    """Date, open and vacant units, closures this year (per run when comparing)."""
-    with solara.Column(gap="4px") as main:
-        for i, run in enumerate(model.runs):
-            c = run.counters()
-            suffix = "" if i == 0 else f"-{i}"
-            with solara.Row(gap="24px", style={"align-items": "baseline", "flex-wrap": "wrap"}):
-                if model.comparing:
-                    solara.Text(run.label, style={"font-weight": "bold", "min-width": "14em"})
-                solara.Text(f"Date {c['date'].isoformat()}", classes=[f"bs-date{suffix}"],
-                            style={"font-size": "1.25em", "font-weight": "bold"})
-                solara.Text(f"Open units {c['open']}", classes=[f"bs-open{suffix}"])
-                solara.Text(f"Vacant units {c['vacant']} ({c['vacancy_rate']:.1%})",
-                            classes=[f"bs-vacant{suffix}"])
-                solara.Text(f"Closures this year {c['closures_this_year']}",
-                            classes=[f"bs-closures{suffix}"])
-        if not model.running:
-            solara.Text("End of the scenario's horizon: press Reset to start again.")
-    return main
+def config() -> dict:
+    """The server's configuration: scenarios folder, initial scenario, overrides, language,
+    classroom mode, workers, speed and idle pause."""
+    data = json.loads(os.environ.get(CONFIG_ENV, "{}"))
+    folder = Path(data.get("scenarios") or DEFAULT_SCENARIOS)
+    files = list_scenarios(folder)
+    initial = Path(data["scenario"]) if data.get("scenario") else None
+    if initial is None:
+        baseline = folder / "baseline.yaml"
+        initial = baseline if baseline in files else (files[0] if files else None)
+    classroom = bool(data.get("classroom"))
+    return {"folder": folder, "files": files, "initial": initial,
+            "overrides": tuple(data.get("overrides") or ()),
+            "lang": data.get("lang") if data.get("lang") in LANGUAGES else DEFAULT_LANGUAGE,
+            "classroom": classroom, "workers": data.get("workers"),
+            "speed": int(data.get("speed") or (2 if classroom else 5)),
+            "pause_after_s": float(data.get("pause_after_s") or PAUSE_AFTER_S)}
 
 
 def _swatch(colour: str, label: str):
     solara.HTML(tag="span", unsafe_innerHTML=(
         f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
-        f'border:1px solid #999;margin:0 4px 0 10px;vertical-align:middle"></span>{label}'))
+        f'border:1px solid #999;margin:0 4px 0 10px;vertical-align:middle"></span>'
+        f"{html.escape(label)}"))
 
 
-def MapView(model: LiveCentre):
-    """The map of each run: sectors and vacancy, footfall heat, entry points, squares, core."""
-    paint = painters(model)
-    with solara.Column(gap="4px") as main:
-        with solara.Row(gap="8px"):
-            for run, painter in zip(model.runs, paint.maps, strict=True):
-                with solara.Column(gap="2px"):
-                    if model.comparing:
-                        solara.Text(run.label, style={"font-weight": "bold"})
-                    solara.Image(painter.png(), classes=["bs-map"])
-        with solara.Row(gap="0px", style={"flex-wrap": "wrap", "font-size": "0.8em"}):
-            for sector, colour in SECTOR_COLOURS.items():
-                _swatch(colour, sector.replace("_", " "))
-            for name, colour in OTHER_COLOURS.items():
-                _swatch(colour, name)
-            _swatch(BASE_COLOURS["square"], "square")
-            _swatch(BASE_COLOURS["entry"], "entry point")
-            _swatch(BASE_COLOURS["core"], "core boundary (dashed)")
-            _swatch("#cc7722", "footfall (darker = busier)")
-    return main
+def Legend(t: Lang):
+    """What the map's colours mean."""
+    with solara.Row(gap="0px", style={"flex-wrap": "wrap", "font-size": "0.85em"},
+                    classes=["bs-legend"]):
+        for sector, colour in SECTOR_COLOURS.items():
+            _swatch(colour, t.word("sector", sector))
+        _swatch(OTHER_COLOURS["vacant"], t.tr("vacant"))
+        _swatch(OTHER_COLOURS["culture"], t.tr("culture"))
+        _swatch(OTHER_COLOURS["housing"], t.tr("homes (converted)"))
+        _swatch(BASE_COLOURS["square"], t.tr("square"))
+        _swatch(BASE_COLOURS["entry"], t.tr("entry point"))
+        _swatch(BASE_COLOURS["core"], t.tr("core boundary (dashed)"))
+        _swatch(HEAT_COLOURS[1], t.tr("passers-by (darker = busier)"))
 
 
-def Charts(model: LiveCentre):
-    """Live charts of vacancy, footfall, turnover and collaboration (overlaid when comparing)."""
-    paint = painters(model).charts
-    with solara.Column(gap="2px") as main:
-        solara.Image(paint.png(), classes=["bs-charts"])
-        solara.Text(f"{paint.points()} weekly points", classes=["bs-points"],
-                    style={"font-size": "0.8em"})
-    return main
+def Counters(frame: Frame, t: Lang):
+    """Date, open and vacant units, closures this year (per run when comparing)."""
+    comparing = len(frame.labels) > 1
+    with solara.Column(gap="4px"):
+        for i, (label, c) in enumerate(zip(frame.labels, frame.counters, strict=True)):
+            suffix = "" if i == 0 else f"-{i}"
+            with solara.Row(gap="24px", style={"align-items": "baseline", "flex-wrap": "wrap"}):
+                if comparing:
+                    solara.Text(label, style={"font-weight": "bold", "min-width": "14em"})
+                solara.Text(t.tr("Date {date}", date=c["date"].isoformat()),
+                            classes=[f"bs-date{suffix}"],
+                            style={"font-size": "1.3em", "font-weight": "bold"})
+                solara.Text(t.tr("Open units {n}", n=c["open"]), classes=[f"bs-open{suffix}"])
+                solara.Text(t.tr("Vacant units {n} ({rate})", n=c["vacant"],
+                                 rate=t.percent(c["vacancy_rate"])),
+                            classes=[f"bs-vacant{suffix}"])
+                solara.Text(t.tr("Closures this year {n}", n=c["closures_this_year"]),
+                            classes=[f"bs-closures{suffix}"])
+        if not frame.running:
+            solara.Text(t.tr("End of the scenario's horizon: press Reset to start again."))
 
 
-@solara.component
-def ScenarioCard(settings: Settings, model: solara.Reactive, files: list[Path]):
-    """Scenario picker, uncertainty sliders, instrument switches and the comparison choice.
-
-    Every change rebuilds the model from the scenario's start with the new settings.
-    """
-    revision, set_revision = solara.use_state(0)
-    error = solara.use_reactive("")
-
-    folder = files[0].parent if files else None
-
-    def rebuild():
-        try:
-            model.value = LiveCentre(settings)
-            error.value = ""
-        except Exception as exc:  # a bad scenario file: show it, keep the old model
-            error.value = session_error(exc, folder)
-        set_revision(revision + 1)
-
-    def on_file(name: str):
-        problem = choose_file(settings, files, name)  # a forged name is refused, not a path
-        if problem:
-            error.value = problem
-            set_revision(revision + 1)
-            return
-        rebuild()
-
-    def setter(update):
-        def on_value(value):
-            try:  # a value forged in the browser must not become a traceback there
-                update(value)
-            except Exception as exc:
-                error.value = session_error(exc, folder)
-                set_revision(revision + 1)
-                return
-            rebuild()
-        return on_value
-
-    scenario = build_scenario(settings)
-    lever_list = levers(scenario)
-    with solara.Card("Scenario"):
-        solara.Select("Scenario file", values=[f.name for f in files],
-                      value=settings.scenario_file.name, on_value=on_file)
-        if scenario.description:
-            solara.Text(scenario.description, style={"font-size": "0.85em"})
-        solara.SliderFloat(
-            "Online share growth (x)", value=settings.online_growth,
-            min=ONLINE_GROWTH_RANGE[0], max=ONLINE_GROWTH_RANGE[1], step=0.1,
-            on_value=setter(lambda v: setattr(settings, "online_growth", float(v))))
-        solara.SliderFloat(
-            "Footfall trend per year", value=scenario.economy.footfall_trend_per_year,
-            min=FOOTFALL_TREND_RANGE[0], max=FOOTFALL_TREND_RANGE[1], step=0.001,
-            on_value=setter(lambda v: setattr(settings, "footfall_trend", float(v))))
-        if not lever_list:
-            solara.Text("No instruments or shocks in this scenario.",
-                        style={"font-size": "0.85em"})
-        items = {lv.key: item for lv, item in zip(lever_list, _all_items(scenario),
-                                                   strict=True)}
-        for lever in lever_list:
-            item = items[lever.key]
-            kind = "Shock" if lever.is_shock else "Instrument"
-            solara.Switch(
-                label=f"{kind}: {lever.title}", value=bool(item.enabled),
-                on_value=setter(lambda v, k=lever.key: settings.switches.__setitem__(k, v)),
-                classes=["bs-lever"])
-            if lever.field is not None:
-                solara.SliderFloat(
-                    f"  {lever.field.replace('_', ' ')}",
-                    value=float(getattr(item, lever.field)), min=lever.low, max=lever.high,
-                    step=lever.step,
-                    on_value=setter(lambda v, k=lever.key: settings.levels.__setitem__(k, v)))
-        choices = ["off"] + [lv.title + f" [{lv.key}]" for lv in lever_list]
-        keys = [None] + [lv.key for lv in lever_list]
-        if any(not lv.is_shock for lv in lever_list):
-            choices.append("all instruments")
-            keys.append(ALL_INSTRUMENTS)
-        current = choices[keys.index(settings.compare)] if settings.compare in keys else "off"
-        solara.Select("Compare with and without", values=choices, value=current,
-                      on_value=setter(lambda v: setattr(settings, "compare",
-                                                        keys[choices.index(v)])))
-        lines = describe(model.value.scenario_run)
-        with solara.Column(gap="2px", classes=["bs-scenario-summary"]):
-            for line in lines or ["No instrument or shock: the centre on its own."]:
-                solara.Text(line, style={"font-size": "0.8em"})
-        if error.value:
-            solara.Error(error.value)
+def MapsAndCharts(frame: Frame, t: Lang):
+    """The map (two side by side when comparing) and the charts."""
+    comparing = len(frame.labels) > 1
+    with solara.Row(gap="8px", style={"width": "100%"}):
+        for label, png in zip(frame.labels, frame.maps, strict=True):
+            with solara.Column(gap="2px", style={"flex": "1 1 0", "min-width": "0"}):
+                if comparing:
+                    solara.Text(label, style={"font-weight": "bold"})
+                solara.Image(png, width="100%", classes=["bs-map"])
+    Legend(t)
+    solara.Image(frame.charts, classes=["bs-charts"])
+    solara.Text(t.tr("{n} weekly points", n=frame.points), classes=["bs-points"],
+                style={"font-size": "0.8em"})
 
 
-def _all_items(scenario) -> list:
-    return list(getattr(scenario, "interventions", []) or []) + list(
-        getattr(scenario, "shocks", []) or [])
+def Downloads(frame: Frame, t: Lang, csv):
+    """The current figures as PNG and the run's weeks as CSV."""
+    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["bs-downloads"]):
+        for i, png in enumerate(frame.maps):
+            solara.FileDownload(png, filename=f"binnenstad_map{'' if i == 0 else i}.png",
+                                label=t.tr("Map (PNG)") if i == 0 else
+                                t.tr("Second map (PNG)"), mime_type="image/png")
+        solara.FileDownload(frame.charts, filename="binnenstad_charts.png",
+                            label=t.tr("Charts (PNG)"), mime_type="image/png")
+        solara.FileDownload(csv, filename="binnenstad_weeks.csv",
+                            label=t.tr("Data of the run (CSV)"), mime_type="text/csv")
+
+
+def Lessons(t: Lang):
+    """The guided exercises, in the page's language."""
+    path = LESSONS[t.code]
+    with solara.Details(summary=t.tr("Lessons"), expand=False):
+        if path.exists():
+            solara.Markdown(path.read_text(encoding="utf-8"))
+        else:
+            solara.Text(t.tr("The lessons are in docs/lessons.md of the project."))
 
 
 @solara.component
 def Page():
-    """One browser session: its own settings and model, SolaraViz around them."""
+    """One browser session: its settings, its model (through its runner) and the page."""
     conf = solara.use_memo(config, [])
     settings = solara.use_memo(
         lambda: Settings(conf["initial"], overrides=conf["overrides"]), [])
-    first = solara.use_memo(lambda: LiveCentre(settings), [])
-    model = solara.use_reactive(first)
+    runner = solara.use_memo(
+        lambda: PoolRunner(conf["workers"]) if conf["classroom"] else LocalRunner(), [])
+    lang = solara.use_reactive(conf["lang"])
+    t = language(lang.value)
+    frame = solara.use_reactive(None)
+    error = solara.use_reactive("")
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(conf["speed"])
+    touched = solara.use_memo(lambda: [time.monotonic()], [])
+
+    def close():
+        return runner.close  # called when the session ends: its model is dropped
+
+    solara.use_effect(close, [])
+
+    def rebuild():
+        playing.value = False
+        touched[0] = time.monotonic()
+        try:
+            frame.value = runner.build(settings, lang.value)
+            error.value = ""
+        except Exception as exc:  # a bad scenario file: show it, keep the old model
+            error.value = session_error(exc, conf["folder"])
+
+    if frame.value is None and not error.value:
+        rebuild()
+
+    def play_loop():
+        last = time.monotonic()
+        while playing.value:
+            started = time.monotonic()
+            if started - touched[0] > conf["pause_after_s"]:
+                playing.value = False  # nobody is watching: pause
+                break
+            target = speed.value
+            weeks = 1 if not target else max(1, min(26, round(target * (started - last))))
+            last = started
+            try:
+                update = runner.advance(weeks)
+            except Exception as exc:
+                error.value = " ".join(str(exc).split())
+                playing.value = False
+                break
+            frame.value = update
+            if not update.running:
+                playing.value = False
+                break
+            if target:  # wait for the next week due, so the speed is kept, not exceeded
+                time.sleep(max(0.0, 1.0 / target - (time.monotonic() - started)))
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def toggle():
+        touched[0] = time.monotonic()
+        playing.value = not playing.value
+
+    def step():
+        touched[0] = time.monotonic()
+        if not playing.value:
+            try:
+                frame.value = runner.advance(1)
+            except Exception as exc:
+                error.value = " ".join(str(exc).split())
+
+    def on_lang(code: str):
+        lang.value = code
+        rebuild()
+
     with solara.Sidebar():
-        ScenarioCard(settings, model, conf["files"])
-    SolaraViz(
-        model,
-        components=[(Counters, 0), (MapView, 0), (Charts, 0)],
-        model_params={"settings": settings},
-        play_interval=PLAY_INTERVAL_MS,
-        name="binnenstad: the live city centre",
-    )
+        solara.ToggleButtonsSingle(value=lang.value.upper(),
+                                   values=[code.upper() for code in LANGUAGES],
+                                   on_value=lambda code: on_lang(code.lower()),
+                                   classes=["bs-lang"])
+        Lessons(t)
+        ScenarioCard(settings, conf["files"], t, rebuild,
+                     frame.value.describe if frame.value else [],
+                     lambda message: setattr(error, "value", message))
+        if error.value:
+            solara.Error(error.value, classes=["bs-error"])
+    solara.Title("binnenstad")
+    with solara.Column(gap="8px", style={"padding": "8px", "width": "100%"}):
+        with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Button(t.tr("Pause") if playing.value else t.tr("Play"), on_click=toggle,
+                          color="primary", classes=["bs-play"],
+                          disabled=frame.value is None or not frame.value.running)
+            solara.Button(t.tr("Step"), on_click=step, classes=["bs-step"],
+                          disabled=playing.value or frame.value is None
+                          or not frame.value.running)
+            solara.Button(t.tr("Reset"), on_click=rebuild, classes=["bs-reset"])
+            solara.Select(t.tr("Speed (weeks a second)"), value=speed.value,
+                          values=list(SPEEDS), on_value=speed.set,
+                          style={"max-width": "14em"}, classes=["bs-speed"])
+            solara.Text(t.tr("0 = as fast as the server can"), style={"font-size": "0.8em"})
+        if frame.value is not None:
+            Counters(frame.value, t)
+            MapsAndCharts(frame.value, t)
+            Downloads(frame.value, t, runner.csv)

@@ -13,48 +13,52 @@ from __future__ import annotations
 import io
 import math
 
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
+from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from PIL import Image
 from scipy import ndimage
 
 from sim.model.model import METRICS, CityCentre
+from sim.present.i18n import Lang, language
 from sim.scenario.fields import SECTORS
 from sim.town.routing import shortest_path_trees
 
-#: Colour of each sector of a trading shop (index = sector code).
+#: Colour of each sector of a trading shop (index = sector code): the colour-blind-safe
+#: palette of Okabe & Ito (2008), so that sectors stay apart for every reader.
 SECTOR_COLOURS = {
-    "comparison": "#4e79a7",
-    "daily": "#59a14f",
-    "food_beverage": "#e15759",
-    "services": "#b07aa1",
-    "leisure": "#76b7b2",
+    "comparison": "#0072B2",
+    "daily": "#009E73",
+    "food_beverage": "#E69F00",
+    "services": "#56B4E9",
+    "leisure": "#CC79A7",
 }
 OTHER_COLOURS = {
-    "vacant": "#111111",
-    "culture": "#ff9da7",
-    "housing": "#9c755f",
+    "vacant": "#000000",
+    "culture": "#F0E442",
+    "housing": "#ffffff",
 }
 BASE_COLOURS = {
     "blocked": "#d9d6cf",
     "dwelling": "#c9c3b6",
-    "street": "#fbfbf8",
+    "street": "#f4f4f4",
     "square": "#efe3bd",
     "entry": "#1f3b73",
-    "core": "#6a1b9a",
+    "core": "#D55E00",
 }
-#: Footfall heat on the streets: from the street colour to this colour at the busiest cell.
-HEAT_COLOURMAP = "YlOrBr"
-#: Charts in the order shown, if the model reports the metric: (metric, title, scale, unit).
+#: Footfall on the streets: from a light grey (quiet streets stay visible) to a mid grey at the
+#: busiest cell, darker than any street and lighter than a vacant (black) unit, and no hue
+#: that a sector uses.
+HEAT_COLOURS = ("#ececec", "#5a5a5a")
+#: Charts in the order shown, if the model reports the metric: (metric, scale, lowest and
+#: highest value of the axis, None: from the data). Titles with units: :func:`chart_titles`.
 CHARTS = (
-    ("vacancy_rate", "Vacancy", 100.0, "% of units"),
-    ("footfall", "Footfall", 1e-3, "thousand passers-by / week"),
-    ("turnover", "Turnover", 1e-3, "EUR thousand / week"),
-    ("collaboration", "Collaboration", 1.0, "stock"),
+    ("vacancy_rate", 100.0, 0.0, None),
+    ("footfall", 1e-3, 0.0, None),
+    ("turnover", 1e-3, 0.0, None),
+    ("collaboration", 1.0, 0.0, 1.0),
 )
 USE_CULTURE, USE_HOUSING = 2, 3  # sim.model.model UnitState.use codes, when the model has them
 
@@ -101,7 +105,7 @@ class MapPainter:
         self.walk_xy = (wy, wx)
         self.prem_xy = (town.premises_xy[:, 1], town.premises_xy[:, 0])
         self.ref = max(footfall_ref or float(np.max(model.footfall.baseline)), 1.0)
-        cmap = matplotlib.colormaps[HEAT_COLOURMAP]
+        cmap = LinearSegmentedColormap.from_list("heat", HEAT_COLOURS)
         self.heat_lut = (cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(float)
         n_sectors = len(SECTORS)
         palette = [_rgb(SECTOR_COLOURS.get(s, "#bab0ac")) for s in SECTORS]
@@ -177,9 +181,19 @@ class MapPainter:
         return png_bytes(self.rgb())
 
 
-def chart_metrics(metrics: tuple[str, ...] = METRICS) -> list[tuple[str, str, float, str]]:
+def chart_metrics(metrics: tuple[str, ...] = METRICS) -> list[tuple]:
     """The charts of :data:`CHARTS` whose metric the model reports."""
     return [chart for chart in CHARTS if chart[0] in metrics]
+
+
+def chart_titles(t: Lang) -> dict[str, str]:
+    """Each chart's title in words, with its unit."""
+    return {
+        "vacancy_rate": t.tr("Vacancy (% of premises)"),
+        "footfall": t.tr("Passers-by (thousands a week, mean of the counting points)"),
+        "turnover": t.tr("Turnover (EUR thousand a week)"),
+        "collaboration": t.tr("Collaboration (stock, 0 to 1)"),
+    }
 
 
 class ChartPainter:
@@ -195,9 +209,10 @@ class ChartPainter:
     STYLES = (("#1f4e79", "-"), ("#c0504d", "--"), ("#7f7f7f", ":"))
 
     def __init__(self, runs: list[tuple[str, CityCentre]], width_px: int = 560,
-                 height_px: int = 460) -> None:
+                 height_px: int = 460, t: Lang | None = None) -> None:
         self.runs = runs
         self.charts = chart_metrics()
+        titles = chart_titles(t or language("en"))
         params = runs[0][1].params
         start = params.start
         end = start.replace(year=start.year + params.years)
@@ -212,8 +227,12 @@ class ChartPainter:
         self.fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.93, wspace=0.25,
                                  hspace=0.35)
         self.lines: list[list] = []
-        for ax, (_, title, _, unit) in zip(axes, self.charts, strict=False):
-            ax.set_title(f"{title} ({unit})", fontsize=10, loc="left")
+        self._fitted: set = set()
+        for ax, (metric, _, low, high) in zip(axes, self.charts, strict=False):
+            ax.set_title(titles[metric], fontsize=9, loc="left")
+            if low is not None and high is not None:
+                ax.set_ylim(low, high)
+                self._fitted.add(ax)
             ax.set_xlim(date2num(start), date2num(end))
             locator = AutoDateLocator(maxticks=5)
             ax.xaxis.set_major_locator(locator)
@@ -232,7 +251,6 @@ class ChartPainter:
             axes[0].legend(loc="upper left", fontsize=8)
         self.axes = axes[:n]
         self._dates: list[list[float]] = [[] for _ in runs]
-        self._fitted: set = set()
         self._background = None
 
     def _x(self, i: int, model: CityCentre) -> list[float]:
@@ -248,11 +266,11 @@ class ChartPainter:
         """Weekly points in the first run's lines."""
         return len(self.runs[0][1].datacollector.model_vars.get("date", []))
 
-    def _fit(self, ax, values: list[np.ndarray]) -> bool:
+    def _fit(self, ax, values: list[np.ndarray], low: float | None = None) -> bool:
         """Widen the y-range of ``ax`` when the data leave it; True if it changed.
 
-        Ranges only grow (with a margin), so most updates keep the drawn axes and only the
-        lines are drawn again.
+        Ranges only grow (with a margin, never below ``low``), so most updates keep the drawn
+        axes and only the lines are drawn again.
         """
         finite = [v[np.isfinite(v)] for v in values]
         finite = [v for v in finite if v.size]
@@ -266,22 +284,23 @@ class ChartPainter:
         if ax in self._fitted:
             lo, hi = min(lo, cur_lo), max(hi, cur_hi)
         span = max(hi - lo, 0.05 * max(abs(hi), abs(lo)), 1e-6)
-        ax.set_ylim(lo - 0.15 * span, hi + 0.15 * span)
+        bottom = lo - 0.15 * span
+        ax.set_ylim(bottom if low is None else max(low, bottom), hi + 0.15 * span)
         self._fitted.add(ax)
         return True
 
     def rgb(self) -> np.ndarray:
         """Update every line and draw; (H, W, 3) uint8."""
         changed = self._background is None
-        for row, (metric, _, scale, _), ax in zip(self.lines, self.charts, self.axes,
-                                                  strict=True):
+        for row, (metric, scale, low, _), ax in zip(self.lines, self.charts, self.axes,
+                                                    strict=True):
             ys = []
             for i, (_, model) in enumerate(self.runs):
                 x = self._x(i, model)
                 y = np.asarray(model.datacollector.model_vars.get(metric, []), float) * scale
                 row[i].set_data(x[: y.size], y)
                 ys.append(y)
-            changed |= self._fit(ax, ys)
+            changed |= self._fit(ax, ys, low)
         if changed:  # draw the axes without the lines once, and keep that picture
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)

@@ -45,7 +45,8 @@ def solara_command(host: str, port: int) -> list[str]:
 
 
 def serve(host: str, port: int, scenarios: Path, scenario: Path | None,
-          overrides: Sequence[str]) -> None:
+          overrides: Sequence[str], *, lang: str = "nl", classroom: bool = False,
+          workers: int | None = None) -> None:
     """Check the inputs, then run the Solara server in place of this process.
 
     Args:
@@ -55,6 +56,10 @@ def serve(host: str, port: int, scenarios: Path, scenario: Path | None,
         scenario: scenario shown first (default: ``baseline.yaml`` in the folder, else the
             first file).
         overrides: ``--set`` overrides applied to every scenario the app loads.
+        lang: The page's language at the start (``nl`` or ``en``; each session can switch).
+        classroom: Keep every session's model in a pool of worker processes (many
+            sessions on one server); see :mod:`sim.present.app.runner`.
+        workers: Worker processes in classroom mode (default: the CPUs available).
 
     Raises:
         AppError: no scenario files, or the address is taken.
@@ -77,9 +82,15 @@ def serve(host: str, port: int, scenarios: Path, scenario: Path | None,
         "scenarios": str(Path(scenarios).resolve()),
         "scenario": str(Path(scenario).resolve()),
         "overrides": list(overrides),
+        "lang": lang,
+        "classroom": bool(classroom),
+        "workers": workers,
     })
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     print(f"binnenstad app: http://{host}:{port}/ (Ctrl-C stops the server)", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"binnenstad app: listening on {host}: anyone who can reach this computer on the "
+              "network can use the app (see docs/classroom.md)", flush=True)
     command = solara_command(host, port)
     os.execve(command[0], command, env)
 

@@ -1,0 +1,210 @@
+"""The answer first: a generated paragraph per scenario, and where its effect comes from.
+
+For each scenario against the baseline, in plain words with numbers (:func:`answer`): vacant
+units and the vacancy rate at the horizon with and without, the paired effect with its 90%
+interval and whether it is distinguishable from zero, footfall in the core and at the counting
+points, and what it costs per year to the municipality and to co-funders. Then
+(:func:`sources`) where the effect on vacancy comes from: units converted to homes (which leave
+the stock the vacancy rate is measured over), new tenants, closures avoided, meanwhile and
+cultural use, shops that moved, and the vacancy rate had the converted units stayed in the
+stock. Every number comes from the tables of :mod:`sim.runs.compare` and
+:mod:`sim.runs.breakdown`; the words from the catalogues of :mod:`sim.present.i18n`. The
+sentences are plain text (names escaped), so the report and the one-page summary can use them.
+Called by :mod:`sim.present.report`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.present.i18n import Lang
+
+__all__ = ["Numbers", "answer", "extra_spending", "numbers", "sources"]
+
+
+def extra_spending(comparison) -> pd.DataFrame:
+    """Per scenario (index): ``municipal`` and ``cofunding`` spending over the horizon more
+    than the baseline's, EUR, the median of the paired differences."""
+    out = {}
+    for column, metric in (("municipal", "municipal_spend"), ("cofunding", "cofunding_spend")):
+        values = comparison.values(metric, comparison.years).fillna(0.0)
+        out[column] = values.sub(values[comparison.baseline.name], axis=0).median()
+    return pd.DataFrame(out)
+
+
+@dataclass
+class Numbers:
+    """What the answer about one scenario says, read from the tables (medians over
+    replications; ``effect_*`` are paired differences against the baseline)."""
+
+    scenario: str
+    baseline: str
+    years: int
+    horizon: str
+    table: pd.DataFrame  # summary rows of the scenario at the horizon, by metric
+    base: pd.DataFrame  # summary rows of the baseline at the horizon, by metric
+    sources: pd.DataFrame  # effect_sources rows of the scenario, by source
+    spend_per_year: float  # municipal, more than the baseline, mean per year
+    cofunding_per_year: float
+
+    def value(self, metric: str, column: str = "median") -> float:
+        return float(self.table.loc[metric, column]) if metric in self.table.index else float(
+            "nan")
+
+    def base_value(self, metric: str) -> float:
+        return float(self.base.loc[metric, "median"]) if metric in self.base.index else float(
+            "nan")
+
+    def source(self, name: str, column: str = "effect_median") -> float:
+        return float(self.sources.loc[name, column]) if name in self.sources.index else 0.0
+
+
+def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.DataFrame,
+            effect_sources: pd.DataFrame, spend: pd.DataFrame) -> Numbers:
+    """Collect what the answer about ``scenario`` needs.
+
+    Args:
+        scenario, baseline: Names.
+        years: The horizon in years; ``horizon`` its last reported week (ISO date).
+        summary: :meth:`sim.runs.compare.Comparison.summary`.
+        effect_sources: :func:`sim.runs.breakdown.effect_sources`.
+        spend: One row per scenario (index: name), columns ``municipal`` and ``cofunding``:
+            the median over replications of the spending over the horizon more than the
+            baseline's (EUR; see :func:`extra_spending`).
+    """
+    at = summary[summary["horizon"]]
+    table = at[at["scenario"] == scenario].set_index("metric")
+    base = at[at["scenario"] == baseline].set_index("metric")
+    src = effect_sources[effect_sources["scenario"] == scenario].set_index("source")
+    row = spend.loc[scenario] if scenario in spend.index else None
+    muni = float(row["municipal"]) / years if row is not None else float("nan")
+    co = float(row["cofunding"]) / years if row is not None else float("nan")
+    return Numbers(scenario, baseline, years, horizon, table, base, src, muni, co)
+
+
+def _rounded(amount: float) -> float:
+    """An amount to three significant digits ("about EUR 385,000", not 384,715)."""
+    if not amount or amount != amount:
+        return amount
+    return float(f"{amount:.3g}")
+
+
+def _verdict(t: Lang, low: float, high: float) -> str:
+    if low <= 0 <= high:
+        return t.tr("not distinguishable from zero: in some replications the scenario does "
+                   "better than doing nothing, in others worse")
+    if high < 0:
+        return t.tr("clearly lower than when nothing is done")
+    return t.tr("clearly higher than when nothing is done")
+
+
+def _change(t: Lang, value: float, base: float) -> str:
+    if not base:
+        return t.tr("n/a")
+    return t.signed(100.0 * (value / base - 1.0), 1) + "%"
+
+
+def answer(n: Numbers, t: Lang) -> str:
+    """The answer about one scenario as plain text (a paragraph)."""
+    esc = html.escape
+    parts = [t.tr(
+        "With {scenario}, {vacant} of the {stock} premises in the centre are vacant after "
+        "{years} years ({date}): a vacancy rate of {rate}, against {base_vacant} of "
+        "{base_stock} ({base_rate}) when nothing is done ({baseline}).",
+        scenario=esc(n.scenario), vacant=t.number(n.value("vacant_units")),
+        stock=t.number(n.source("stock_units", "median")), years=n.years,
+        date=t.date(n.horizon), rate=t.percent(n.value("vacancy_rate")),
+        base_vacant=t.number(n.base_value("vacant_units")),
+        base_stock=t.number(float(n.sources.loc["stock_units", "median"]
+                                  - n.sources.loc["stock_units", "effect_median"])
+                            if "stock_units" in n.sources.index else float("nan")),
+        base_rate=t.percent(n.base_value("vacancy_rate")), baseline=esc(n.baseline))]
+    low, high = n.value("vacancy_rate", "effect_low"), n.value("vacancy_rate", "effect_high")
+    parts.append(t.tr(
+        "The paired effect on the vacancy rate is {effect} (90% of the replications between "
+        "{low} and {high}): {verdict}.",
+        effect=t.points(n.value("vacancy_rate", "effect_median")), low=t.points(low),
+        high=t.points(high), verdict=_verdict(t, low, high)))
+    if "footfall_core" in n.table.index:
+        parts.append(t.tr(
+            "Footfall in the core: {core} passers-by a week at the doors of its premises "
+            "({core_change} against {baseline}); at the counting points: {total} passers-by a "
+            "week ({total_change}).",
+            core=t.number(n.value("footfall_core")),
+            core_change=_change(t, n.value("footfall_core"), n.base_value("footfall_core")),
+            baseline=esc(n.baseline), total=t.number(n.value("footfall")),
+            total_change=_change(t, n.value("footfall"), n.base_value("footfall"))))
+    if n.spend_per_year > 0 or n.cofunding_per_year > 0:
+        parts.append(t.tr(
+            "It costs the municipality about {municipal} a year and co-funders about "
+            "{cofunding} a year (the mean over the {years} years, more than in {baseline}).",
+            municipal=t.eur(_rounded(n.spend_per_year)),
+            cofunding=t.eur(_rounded(n.cofunding_per_year)),
+            years=n.years, baseline=esc(n.baseline)))
+    else:
+        parts.append(t.tr("It costs the municipality and co-funders nothing more than "
+                         "{baseline}.", baseline=esc(n.baseline)))
+    return " ".join(parts)
+
+
+def sources(n: Numbers, t: Lang) -> str:
+    """Where the effect on vacancy comes from, as plain text (a paragraph)."""
+    esc = html.escape
+    fewer = -n.source("vacant_units")
+    conv = n.source("conversions")
+    parts = []
+    if fewer > 0.5 and conv > 0.5:
+        if abs(conv - fewer) < 0.5:
+            parts.append(t.tr(
+                "The {fewer} fewer vacant units are units converted to homes, which left the "
+                "stock the vacancy rate is measured over.", fewer=t.number(fewer)))
+        elif conv > fewer:
+            parts.append(t.tr(
+                "The conversions account for all of the {fewer} fewer vacant units: {conv} "
+                "more units became homes and left the stock the vacancy rate is measured over. "
+                "Lettings and closures together left about {rest} more units vacant than in "
+                "{baseline}.", fewer=t.number(fewer), conv=t.number(conv),
+                rest=t.number(conv - fewer), baseline=esc(n.baseline)))
+        else:
+            parts.append(t.tr(
+                "Of the {fewer} fewer vacant units, about {conv} are units converted to homes, "
+                "which left the stock the vacancy rate is measured over; the other {rest} come "
+                "from lettings and closures avoided.", fewer=t.number(fewer),
+                conv=t.number(conv), rest=t.number(fewer - conv)))
+    elif fewer > 0.5:
+        parts.append(t.tr(
+            "The {fewer} fewer vacant units come from lettings and closures avoided, not from "
+            "conversions.", fewer=t.number(fewer)))
+    elif fewer < -0.5:
+        parts.append(t.tr("There are {more} more vacant units than in {baseline}.",
+                         more=t.number(-fewer), baseline=esc(n.baseline)))
+    else:
+        parts.append(t.tr("The number of vacant units hardly changes."))
+    flows = [(n.source(key), text) for key, text in (
+        ("conversions", t.tr("units converted to homes")),
+        ("new_tenants", t.tr("new tenants")),
+        ("nominated_tenants", t.tr("tenants nominated by the municipality")),
+        ("closures", t.tr("closures")),
+        ("meanwhile_leases", t.tr("meanwhile leases")),
+        ("cultural_openings", t.tr("cultural venues opened")),
+        ("relocations", t.tr("shops that moved (a move empties one unit and fills another)")),
+    ) if abs(n.source(key)) >= 0.5]
+    if flows:
+        parts.append(t.tr("Over the {years} years, against {baseline}: {flows}.", years=n.years,
+                         baseline=esc(n.baseline),
+                         flows=t.join(f"{t.signed(v)} {text}" for v, text in flows)))
+    else:
+        parts.append(t.tr("Conversions, lettings and closures are the same as in {baseline}.",
+                         baseline=esc(n.baseline)))
+    if conv > 0.5 and "vacancy_rate_if_kept" in n.sources.index:
+        parts.append(t.tr(
+            "Had the units converted more than in {baseline} stayed in the stock, vacant, the "
+            "vacancy rate would be {kept} instead of {rate} ({base_rate} in {baseline}).",
+            baseline=esc(n.baseline), kept=t.percent(n.source("vacancy_rate_if_kept",
+                                                              "median")),
+            rate=t.percent(n.value("vacancy_rate")),
+            base_rate=t.percent(n.base_value("vacancy_rate"))))
+    return " ".join(parts)
