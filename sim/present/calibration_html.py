@@ -118,6 +118,22 @@ def _figures_section(figures: Mapping[str, bytes]) -> str:
     return "\n".join(parts)
 
 
+def _loss_text(kind: str) -> str:
+    if kind == "per_run":
+        return ("<p>loss = (1/R) &Sigma;<sub>r</sub> &Sigma;<sub>t</sub> ((m<sub>rt</sub> "
+                "&minus; y<sub>t</sub>) / s<sub>t</sub>)<sup>2</sup>: the mean over the R "
+                "replications of an evaluation of the sum over the fitted targets t of the "
+                "squared error of the model's value m against the observed value y, in units "
+                "of the target's tolerance or standard error s (<code>loss: per_run</code>, "
+                "docs/calibration.md).</p>")
+    return ("<p>loss = &Sigma;<sub>t</sub> ((m&#772;<sub>t</sub> &minus; y<sub>t</sub>) / "
+            "s<sub>t</sub>)<sup>2</sup>: the sum over the fitted targets t of the squared "
+            "error of the model's value m&#772; (the mean over the replications of an "
+            "evaluation) against the observed value y, in units of the target's tolerance or "
+            "standard error s (docs/calibration.md). A set whose mean lies one tolerance off "
+            "every target scores the number of targets.</p>")
+
+
 def render(result: CalibrationResult, figures: Mapping[str, bytes]) -> str:
     """The page as one HTML document (figures as base64 PNG; nothing loaded from outside).
 
@@ -131,7 +147,7 @@ def render(result: CalibrationResult, figures: Mapping[str, bytes]) -> str:
     complete = int((trials["state"] == "complete").sum()) if len(trials) else 0
     failed = len(trials) - complete
     accepted = int(trials["accepted"].astype(bool).sum()) if len(trials) else 0
-    check_loss = (float(result.check["loss"].mean()) if len(result.check) else math.nan)
+    check_loss = result.check_loss
     top = result.top()
     top_cols = {"evaluation": "evaluation", "loss": "loss",
                 **{p.name: p.name for p in cal.parameters}}
@@ -153,7 +169,7 @@ fitted to {len(cal.fitted)} targets ({len(cal.targets) - len(cal.fitted)} held b
 
 <h2>The best set</h2>
 <p>Evaluation {_esc(result.best_evaluation)}, loss {_esc(_num(result.best_loss))} in the search;
-{_esc(_num(check_loss))} on average in its {len(result.check)} check runs (new seeds). It is
+{_esc(_num(check_loss))} in its {len(result.check)} check runs (new seeds). It is
 written as <code>best.yaml</code>, a scenario that extends the base and runs as is.</p>
 {_parameters_section(result)}
 
@@ -163,11 +179,7 @@ Within: the mean lies within the tolerance (or two standard errors) of the obser
 {_targets_section(result)}
 
 <h2>The loss</h2>
-<p>loss = (1/R) &Sigma;<sub>r</sub> &Sigma;<sub>t</sub> ((m<sub>rt</sub> &minus;
-y<sub>t</sub>) / s<sub>t</sub>)<sup>2</sup>: the mean over the R replications of an evaluation
-of the sum over the fitted targets t of the squared error of the model's value m against the
-observed value y, in units of the target's tolerance or standard error s (docs/calibration.md).
-A set that meets every target at one tolerance in every run scores the number of targets.</p>
+{_loss_text(spec.loss)}
 
 <h2>The {len(top)} best sets</h2>
 {_table(top, top_cols)}

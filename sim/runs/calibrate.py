@@ -41,7 +41,15 @@ from sim.runs.executors import Workers
 from sim.runs.store import RunStore
 from sim.runs.tasks import RunOutcome, RunTask, canonical_json
 
-__all__ = ["STUDY_FILE", "STUDY_NAME", "open_study", "propose", "read_run", "run_calibration"]
+__all__ = [
+    "STUDY_FILE",
+    "STUDY_NAME",
+    "evaluate_set",
+    "open_study",
+    "propose",
+    "read_run",
+    "run_calibration",
+]
 
 STUDY_FILE = "study.db"
 STUDY_NAME = "calibration"
@@ -131,10 +139,12 @@ def propose(cal: Calibration, before: Sequence[Any], numbers: Sequence[int]) -> 
     distributions = {p.name: p.distribution() for p in cal.parameters}
     sets = []
     for number in numbers:
-        study.sampler = TPESampler(seed=_proposal_seed(cal.spec.seed, number),
-                                   n_startup_trials=cal.spec.startup, constant_liar=True)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)  # optuna's experimental notes
+            # multivariate TPE (parameters that interact) is "experimental" in Optuna 4
+            warnings.simplefilter("ignore", category=UserWarning)
+            study.sampler = TPESampler(seed=_proposal_seed(cal.spec.seed, number),
+                                       n_startup_trials=cal.spec.startup, multivariate=True,
+                                       constant_liar=True)
             trial = study.ask(distributions)
         sets.append(dict(trial.params))
     return sets
@@ -159,14 +169,13 @@ def _evaluate(cal: Calibration, store: RunStore, tasks: list[RunTask]) -> dict:
     means = {n: float(np.mean([v[n] for v in values])) for n in cal.targets}
     attrs["targets"] = {n: _json_float(v) for n, v in means.items()}
     attrs["replications"] = [{n: _json_float(v[n]) for n in cal.targets} for v in values]
-    value = loss(values, cal.targets)
+    value = loss(values, cal.targets, cal.spec.loss)
     if not math.isfinite(value):
         bad = next(n for n in cal.fitted if any(not math.isfinite(v[n]) for v in values))
         attrs["error"] = (f"target {bad}: its {cal.targets[bad].statistic} of "
                           f"{cal.targets[bad].metric} is undefined in this run (a period "
                           "without weeks, or a level of zero)")
         return {"state": "fail", "loss": None, "attrs": attrs}
-    attrs["losses"] = [loss([v], cal.targets) for v in values]
     attrs["accepted"] = accepted(means, cal.targets)
     return {"state": "complete", "loss": value, "attrs": attrs}
 
@@ -344,3 +353,43 @@ def _frozen(optuna: Any, distributions: dict, params: dict, evaluation: dict, ba
              else optuna.trial.TrialState.FAIL)
     return optuna.trial.create_trial(state=state, value=evaluation["loss"], params=params,
                                      distributions=distributions, user_attrs=attrs)
+
+
+def evaluate_set(cal: Calibration, values: dict[str, Any], *, workers: int = 1,
+                 scheduler: Any = None):
+    """Run one parameter set as an evaluation of the search would (its replications and
+    seeds) and return its target values, without a folder or a study.
+
+    What the model says of a set you have in mind (today's defaults, a published value), in
+    the calibration's terms; also how a recovery test makes targets whose true parameters it
+    knows.
+
+    Returns:
+        A DataFrame with one row per replication: ``replication``, ``seed``, one column per
+        target and ``loss`` (that replication's sum of squared standardised errors).
+    """
+    import io
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from sim.runs.calibration_targets import loss as loss_of
+
+    tasks = cal.tasks(0, dict(values))
+    outcomes: dict[str, RunOutcome] = {}
+
+    def keep(outcome: RunOutcome) -> None:
+        outcomes[outcome.run_id] = outcome
+
+    with Workers(workers, scheduler) as pool:
+        pool.execute(tasks, keep)
+    rows = []
+    for task in tasks:
+        outcome = outcomes[task.run_id]
+        if not outcome.ok:
+            raise RuntimeError(f"replication {task.replication} failed: {outcome.error}")
+        frame = pq.read_table(io.BytesIO(outcome.data)).to_pandas()
+        found = target_values(frame, cal.targets)
+        rows.append({"replication": task.replication, "seed": task.seed, **found,
+                     "loss": loss_of([found], cal.targets)})
+    return pd.DataFrame(rows)

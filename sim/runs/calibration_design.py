@@ -145,7 +145,7 @@ class Calibration:
             "parameters": [p.describe() for p in self.parameters],
             "targets": {n: t.model_dump(mode="json") for n, t in self.targets.items()},
             **{k: getattr(self.spec, k) for k in
-               ("seed", "replications", "seeds", "batch", "startup")},
+               ("seed", "replications", "seeds", "loss", "batch", "startup")},
         }
 
 

@@ -42,7 +42,7 @@ class CalibrationResult:
             parameter, ``model_<target>`` (the mean over the evaluation's replications) and
             ``error`` (why a failed evaluation failed).
         check: The check runs of the best set: ``replication``, ``seed``, one column per
-            target, ``loss`` (empty without ``check_replications``).
+            target, ``loss`` (of that run alone; empty without ``check_replications``).
         check_weeks: The check runs' weekly rows (``replication``, ``date``, the metrics'
             columns), for the bands of the figures.
     """
@@ -79,6 +79,15 @@ class CalibrationResult:
     def best_loss(self) -> float:
         done = self.complete
         return float(done["loss"].iloc[0]) if len(done) else math.nan
+
+    @property
+    def check_loss(self) -> float:
+        """The loss of the best set in its check runs (new seeds; NaN without them)."""
+        if not len(self.check):
+            return math.nan
+        runs = [{n: float(row[n]) for n in self.calibration.targets}
+                for _, row in self.check.iterrows()]
+        return loss(runs, self.calibration.targets, self.calibration.spec.loss)
 
     def best_scenario(self) -> str:
         """The best set as the text of a scenario file that ``extends`` the base scenario.

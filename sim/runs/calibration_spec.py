@@ -118,6 +118,11 @@ def _bounds(value: Any) -> tuple[dt.date, dt.date]:
         return dt.date(value, 1, 1), dt.date(value, 12, 31)
     if isinstance(value, dt.datetime):
         value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
     if isinstance(value, dt.date):
         # The reported week holding this day starts at most six days before it.
         return value - dt.timedelta(days=6), value
@@ -216,6 +221,7 @@ class CalibrationSpec(_Spec):
     seed: int = Field(1, ge=0, le=2**63 - 1)
     replications: int = Field(2, ge=1, le=10_000)
     seeds: Literal["common", "independent"] = "common"
+    loss: Literal["of_mean", "per_run"] = "of_mean"
     budget: int = Field(ge=1, le=1_000_000)
     batch: int = Field(8, ge=1, le=10_000)
     startup: int = Field(10, ge=1, le=1_000_000)

@@ -7,10 +7,11 @@ periods' levels, or a ``yearly_change`` (the slope of the log of the yearly leve
 fraction per year). :func:`loss` is the calibration's objective, documented in
 docs/calibration.md::
 
-    loss = 1/R * sum over replications r of sum over fitted targets t of ((m_rt - y_t) / s_t)^2
+    loss = sum over fitted targets t of ((mean over replications r of m_rt - y_t) / s_t)^2
 
 with ``m_rt`` the model's value of target t in replication r, ``y_t`` the observed value and
-``s_t`` the target's tolerance or standard error. Pure functions of arrays and DataFrames;
+``s_t`` the target's tolerance or standard error (``loss: per_run`` in the file: the mean over
+replications of the sum of squares instead). Pure functions of arrays and DataFrames;
 called by :mod:`sim.runs.calibrate` (each evaluation) and :mod:`sim.runs.calibration_results`
 (the tables of the best set).
 """
@@ -37,9 +38,10 @@ __all__ = [
 
 #: Metrics computed from the timeseries' columns: name -> (description, columns it needs).
 DERIVED_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "closure_rate": ("closures in the week over the open shops (open units less cultural "
-                     "venues); its sum over a year is the year's closure rate",
-                     ("closures", "open_units", "cultural_venues")),
+    "closure_rate_per_year": ("the week's closures over the open shops (open units less "
+                              "cultural venues), times 52: its mean over a period is the "
+                              "share of shops that close in a year",
+                              ("closures", "open_units", "cultural_venues")),
 }
 
 
@@ -50,9 +52,9 @@ def columns_needed(metric: str) -> tuple[str, ...]:
 
 def metric_series(frame: pd.DataFrame, metric: str) -> np.ndarray:
     """A metric's weekly values in a run's rows (derived metrics computed here)."""
-    if metric == "closure_rate":
+    if metric == "closure_rate_per_year":
         shops = frame["open_units"].to_numpy(float) - frame["cultural_venues"].to_numpy(float)
-        closures = frame["closures"].to_numpy(float)
+        closures = 52.0 * frame["closures"].to_numpy(float)
         return np.divide(closures, shops, out=np.full(len(frame), np.nan), where=shops > 0)
     return frame[metric].to_numpy(dtype=float)
 
@@ -118,19 +120,31 @@ def standardised_errors(values: Mapping[str, float], targets: Mapping[str, Targe
     return {name: (values[name] - t.value) / t.scale for name, t in targets.items()}
 
 
-def loss(replications: Sequence[Mapping[str, float]], targets: Mapping[str, TargetSpec]
-         ) -> float:
-    """The calibration's objective: the mean over replications of the sum over the fitted
-    targets (not ``validate_only``) of the squared standardised errors.
+def loss(replications: Sequence[Mapping[str, float]], targets: Mapping[str, TargetSpec],
+         kind: str = "of_mean") -> float:
+    """The calibration's objective, over the fitted targets (not ``validate_only``).
 
-    The mean of squares counts the spread between replications as well as the distance of
-    their mean: a set whose replications scatter around the observation scores worse than one
-    whose replications all hit it. NaN if a fitted target is undefined in some replication.
+    ``of_mean`` (the default): the sum over the fitted targets of the squared standardised
+    error of the mean over replications, ``sum_t ((mean_r m_rt - y_t) / s_t)^2``. The
+    replications estimate the model's expected value at the set; their spread is noise to
+    average out, not something to fit.
+
+    ``per_run``: the mean over replications of the sum of squared standardised errors,
+    ``1/R sum_r sum_t ((m_rt - y_t) / s_t)^2``, which equals ``of_mean`` plus the variance
+    between replications in units of the tolerance: a set whose runs scatter less scores
+    better at the same mean, so with tolerances smaller than that scatter it can beat the
+    true set.
+
+    NaN if a fitted target is undefined in some replication.
     """
     fitted = {name: t for name, t in targets.items() if not t.validate_only}
-    totals = [sum(z * z for z in standardised_errors(values, fitted).values())
-              for values in replications]
-    return float(np.mean(totals)) if totals else math.nan
+    if not replications:
+        return math.nan
+    if kind == "per_run":
+        return float(np.mean([sum(z * z for z in standardised_errors(values, fitted).values())
+                              for values in replications]))
+    means = {name: float(np.mean([v[name] for v in replications])) for name in fitted}
+    return float(sum(z * z for z in standardised_errors(means, fitted).values()))
 
 
 def accepted(means: Mapping[str, float], targets: Mapping[str, TargetSpec]) -> bool:
