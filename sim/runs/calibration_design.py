@@ -295,10 +295,11 @@ def _target_fail(fail, files: dict[str, str], name: str, *loc: object) -> Any:
 
 
 def _check_metrics(targets, files, scenario, fail) -> None:
-    from sim.model.metrics import METRICS  # the model (and its kernels) only when needed
+    import sim.model.model  # noqa: F401  (registers the instruments: their spend_ columns)
+    from sim.model.metrics import metric_names
 
     counts = [f"footfall_{c}" for c in build_town(scenario).counting_points]
-    allowed = [*METRICS, *counts, *DERIVED_METRICS]
+    allowed = [*metric_names(), *counts, *DERIVED_METRICS]
     for name, target in targets.items():
         if target.metric not in allowed:
             close = difflib.get_close_matches(target.metric, allowed, n=1, cutoff=0.6)

@@ -194,8 +194,8 @@ def small_spec(folder: Path, budget: int = 6) -> Path:
 
 def same(a, b) -> None:
     """Two calibrations evaluated the same sets to the same losses and chose the same best."""
-    pd.testing.assert_frame_equal(a.trials, b.trials)
-    pd.testing.assert_frame_equal(a.check, b.check)
+    pd.testing.assert_frame_equal(a.trials, b.trials, check_exact=True)
+    pd.testing.assert_frame_equal(a.check, b.check, check_exact=True)
     assert a.best() == b.best()
 
 
