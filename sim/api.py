@@ -165,8 +165,9 @@ def calibrate(
 
     cal = load_calibration(path)
     folder = _folder(cal.spec, out_dir)
-    run_calibration(cal, folder, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
-                    resume=resume, progress=progress)
+    workers = workers or os.cpu_count() or 1
+    run_calibration(cal, folder, workers=workers, scheduler=scheduler, resume=resume,
+                    progress=progress)
     result = calibration(path, folder)
     write_calibration(result, folder, workers=workers)
     return result

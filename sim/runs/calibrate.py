@@ -69,7 +69,8 @@ def open_study(root: Path, cal: Calibration | None = None, *, create: bool = Fal
     Args:
         root: The calibration folder.
         cal: The calibration; a resumed study must have been made by the same settings.
-        create: Create the study if there is none.
+        create: Create the study if there is none, and record ``cal`` in it (the search
+            runs); without, the study is only read.
 
     Raises:
         ScenarioError: If the folder holds no study (and ``create`` is false), or a study of
@@ -83,22 +84,28 @@ def open_study(root: Path, cal: Calibration | None = None, *, create: bool = Fal
         raise ScenarioError(f"not a calibration folder (no {STUDY_FILE})", file=str(root))
     path.parent.mkdir(parents=True, exist_ok=True)
     storage = optuna.storages.RDBStorage(f"sqlite:///{path.resolve()}")
-    study = optuna.create_study(storage=storage, study_name=STUDY_NAME, direction="minimize",
-                                load_if_exists=True)
+    if create:
+        study = optuna.create_study(storage=storage, study_name=STUDY_NAME,
+                                    direction="minimize", load_if_exists=True)
+    else:
+        try:
+            study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+        except KeyError:
+            raise ScenarioError(f"{STUDY_FILE} holds no calibration study",
+                                file=str(root)) from None
     if cal is not None:
         key = cal.search_key()
         stored = study.user_attrs.get("search")
-        if stored is None:
-            study.set_user_attr("search", key)
-            study.set_user_attr("calibration", _description(cal))
-        elif canonical_json(stored) != canonical_json(key):
+        if stored is not None and canonical_json(stored) != canonical_json(key):
             changed = sorted(k for k in {*stored, *key} if stored.get(k) != key.get(k))
             raise ScenarioError(
                 f"holds a calibration with other settings ({', '.join(changed)} changed); only "
                 "budget, check_replications, top and description may change on --resume: "
                 "choose another --out", file=str(root))
-        else:
-            study.set_user_attr("calibration", _description(cal))  # budget etc. may change
+        if create:  # what the study was made by (budget and the like may change on resume)
+            if stored is None:
+                study.set_user_attr("search", key)
+            study.set_user_attr("calibration", _description(cal))
     return study
 
 

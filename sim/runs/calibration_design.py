@@ -231,6 +231,11 @@ def _parameters(spec: CalibrationSpec, base: dict, fail) -> list[FitParameter]:
         if rng.values is None and not numeric:
             raise fail(f"is {show_value(current)} in the scenario, not a number; give "
                        "values: [...] instead of min and max", "parameters", name)
+        if rng.values is not None:
+            for i, value in enumerate(rng.values):
+                if not isinstance(value, (bool, int, float, str)):
+                    raise fail(f"values must be numbers, text or true/false (got "
+                               f"{show_value(value)})", "parameters", name, "values", i)
         integer = isinstance(current, int) and not isinstance(current, bool)
         param = FitParameter(name, rng, integer and rng.values is None)
         if param.integer and (round(rng.min) != rng.min or round(rng.max) != rng.max):

@@ -264,6 +264,17 @@ def test_kill_9_then_resume_equals_uninterrupted(reference, tmp_path):
     assert json.loads((out / "manifest.json").read_text())["complete"] is True
 
 
+def test_the_python_api_runs_a_calibration_and_writes_its_folder(reference, tmp_path):
+    fit = api.calibrate(small_spec(tmp_path), tmp_path / "out", workers=1)
+    same(fit, reference)
+    assert isinstance(fit, api.Calibration) and (tmp_path / "out" / "best.yaml").is_file()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["best"]["parameters"] == fit.best() and manifest["workers"] == 1
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def test_a_larger_budget_on_resume_continues_the_same_sequence(reference, tmp_path):
     spec = small_spec(tmp_path, budget=4)  # batches of 3: the second one cut short
     out = tmp_path / "out"

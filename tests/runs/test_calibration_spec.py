@@ -123,6 +123,9 @@ INVALID = [
      "x.yaml:21: targets.x: a yearly_change needs a period of two or more calendar years"),
     (_replace("budget: 8", "budget: 8\nset:\n  population.agents: -5"),
      "x.yaml:7: set.population.agents: population.agents: must be > 0 (got -5)"),
+    (_replace("min: 0.7, max: 1.4", "values: [0.8, 2019-01-01]"),
+     "x.yaml:7: parameters.economy.rent.level.values[1]: values must be numbers, text or "
+     "true/false (got 2019-01-01)"),
     (_replace("targets:\n", "targets_file: nope.yaml\ntargets:\n"),
      "x.yaml:9: targets_file: targets file not found: nope.yaml"),
 ]
