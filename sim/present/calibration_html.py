@@ -164,7 +164,8 @@ def render(result: CalibrationResult, figures: Mapping[str, bytes]) -> str:
 fitted to {len(cal.fitted)} targets ({len(cal.targets) - len(cal.fitted)} held back).
 {len(trials)} evaluations of {spec.budget} ({complete} complete, {failed} failed), in batches of
 {spec.batch}, each {spec.replications} run{'s' if spec.replications != 1 else ''} of the model
-({spec.seeds} seeds); {accepted} sets met every fitted target within its tolerance. Seed
+({spec.seeds} seeds); {accepted} set{'s' if accepted != 1 else ''} met every fitted target within
+its tolerance. Seed
 {spec.seed}.</p>
 
 <h2>The best set</h2>
