@@ -13,11 +13,12 @@ local worker processes or Dask (:class:`sim.runs.executors.Workers`, which keeps
 for every batch). Each run is written to the run store (``runs/<id>.parquet``, atomically) the
 moment it finishes; when a batch is complete its evaluations are added, in order, to the Optuna
 study in ``study.db`` (embedded SQLite) with their loss (:func:`sim.runs.calibration_targets.
-loss`) and every target's value. An interrupted calibration resumes (``resume=True``) from the
-study and the run store: the proposals of an unfinished batch are computed again (the same
-sets), runs already stored are read, not run again, and the result is that of an uninterrupted
-calibration. At the end the best set is run ``check_replications`` more times with seeds of
-their own (the check), for the bands of the report and the held-back targets.
+loss`) and every target's value, in a thread of its own while the next batch runs. An
+interrupted calibration resumes (``resume=True``) from the study and the run store: the
+proposals of an unfinished batch are computed again (the same sets), runs already stored are
+read, not run again, and the result is that of an uninterrupted calibration. At the end the
+best set is run ``check_replications`` more times with seeds of their own (the check), for the
+bands of the report and the held-back targets.
 
 Called by the command line (``binnenstad calibrate``) and the Python API; the tables come from
 :mod:`sim.runs.calibration_results`, the files from :mod:`sim.present.calibration_report`.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -287,33 +289,67 @@ def run_calibration(
         ran += 1
         bar.run()
 
+    writer = _StudyWriter(study)
     try:
         with Workers(workers, scheduler) as pool:
             while len(trials) < budget:
                 start = len(trials) // size * size
                 numbers = list(range(start, min(start + size, budget)))
                 sets = propose(cal, trials[:start], numbers)
-                for trial in trials[start:]:  # stored before an interruption: the same sets
-                    if trial.params != sets[trial.number - start]:
+                for n in range(start, len(trials)):  # stored before an interruption
+                    if trials[n].params != sets[n - start]:
                         raise ScenarioError(
-                            f"evaluation {trial.number} in {STUDY_FILE} is not the set this "
-                            "calibration proposes; choose another --out", file=str(root))
+                            f"evaluation {n} in {STUDY_FILE} is not the set this calibration "
+                            "proposes; choose another --out", file=str(root))
                 todo = numbers[len(trials) - start:]
                 tasks = {n: cal.tasks(n, sets[n - start]) for n in todo}
                 evaluations = _run_batch(cal, store, pool, tasks, on_done, bar)
-                study.add_trials([_frozen(optuna, distributions, sets[n - start],
-                                          evaluations[n], n // size) for n in todo])
-                trials = _finished(study)
-            best_trial = _best(trials[:budget])
-            if best_trial is not None and spec.check_replications:
-                check = [t for t in cal.tasks(CHECK, best_trial.params)
+                done = [_frozen(optuna, distributions, sets[n - start], evaluations[n],
+                                n // size) for n in todo]
+                writer.add(done)  # to study.db while the next batch runs
+                trials = [*trials, *done]
+            best = _best(trials[:budget])
+            if best is not None and spec.check_replications:
+                check = [t for t in cal.tasks(CHECK, trials[best].params)
                          if store.status(t.run_id) == "pending"]
                 bar.skip(spec.check_replications - len(check))
                 pool.execute(check, on_done)
     finally:
         bar.close()
+        writer.wait()
     states = [t.state.name for t in trials[:budget]]
     return {"complete": states.count("COMPLETE"), "failed": states.count("FAIL"), "runs": ran}
+
+
+class _StudyWriter:
+    """Adds a batch's evaluations to the study in a thread of its own, so the workers need
+    not wait for SQLite: the next batch's sets are proposed from the evaluations in memory,
+    which equal those the study gives back (a resumed calibration reads them from it). One
+    write at a time, in order; an error in one is raised by the next ``add`` or ``wait``."""
+
+    def __init__(self, study: Any) -> None:
+        self.study = study
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def _write(self, trials: list) -> None:
+        try:
+            self.study.add_trials(trials)
+        except BaseException as exc:  # raised in the calibration's thread
+            self.error = exc
+
+    def add(self, trials: list) -> None:
+        self.wait()
+        self.thread = threading.Thread(target=self._write, args=(trials,), daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _finished(study: Any) -> list[Any]:
@@ -321,10 +357,11 @@ def _finished(study: Any) -> list[Any]:
     return sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
 
 
-def _best(trials: Sequence[Any]) -> Any:
-    """The evaluation of the lowest loss (the first of equals); None if none completed."""
-    complete = [t for t in trials if t.value is not None]
-    return min(complete, key=lambda t: (t.value, t.number)) if complete else None
+def _best(trials: Sequence[Any]) -> int | None:
+    """The number of the evaluation of the lowest loss (the first of equals); None if none
+    completed."""
+    complete = [(t.value, n) for n, t in enumerate(trials) if t.value is not None]
+    return min(complete)[1] if complete else None
 
 
 def _run_batch(cal: Calibration, store: RunStore, pool: Workers,

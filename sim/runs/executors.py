@@ -322,6 +322,11 @@ def _dask_round(tasks: Sequence[Task], on_done: OnDone, client: Any, retries: in
 
 
 # ------------------------------------------------------------------------ rounds
+def _import_model() -> None:
+    """What a new local worker does first: import the model and its compiled kernels."""
+    import sim.runs.output  # noqa: F401
+
+
 class Workers:
     """The same workers for several rounds of tasks, where each round waits for the last (a
     calibration's batches: the next batch is chosen from the results of this one).
@@ -347,6 +352,13 @@ class Workers:
     def __enter__(self) -> Workers:
         if self.scheduler is not None:
             self.client, self.own_client = _connect(self.scheduler)
+        elif self.workers > 1:
+            # Start the workers now: they spawn and import the model while this process
+            # prepares the first round.
+            with single_threaded_workers():
+                self.pool = local_pool(self.workers)
+                for _ in range(self.workers):
+                    self.pool.submit(_import_model)
         return self
 
     def __exit__(self, *exc: object) -> None:
