@@ -262,8 +262,6 @@ def run_calibration(
         ScenarioError: If ``out_dir`` holds a calibration and ``resume`` is not given, or one of
             other settings.
     """
-    import optuna
-
     root = Path(out_dir)
     store = RunStore(root)
     if not resume and ((root / STUDY_FILE).exists() or (root / MANIFEST).exists()):
@@ -271,8 +269,19 @@ def run_calibration(
                             "choose another --out", file=str(root))
     if resume:
         store.clean_partial()
+        if (root / STUDY_FILE).exists():
+            open_study(root, cal)  # one of other settings fails before any worker starts
     (root / MANIFEST).unlink(missing_ok=True)  # the outputs are incomplete until written again
-    study = open_study(root, cal, create=True)
+    with Workers(workers, scheduler) as pool:  # local workers import the model meanwhile
+        study = open_study(root, cal, create=True)
+        return _search(cal, root, store, study, pool, progress)
+
+
+def _search(cal: Calibration, root: Path, store: RunStore, study: Any, pool: Workers,
+            progress: bool) -> dict[str, int]:
+    """The batches of the search and the check of the best set (see :func:`run_calibration`)."""
+    import optuna
+
     spec = cal.spec
     budget, size, per = spec.budget, spec.batch, spec.replications
     distributions = {p.name: p.distribution() for p in cal.parameters}
@@ -291,29 +300,28 @@ def run_calibration(
 
     writer = _StudyWriter(study)
     try:
-        with Workers(workers, scheduler) as pool:
-            while len(trials) < budget:
-                start = len(trials) // size * size
-                numbers = list(range(start, min(start + size, budget)))
-                sets = propose(cal, trials[:start], numbers)
-                for n in range(start, len(trials)):  # stored before an interruption
-                    if trials[n].params != sets[n - start]:
-                        raise ScenarioError(
-                            f"evaluation {n} in {STUDY_FILE} is not the set this calibration "
-                            "proposes; choose another --out", file=str(root))
-                todo = numbers[len(trials) - start:]
-                tasks = {n: cal.tasks(n, sets[n - start]) for n in todo}
-                evaluations = _run_batch(cal, store, pool, tasks, on_done, bar)
-                done = [_frozen(optuna, distributions, sets[n - start], evaluations[n],
-                                n // size) for n in todo]
-                writer.add(done)  # to study.db while the next batch runs
-                trials = [*trials, *done]
-            best = _best(trials[:budget])
-            if best is not None and spec.check_replications:
-                check = [t for t in cal.tasks(CHECK, trials[best].params)
-                         if store.status(t.run_id) == "pending"]
-                bar.skip(spec.check_replications - len(check))
-                pool.execute(check, on_done)
+        while len(trials) < budget:
+            start = len(trials) // size * size
+            numbers = list(range(start, min(start + size, budget)))
+            sets = propose(cal, trials[:start], numbers)
+            for n in range(start, len(trials)):  # stored before an interruption
+                if trials[n].params != sets[n - start]:
+                    raise ScenarioError(
+                        f"evaluation {n} in {STUDY_FILE} is not the set this calibration "
+                        "proposes; choose another --out", file=str(root))
+            todo = numbers[len(trials) - start:]
+            tasks = {n: cal.tasks(n, sets[n - start]) for n in todo}
+            evaluations = _run_batch(cal, store, pool, tasks, on_done, bar)
+            done = [_frozen(optuna, distributions, sets[n - start], evaluations[n], n // size)
+                    for n in todo]
+            writer.add(done)  # to study.db while the next batch runs
+            trials = [*trials, *done]
+        best = _best(trials[:budget])
+        if best is not None and spec.check_replications:
+            check = [t for t in cal.tasks(CHECK, trials[best].params)
+                     if store.status(t.run_id) == "pending"]
+            bar.skip(spec.check_replications - len(check))
+            pool.execute(check, on_done)
     finally:
         bar.close()
         writer.wait()
