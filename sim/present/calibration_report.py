@@ -99,21 +99,21 @@ def target_figure(result: CalibrationResult, name: str, row: pd.Series) -> Figur
     right.axhspan(target.value - target.accepted_error, target.value + target.accepted_error,
                   color=_OBSERVED, alpha=0.12, label="observed, within tolerance")
     right.axhline(target.value, color=_OBSERVED, lw=1.5, label="observed")
-    if runs.size:
-        jitter = np.linspace(-0.15, 0.15, runs.size) if runs.size > 1 else np.zeros(1)
+    if runs.size:  # the runs on the left, their mean and band beside them, legend right
+        jitter = np.linspace(-0.45, -0.15, runs.size) if runs.size > 1 else np.full(1, -0.3)
         right.scatter(jitter, runs, s=14, color=_MODEL, zorder=3, label="check runs")
-        right.errorbar([0.35], [np.mean(runs)],
+        right.errorbar([0.05], [np.mean(runs)],
                        yerr=[[np.mean(runs) - row["check_p05"]],
                              [row["check_p95"] - np.mean(runs)]],
                        fmt="o", color=_MODEL, capsize=4, label="mean, 5-95%")
     elif math.isfinite(row["search_mean"]):
-        right.scatter([0], [row["search_mean"]], color=_MODEL, label="search mean")
-    right.set_xlim(-0.6, 0.8)
+        right.scatter([-0.3], [row["search_mean"]], color=_MODEL, label="search mean")
+    right.set_xlim(-0.6, 1.5)
     right.set_xticks([])
     right.tick_params(labelsize=7)
     role = "held back" if target.validate_only else "fitted"
     right.set_title(f"{target.statistic} ({role})", fontsize=9)
-    right.legend(fontsize=6, loc="best")
+    right.legend(fontsize=6, loc="center right")
     fig.suptitle(f"{name}: {target.statistic} of {target.metric}, {target.period.text}"
                  + (f" vs {target.relative_to.text}" if target.relative_to else ""), fontsize=10)
     fig.tight_layout()
