@@ -308,9 +308,9 @@ def _check_metrics(targets, files, scenario, fail) -> None:
     for name, target in targets.items():
         if target.metric not in allowed:
             close = difflib.get_close_matches(target.metric, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise _target_fail(fail, files, name, "metric")(
-                f"unknown metric {target.metric!r}; {hint}")
+                f"unknown metric {target.metric!r}; {hint}allowed: {', '.join(allowed)}")
 
 
 def _horizon(base: dict) -> list[str]:
