@@ -14,8 +14,9 @@ def add_calibrate(sub) -> argparse.ArgumentParser:
         help="fit uncertain parameters to observed targets (Optuna)",
         description="Run a calibration file (calibrations/*.yaml): search the ranges of its "
         "parameters with Optuna's seeded TPE sampler for the set whose runs come closest to "
-        "its targets (the loss: mean over replications of the sum of squared standardised "
-        "errors). Every run is stored the moment it finishes and every evaluation in an "
+        "its targets (the loss: the sum over the targets of the squared error of the "
+        "replications' mean, in units of each target's tolerance). Every run is stored the "
+        "moment it finishes and every evaluation in an "
         "Optuna study (study.db, SQLite), so an interrupted calibration resumes. Writes the "
         "best set as best.yaml (a scenario that extends the base), tables, figures, "
         "calibration.html and manifest.json. See docs/calibration.md.",
