@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+import urllib.parse
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,7 +86,8 @@ def open_study(root: Path, cal: Calibration | None = None, *, create: bool = Fal
     if not path.is_file() and not create:
         raise ScenarioError(f"not a calibration folder (no {STUDY_FILE})", file=str(root))
     path.parent.mkdir(parents=True, exist_ok=True)
-    storage = optuna.storages.RDBStorage(f"sqlite:///{path.resolve()}")
+    # Quoted: a folder name with '?' or '%' must not be read as part of the URL.
+    storage = optuna.storages.RDBStorage(f"sqlite:///{urllib.parse.quote(str(path.resolve()))}")
     if create:
         study = optuna.create_study(storage=storage, study_name=STUDY_NAME,
                                     direction="minimize", load_if_exists=True)

@@ -265,10 +265,13 @@ def test_kill_9_then_resume_equals_uninterrupted(reference, tmp_path):
 
 
 def test_the_python_api_runs_a_calibration_and_writes_its_folder(reference, tmp_path):
-    fit = api.calibrate(small_spec(tmp_path), tmp_path / "out", workers=1)
+    out = tmp_path / "a folder?#100%"  # characters that mean something in a URL
+    fit = api.calibrate(small_spec(tmp_path), out, workers=1)
     same(fit, reference)
-    assert isinstance(fit, api.Calibration) and (tmp_path / "out" / "best.yaml").is_file()
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert isinstance(fit, api.Calibration) and (out / "best.yaml").is_file()
+    assert (out / "study.db").is_file()
+    assert load_scenario(out / "best.yaml").name == "small_best"
+    manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["best"]["parameters"] == fit.best() and manifest["workers"] == 1
     import matplotlib.pyplot as plt
 
