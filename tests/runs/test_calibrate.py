@@ -340,3 +340,17 @@ def test_a_failing_run_fails_its_evaluation_and_the_search_goes_on(tmp_path, mon
     assert (failed["economy.rent.level"] > 1.0).all()
     assert failed["error"].str.contains("RuntimeError: the model fell over").all()
     assert math.isnan(failed["loss"].iloc[0]) and result.best()["economy.rent.level"] <= 1.0
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    from sim.runs import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    spec = small_spec(tmp_path)
+    status = main(["calibrate", str(spec), "--out", str(tmp_path / "out"), "--scheduler",
+                   "tcp://127.0.0.1:9", "-q"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert err.startswith("cannot reach the Dask scheduler tcp://127.0.0.1:9")
+    assert not (tmp_path / "out" / "study.db").exists()
