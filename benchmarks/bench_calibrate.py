@@ -11,7 +11,10 @@ sets, storing the evaluations), which the workers wait for.
 The machine is shared and noisy, so each is timed twice, interleaved, and the minimum used;
 every time is printed. ``busy`` is the share of the workers' time spent in runs (the runs' own
 seconds over wall time x workers): what the batches, the proposals and the store cost,
-apart from how fast the machine ran the runs. Both must evaluate the same sets to the same
+apart from how fast the machine ran the runs. On a machine shared with other work the runs
+on 2 workers go slower than alone, which the wall-time speed-up counts against the
+calibration; ``speedup_if_runs_unslowed`` (2 x busy share on 2 workers over the busy share on
+1) is what it would be if they did not. Both must evaluate the same sets to the same
 losses (checked). About 2 minutes on 2 cores. Run: ``python benchmarks/bench_calibrate.py``
 (needs the ``calibration`` extra).
 """
@@ -99,6 +102,7 @@ def main() -> int:
         evaluate_set(cal, {"economy.footfall_trend_per_year": -0.01, "economy.rent.level": 1.0})
         times: dict[str, list[float]] = {"serial": [], "local": []}
         busy: dict[str, list[float]] = {"serial": [], "local": []}  # runs' seconds / wall
+        run_totals: dict[str, list[float]] = {"serial": [], "local": []}
         outs = []
         for i in range(REPEATS):
             for kind, workers in (("serial", 1), ("local", WORKERS)):
@@ -106,6 +110,7 @@ def main() -> int:
                 wall, in_runs = timed(cal, out, workers)
                 times[kind].append(round(wall, 2))
                 busy[kind].append(round(in_runs / (wall * workers), 3))
+                run_totals[kind].append(round(in_runs, 2))
                 outs.append(out)
                 print(f"{kind} {i}: {wall:.2f} s, runs {in_runs:.2f} s", file=sys.stderr)
         first = collect_calibration(cal, outs[0])
@@ -119,6 +124,11 @@ def main() -> int:
         "serial_s": serial, "local_s": local, "times": times,
         "seconds_per_run_serial": round(serial / runs, 3),
         "speedup": round(serial / local, 2), "goal_speedup": 1.8,
+        # what the speed-up would be if the runs took as long on 2 workers as on 1 (the
+        # machine free for both): workers x busy share on 2 over busy share on 1
+        "speedup_if_runs_unslowed": round(
+            WORKERS * max(busy["local"]) / max(busy["serial"]), 2),
+        "run_seconds": run_totals,
         # share of the workers' time spent in runs (1: no time lost to batching, proposing,
         # storing or idle workers at the end of a batch)
         "busy": busy,
