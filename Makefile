@@ -40,6 +40,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.core
 	$(BIN)/python benchmarks/bench.py
 	$(PIP) -e '.[cluster]' && $(BIN)/python benchmarks/bench_experiments.py
+	$(PIP) -e '.[calibration]' && $(BIN)/python benchmarks/bench_calibrate.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 from sim import __version__
 from sim.cli.app import add_app, cmd_app
+from sim.cli.calibrate import add_calibrate, cmd_calibrate
 from sim.cli.common import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -78,6 +79,7 @@ COMMANDS: dict[str, Command] = {
     "schema": (add_schema, cmd_schema),
     "experiment": (add_experiment, cmd_experiment),
     "collect": (add_collect, cmd_collect),
+    "calibrate": (add_calibrate, cmd_calibrate),
     "app": (add_app, cmd_app),
     "town": (add_town, cmd_town),
     "validation": (add_validation, cmd_validation),

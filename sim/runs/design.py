@@ -49,6 +49,7 @@ __all__ = [
     "Experiment",
     "Parameter",
     "apply_point",
+    "inline_map",
     "key_path",
     "load_experiment",
     "resolve_scenario",
@@ -253,7 +254,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     if not scenario_path.is_file():
         raise fail(f"scenario file not found: {os.path.normpath(scenario_path)}", "scenario")
     scenario = load_scenario(os.path.normpath(scenario_path))
-    base = _inline_map(scenario.model_dump(mode="json"), scenario)
+    base = inline_map(scenario.model_dump(mode="json"), scenario)
     for name, value in spec.set.items():
         try:
             base = apply_point(base, {name: value})
@@ -283,8 +284,11 @@ def _require(module: str) -> None:
                             "pip install -e '.[experiments]'")
 
 
-def _inline_map(data: dict, scenario: Any) -> dict:
-    """Put a ``town.map_file`` into the scenario as ``town.map`` so workers need no files."""
+def inline_map(data: dict, scenario: Any) -> dict:
+    """Put a ``town.map_file`` into the scenario as ``town.map`` so workers need no files.
+
+    Also used by :mod:`sim.runs.calibration_design` for a calibration's base scenario.
+    """
     map_file = data.get("town", {}).get("map_file")
     if map_file is not None:
         source = scenario_source(scenario)

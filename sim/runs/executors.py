@@ -12,10 +12,13 @@ the order of completion.
 - ``dask``: one task per run on a Dask cluster (``--scheduler tcp://host:8786``), with
   ``retries`` for lost workers. Dask is imported only here, only when asked for.
 
+:class:`Workers` keeps the same workers for several rounds of tasks, each chosen from the
+results of the last (a calibration's batches).
+
 Worker processes (local or Dask) run the model's kernels on one thread
 (:mod:`sim.kernels.parallel`): they parallelise over runs, so kernel threads would only compete
 for the same cores. The serial path keeps the kernels' default. Called by
-:mod:`sim.runs.experiments` and :mod:`sim.runs.compare`.
+:mod:`sim.runs.experiments`, :mod:`sim.runs.compare` and :mod:`sim.runs.calibrate`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.runs.tasks import RunOutcome, Task
 
-__all__ = ["Progress", "execute", "local_pool", "single_threaded_workers"]
+__all__ = ["Progress", "Workers", "execute", "local_pool", "single_threaded_workers"]
 
 OnDone = Callable[[RunOutcome], None]
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
@@ -178,11 +181,17 @@ def _processes(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
         _pool_loop(tasks, on_done, workers, retries)
 
 
-def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int) -> None:
+def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int,
+               kept: Workers | None = None) -> None:
+    """Run ``tasks`` on a pool of local processes; with ``kept``, on its pool, which stays
+    up for the next round (a pool that broke is replaced)."""
     todo = list(tasks)
     attempts: dict[str, int] = {}
     while todo:
-        pool = local_pool(min(workers, len(todo)))
+        if kept is not None:
+            pool = kept.pool = kept.pool or local_pool(workers)
+        else:
+            pool = local_pool(min(workers, len(todo)))
         lost: list[Task] = []
         try:
             pending = {pool.submit(_run, t): t for t in todo}
@@ -201,8 +210,13 @@ def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
             pool.shutdown(wait=False, cancel_futures=True)
             for proc in workers_now:
                 proc.terminate()
+            if kept is not None:
+                kept.pool = None
             raise
-        pool.shutdown(wait=True)
+        if kept is None or lost:
+            pool.shutdown(wait=True)
+            if kept is not None:
+                kept.pool = None
         todo = []
         for task in lost:  # runs whose worker process died (killed, out of memory)
             attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
@@ -251,9 +265,10 @@ def _hint_profiler(client: Any) -> None:
               file=sys.stderr)
 
 
-def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) -> None:
+def _connect(scheduler: Any) -> tuple[Any, bool]:
+    """A Dask client of ``scheduler`` and whether it is our own (to close when done)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise ScenarioError(
             "--scheduler needs Dask: install the optional extra with "
@@ -265,6 +280,21 @@ def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) 
     except OSError as exc:
         raise ScenarioError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     _hint_profiler(client)
+    return client, own
+
+
+def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) -> None:
+    client, own = _connect(scheduler)
+    try:
+        _dask_round(tasks, on_done, client, retries)
+    finally:
+        if own:
+            client.close()
+
+
+def _dask_round(tasks: Sequence[Task], on_done: OnDone, client: Any, retries: int) -> None:
+    from distributed import as_completed
+
     futures: list = []
     try:
         futures = [
@@ -289,6 +319,69 @@ def _dask(tasks: Sequence[Task], on_done: OnDone, scheduler: Any, retries: int) 
     except BaseException:
         client.cancel(futures)
         raise
-    finally:
-        if own:
-            client.close()
+
+
+# ------------------------------------------------------------------------ rounds
+def _import_model() -> None:
+    """What a new local worker does first: import the model and its compiled kernels."""
+    import sim.runs.output  # noqa: F401
+
+
+class Workers:
+    """The same workers for several rounds of tasks, where each round waits for the last (a
+    calibration's batches: the next batch is chosen from the results of this one).
+
+    Local worker processes start once and serve every round (a pool that broke is replaced);
+    a Dask client connects once. Each round is :func:`execute` with its guarantees: outcomes
+    go to ``on_done`` in this process as they arrive, and do not depend on the executor. Use
+    it as a context manager; leaving it stops the local workers or closes the client.
+
+    Args:
+        workers: Local worker processes; 1 runs in this process.
+        scheduler: A Dask scheduler address, ``distributed.Client`` or ``LocalCluster``; None
+            for local execution.
+        retries: How often a run is retried after its worker process was lost.
+    """
+
+    def __init__(self, workers: int = 1, scheduler: Any = None, retries: int = 3) -> None:
+        self.workers, self.scheduler, self.retries = workers, scheduler, retries
+        self.pool: ProcessPoolExecutor | None = None
+        self.client: Any = None
+        self.own_client = False
+
+    def __enter__(self) -> Workers:
+        if self.scheduler is not None:
+            self.client, self.own_client = _connect(self.scheduler)
+        elif self.workers > 1:
+            # Start the workers now: they spawn and import the model while this process
+            # prepares the first round.
+            with single_threaded_workers():
+                self.pool = local_pool(self.workers)
+                for _ in range(self.workers):
+                    self.pool.submit(_import_model)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def execute(self, tasks: Sequence[Task], on_done: OnDone) -> None:
+        """Run one round of tasks; pass each outcome to ``on_done`` as it arrives."""
+        if not tasks:
+            return
+        if self.client is not None:
+            _dask_round(tasks, on_done, self.client, self.retries)
+        elif self.workers <= 1:
+            for task in tasks:
+                on_done(task.run())
+        else:
+            with single_threaded_workers():  # for workers (re)started in this round
+                _pool_loop(tasks, on_done, self.workers, self.retries, kept=self)
+
+    def close(self) -> None:
+        """Stop the local workers; close the Dask client if this object opened it."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.client is not None and self.own_client:
+            self.client.close()
+        self.client = None
