@@ -86,7 +86,7 @@ def town_name(comparison: Comparison, t: Lang) -> str:
         return town.name
     if town.preset:
         return town.preset.capitalize()
-    return t.tr("the centre") if (town.map or town.map_file) else "Middelstad"
+    return t.tr("the centre") if (town.map or town.map_file or town.dir) else "Middelstad"
 
 
 # --------------------------------------------------------------------------- sections

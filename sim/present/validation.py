@@ -339,6 +339,14 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} seconds"
     return f"{seconds / 60:.0f} minutes"
 
+def _town(town) -> str:
+    """The town in words: its own name, its preset, an own map, or middelstad (the default)."""
+    if town.name:
+        return town.name
+    if town.preset:
+        return f"the `{town.preset}` town"
+    return "an own town" if (town.map or town.map_file or town.dir) else "the `middelstad` town"
+
 
 def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: pd.DataFrame,
              meta: Mapping) -> str:
@@ -355,7 +363,7 @@ def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: 
         f"in and between the lockdowns, the online share, the centre's residents, the busiest "
         f"counting point) with its source and the range the model must land in; "
         f"`docs/validation/instruments.yaml` lists what is known of each instrument's effect. "
-        f"The baseline (`{base.name}`: the `{base.town.preset or 'own'}` town from "
+        f"The baseline (`{base.name}`: {_town(base.town)} from "
         f"{first.date()} to {last.date()}), the corona years "
         f"({', '.join(f'`{k}`' for k in dict.fromkeys(others))}) and every instrument scenario "
         f"run {v.replications} times each with paired seeds, so each difference against the "
