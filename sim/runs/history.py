@@ -34,7 +34,13 @@ from sim.scenario.schema import Scenario
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
 
-__all__ = ["divergence", "group_for_workers", "groups_sharing", "run_shared", "shared_weeks"]
+__all__ = [
+    "advance_shared",
+    "divergence", "group_for_workers",
+    "groups_sharing",
+    "run_shared",
+    "shared_weeks",
+]
 
 #: Scenario lists whose items act only from their ``start``, each compared as a whole.
 TIMED_LISTS = ("interventions", "shocks", "funding")
@@ -157,6 +163,32 @@ def run_shared[T](scenarios: Sequence[Scenario], seed: int,
     trunk.run()
     results[0] = finish(0, trunk)
     return [results[i] for i in range(len(scenarios))]
+
+
+def advance_shared(scenarios: Sequence[Scenario], seed: int, weeks: int) -> list[CityCentre]:
+    """Models of every scenario with ``seed``, each run ``weeks`` weeks, the weeks they share
+    with the first simulated once (the app's comparison builds its two runs, warm-up done,
+    so). The results of stepping them on are those of models run from the start."""
+    from sim.model.model import CityCentre
+
+    trunk = CityCentre(scenarios[0], seed=seed)
+    models: list[CityCentre | None] = [trunk] + [None] * (len(scenarios) - 1)
+    order = sorted(range(1, len(scenarios)),
+                   key=lambda i: shared_weeks(scenarios[0], scenarios[i]))
+    for i in order:
+        common = min(weeks, shared_weeks(scenarios[0], scenarios[i]))
+        if common == 0:
+            models[i] = CityCentre(scenarios[i], seed=seed)
+            continue
+        while trunk.week < common:
+            trunk.step()
+        with _collections_paused():
+            models[i] = pickle.loads(pickle.dumps(trunk, protocol=pickle.HIGHEST_PROTOCOL))
+        models[i].continue_as(scenarios[i], divergence(scenarios[0], scenarios[i]))
+    for model in models:
+        while model.week < weeks:
+            model.step()
+    return models
 
 
 def group_for_workers[T](groups: list[list[T]], workers: int) -> list[list[T]]:

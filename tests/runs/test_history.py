@@ -163,6 +163,16 @@ def test_continued_runs_equal_runs_from_the_start(scenarios, threads):
     assert not ts["corona"]["footfall"].equals(ts["base"]["footfall"])
 
 
+def test_models_advanced_together_go_on_as_models_from_the_start(scenarios):
+    order = [scenarios[k] for k in ("base", "corona", "events", "rent")]
+    models = history.advance_shared(order, 8, 90)  # the app's comparison, warmed up so
+    assert [m.week for m in models] == [90] * 4
+    for model, scenario in zip(models, order, strict=True):
+        assert model.params is scenario
+        model.run()
+        _assert_same(output.replication_result(model, 0), _alone(scenario, 8))
+
+
 def test_shared_runs_task_gives_each_members_own_outcome(scenarios):
     members = []
     for k in ("base", "events"):
