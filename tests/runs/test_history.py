@@ -257,3 +257,20 @@ def test_experiment_with_shared_history_and_workers_equals_one_without(tmp_path)
     assert plain == shared == {"done": 8, "failed": 0, "pending": 0, "damaged": 0}
     for name in ("results.parquet", "results.csv"):
         assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "shared" / name).read_bytes()
+
+
+def test_no_instrument_or_shock_of_the_scenarios_acts_before_its_start():
+    """Every scenario file forked from the baseline at its first start gives the outputs of its
+    run from the start: a rule that acted before its ``start`` would break shared history."""
+    from tests.conftest import REPO
+
+    small = ["town.preset=kleinstad", "population.agents=1500", "years=4", "warmup_years=0"]
+    files = sorted((REPO / "scenarios").glob("*.yaml"))
+    order = [load_scenario(f, small) for f in files]
+    order.sort(key=lambda s: s.name != "baseline")  # the trunk first
+    shared = [history.shared_weeks(order[0], s) for s in order]
+    assert sum(0 < w < 4 * 52 for w in shared) >= 12  # most fork part-way
+    forked = history.run_shared(order, 4, lambda i, m: output.replication_result(m, 0))
+    for scenario, weeks, result in zip(order[1:], shared[1:], forked[1:], strict=True):
+        if weeks > 0:  # (the others ran alone in run_shared too)
+            _assert_same(result, _alone(scenario, 4))
