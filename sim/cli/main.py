@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sim import __version__
+import sim
 from sim.cli.app import add_app, cmd_app
 from sim.cli.common import (
     EXIT_INTERNAL,
@@ -49,7 +49,6 @@ from sim.cli.scenarios import (
 )
 from sim.cli.town import add_town, cmd_town
 from sim.errors import ScenarioError, printable
-from sim.kernels import parallel
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
 #: Errors of the machine the command runs on, not of the program: what to do about each.
@@ -95,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit status: 0 ok, 1 internal error, 2 bad input, 130 interrupted",
         formatter_class=Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     debug_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for add, handler in COMMANDS.values():
@@ -103,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
         debug_flag(command)
         command.set_defaults(handler=handler)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (see :mod:`sim`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(f"{parser.prog} {sim.__version__}\n")
+        parser.exit()
 
 
 class Terminated(BaseException):
@@ -164,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             debug = getattr(args, "debug", False)
             if args.command is None:
                 raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
+            # Imported here, not at the top: sim.kernels imports numpy, which --help and a
+            # usage error need not wait for (issue 17: every command imports what it needs).
+            from sim.kernels import parallel
+
             parallel.threads()  # a bad BINNENSTAD_THREADS fails here, not in every worker's run
             return args.handler(args)
     except UsageError as err:
