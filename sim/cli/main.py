@@ -4,7 +4,9 @@ The top of the layers: a command reads its input (:mod:`sim.scenario`), runs it
 (:mod:`sim.runs`) and writes what it produced (:mod:`sim.present`). Each subcommand is a pair of
 functions in its module here (``add_<name>(subparsers)`` declares its arguments,
 ``cmd_<name>(args) -> int`` does the work); :data:`COMMANDS` lists them in help order. Add a
-command the same way.
+command the same way, importing what ``cmd_<name>`` needs inside it: every command's
+arguments are declared at every start, and ``--help`` or ``validate`` must not wait for the
+model stack (``tests/test_cli_imports.py``).
 
 Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line)
 or an environment the command cannot work in (a full or read-only disk, a folder in use), 130
