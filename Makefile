@@ -39,6 +39,8 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.core
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_scaling.py --quick --no-figure
 	$(PIP) -e '.[cluster]' && $(BIN)/python benchmarks/bench_experiments.py
 	$(PIP) -e '.[calibration]' && $(BIN)/python benchmarks/bench_calibrate.py
 

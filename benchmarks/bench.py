@@ -7,7 +7,14 @@ Measures, in one run on this machine:
 - their ratio (goal: at least 30);
 - ``grootstad`` with at least 100,000 resident agents: wall time of one replication and
   peak memory of that process (goals: at most 10 s and 1 GB), its setup time and its
-  milliseconds per simulated week.
+  milliseconds per simulated week;
+- shared history (issue 17): the CPU time of ``make demo``'s comparison (its four scenarios,
+  fewer replications) and of the instruments grid (``experiments/instruments_grid.yaml``, one
+  replication of each of its 16 points) with every run from the start and with the weeks the
+  runs share simulated once, and the saving (goal: at least 30% on the demo). On one process
+  and one kernel thread (as a worker runs), so the CPU time is the work.
+
+``python benchmarks/bench.py shared`` measures only the shared history.
 
 Each model runs in a fresh subprocess so timings and peak memory are not mixed up.
 """
@@ -26,11 +33,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def _child(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints a JSON dict; add its peak memory."""
+def _child(code: str, env: dict[str, str] | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter (with ``env`` added to the environment); it prints a
+    JSON dict; add its peak memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+                         text=True, cwd=ROOT, env=os.environ | (env or {}))
     result = json.loads(out.stdout.strip().splitlines()[-1])
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result["peak_rss_mb"] = round(max(peak_kb, before) / 1024, 1)
@@ -70,8 +78,52 @@ print(json.dumps({"wall_s": t, "steps": steps, "agents": agents,
 """
 
 
+DEMO_RUN = """
+import json, resource
+from sim.runs.compare import run_comparison
+from sim.scenario.loading import load_scenario
+names = ("baseline", "agenda", "events_programme", "transformation_subsidy")
+base, *others = [load_scenario(f"scenarios/{{n}}.yaml") for n in names]
+run_comparison(base, others, replications={replications}, workers=1, progress=False,
+               shared={shared})
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"cpu_s": use.ru_utime + use.ru_stime}}))
+"""
+
+GRID_RUN = """
+import dataclasses, json, resource, tempfile
+from sim.runs.experiments import load_experiment, run_experiment
+exp = load_experiment("experiments/instruments_grid.yaml")
+exp = dataclasses.replace(exp, tasks=[t for t in exp.tasks if t.replication == 0])
+with tempfile.TemporaryDirectory() as folder:
+    run_experiment(exp, folder + "/out", workers=1, progress=False, shared={shared})
+use = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"cpu_s": use.ru_utime + use.ru_stime}}))
+"""
+DEMO_REPLICATIONS = 2
+
+
+def shared_history() -> dict:
+    """CPU seconds of the demo's comparison and of the instruments grid, from the start and
+    with shared history, and the saving in %."""
+    out = {}
+    for name, code, extra in (("demo", DEMO_RUN, {"replications": DEMO_REPLICATIONS}),
+                              ("grid", GRID_RUN, {})):
+        one = {"BINNENSTAD_THREADS": "1"}  # as in a worker: kernel threads' waits are no work
+        alone = _child(code.format(shared=False, **extra), one)["cpu_s"]
+        shared = _child(code.format(shared=True, **extra), one)["cpu_s"]
+        out |= {f"{name}_cpu_s_from_start": round(alone, 1),
+                f"{name}_cpu_s_shared": round(shared, 1),
+                f"{name}_cpu_saving_pct": round(100 * (1 - shared / alone), 1)}
+    out["demo_cpu_saving_goal_pct"] = 30
+    return out
+
+
 def main() -> None:
     """Measure and print one JSON line."""
+    if sys.argv[1:] == ["shared"]:
+        print(json.dumps(shared_history()))
+        return
     middel = _child(MODEL_RUN.format(path=str(ROOT / "scenarios" / "baseline.yaml")))
     schelling = _child(SCHELLING_RUN)
     groot = _child(MODEL_RUN.format(path=str(HERE / "grootstad.yaml")))
@@ -93,7 +145,7 @@ def main() -> None:
                                        / groot["weeks"], 1),
         "middelstad_setup_s": round(middel["setup_s"], 2),
         "grootstad_peak_rss_mb": groot["peak_rss_mb"],
-    }
+    } | shared_history()
     print(json.dumps(line))
 
 

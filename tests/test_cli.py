@@ -15,6 +15,9 @@ from sim.cli.main import main
 
 MAP_ALLOWED = "allowed: # . : s m L A h T P B F 1-9 and space"
 VALID = f"name: tiny\ntown:\n  map: |\n{indent(TINY_MAP)}"
+#: The first line of ``run`` (without --quiet), said before the model stack is imported.
+RUN_LINE = (f"tiny: running 1 replication of 2 warm-up and 6 reported years from 2019-01-07, "
+            f"outputs to {Path('results', 'tiny')}")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -130,7 +133,7 @@ def fake_write_run(monkeypatch):
 def test_run_calls_write_run(write, capsys, fake_write_run):
     write("ok.yaml", VALID)
     code, out, err = run(capsys, "run", "ok.yaml")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, RUN_LINE + "\n")
     assert out == f"tiny: outputs in {Path('results', 'tiny')}\n"
     [(scenario, out_dir, replications, seed, progress)] = fake_write_run
     assert (scenario.name, out_dir, replications, seed, progress) == (
@@ -192,8 +195,8 @@ def test_internal_error_is_one_line(write, capsys, monkeypatch):
     monkeypatch.setattr(sim.present.run, "write_run", broken)
     write("ok.yaml", VALID)
     code, _, err = run(capsys, "run", "ok.yaml")
-    assert (code, only_line(err)) == (
-        1, "binnenstad: internal error: RuntimeError: boom second line "
+    assert (code, err.splitlines()[0], only_line(err.split("\n", 1)[1])) == (
+        1, RUN_LINE, "binnenstad: internal error: RuntimeError: boom second line "
         "(rerun with --debug for the traceback)")
 
 
@@ -224,7 +227,7 @@ def test_keyboard_interrupt(write, capsys, monkeypatch):
     monkeypatch.setattr(sim.present.run, "write_run", interrupted)
     write("ok.yaml", VALID)
     code, _, err = run(capsys, "run", "ok.yaml")
-    assert (code, only_line(err)) == (130, "binnenstad: interrupted")
+    assert (code, err.splitlines()) == (130, [RUN_LINE, "binnenstad: interrupted"])
 
 
 def test_help_and_version(capsys):

@@ -63,8 +63,8 @@ def add_compare(sub) -> argparse.ArgumentParser:
     parser.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",
         help="run on a Dask cluster, e.g. tcp://host:8786 (needs the 'cluster' extra; the "
-        "workers must read the scenarios' map files at the same paths); --workers is then "
-        "ignored",
+        "workers must read the scenarios' map files at the same paths); --workers then says "
+        "how many workers to keep busy (runs that share their first weeks are one task)",
     )
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",

@@ -44,7 +44,8 @@ def add_experiment(sub) -> argparse.ArgumentParser:
     parser.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",
         help="run on a Dask cluster, e.g. tcp://host:8786 (needs the 'cluster' extra); "
-        "--workers is then ignored",
+        "--workers then says how many workers to keep busy (runs that share their first "
+        "weeks are one task)",
     )
     parser.add_argument(
         "--resume", action="store_true",

@@ -4,7 +4,9 @@ The top of the layers: a command reads its input (:mod:`sim.scenario`), runs it
 (:mod:`sim.runs`) and writes what it produced (:mod:`sim.present`). Each subcommand is a pair of
 functions in its module here (``add_<name>(subparsers)`` declares its arguments,
 ``cmd_<name>(args) -> int`` does the work); :data:`COMMANDS` lists them in help order. Add a
-command the same way.
+command the same way, importing what ``cmd_<name>`` needs inside it: every command's
+arguments are declared at every start, and ``--help`` or ``validate`` must not wait for the
+model stack (``tests/test_cli_imports.py``).
 
 Exit status: 0 success, 1 internal error (a bug), 2 bad input (scenario, map or command line)
 or an environment the command cannot work in (a full or read-only disk, a folder in use), 130
@@ -22,7 +24,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sim import __version__
+import sim
 from sim.cli.app import add_app, cmd_app
 from sim.cli.calibrate import add_calibrate, cmd_calibrate
 from sim.cli.common import (
@@ -51,7 +53,6 @@ from sim.cli.scenarios import (
 from sim.cli.town import add_town, cmd_town
 from sim.cli.validation import add_validation, cmd_validation
 from sim.errors import ScenarioError, printable
-from sim.kernels import parallel
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
 #: Errors of the machine the command runs on, not of the program: what to do about each.
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exit status: 0 ok, 1 internal error, 2 bad input, 130 interrupted",
         formatter_class=Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     debug_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for add, handler in COMMANDS.values():
@@ -107,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         debug_flag(command)
         command.set_defaults(handler=handler)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (see :mod:`sim`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(f"{parser.prog} {sim.__version__}\n")
+        parser.exit()
 
 
 class Terminated(BaseException):
@@ -168,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             debug = getattr(args, "debug", False)
             if args.command is None:
                 raise UsageError(f"choose a command: {', '.join(COMMANDS)} (see '{PROG} --help')")
+            # Imported here, not at the top: sim.kernels imports numpy, which --help and a
+            # usage error need not wait for (issue 17: every command imports what it needs).
+            from sim.kernels import parallel
+
             parallel.threads()  # a bad BINNENSTAD_THREADS fails here, not in every worker's run
             return args.handler(args)
     except UsageError as err:

@@ -105,17 +105,31 @@ def add_run(sub) -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.files import check_out_dir
-    from sim.present.run import write_run
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     out_dir = check_out_dir(args.out if args.out is not None else Path("results") / scenario.name)
+    if not args.quiet:
+        # Said before the model stack (Mesa, numba, pandas, matplotlib) is imported, which
+        # takes seconds: the user sees at once that the command has started (issue 17).
+        print(printable(run_line(scenario, args.replications, out_dir)), file=sys.stderr,
+              flush=True)
+    from sim.present.run import write_run
+
     written = write_run(
         scenario, out_dir, replications=args.replications, seed=args.seed,
         progress=not args.quiet,
     )
     print(f"{scenario.name}: outputs in {written}")
     return EXIT_OK
+
+
+def run_line(scenario, replications: int, out_dir: Path) -> str:
+    """The first line of ``run``: what is about to be simulated and where it goes."""
+    runs = f"{replications} replication{'' if replications == 1 else 's'}"
+    return (f"{scenario.name}: running {runs} of {scenario.warmup_years} warm-up and "
+            f"{scenario.years} reported years from {scenario.start.isoformat()}, "
+            f"outputs to {out_dir}")
 
 
 def add_schema(sub) -> argparse.ArgumentParser:

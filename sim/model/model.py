@@ -148,9 +148,21 @@ class CityCentre(Model):
         self.end_week()  # counters and queued events start afresh
 
     def run(self) -> None:
-        """Run warm-up and reported horizon."""
-        for _ in range(self.params.warmup_weeks + self.params.weeks):
+        """Run warm-up and reported horizon (the weeks not yet run)."""
+        for _ in range(self.params.warmup_weeks + self.params.weeks - self.week):
             self.step()
+
+    def continue_as(self, scenario: Scenario, since: dt.date) -> None:
+        """Carry on as ``scenario`` from the week of ``since`` (shared history,
+        :mod:`sim.runs.history`).
+
+        ``scenario`` must equal this model's scenario in every setting except instruments,
+        shocks and funding rounds that start on or after ``since``, and no week on or after
+        ``since`` may have run: then the weeks run so far are exactly ``scenario``'s (nothing
+        acts before its start), and so is everything that follows.
+        """
+        before, self.params = self.params, scenario
+        self.municipality.continue_as(before, scenario, since)
 
     def measure(self) -> None:
         """This week's indicators (``indicators``, collected by name)."""

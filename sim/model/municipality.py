@@ -14,6 +14,7 @@ Built and stepped by :class:`sim.model.model.CityCentre`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from sim.model.instruments import (
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
     from sim.scenario.interventions import Instrument
+    from sim.scenario.schema import Scenario
 
 
 class Municipality(Agent):
@@ -139,6 +141,23 @@ class Municipality(Agent):
                 continue
             iv.act(model, self.state_of(i), iv.active(model.date))
         model.premises.bonus[:] = self.public_bonus + self.biz_bonus + self.week_bonus
+
+    def continue_as(self, before: Scenario, after: Scenario, since: dt.date) -> None:
+        """Renumber what the instruments remember and what is left of each funding round from
+        ``before``'s lists to ``after``'s (:meth:`sim.model.model.CityCentre.continue_as`).
+
+        Only the items that started before ``since`` can have acted; they are the same, in
+        the same order, in both lists, so the k-th of them in ``before`` is the k-th in
+        ``after``. Rounds that start later are still whole.
+        """
+        old = [i for i, iv in enumerate(before.interventions) if iv.enabled and iv.start < since]
+        new = [i for i, iv in enumerate(after.interventions) if iv.enabled and iv.start < since]
+        to_new = dict(zip(old, new, strict=True))
+        self._states = {to_new[i]: state for i, state in self._states.items()}  # in this order
+        old_left = iter([left for r, left in zip(before.funding, self.round_left, strict=True)
+                         if r.start < since])
+        self.round_left = [next(old_left) if r.start < since else r.cap_eur
+                           for r in after.funding]
 
     def state_of(self, i: int) -> Any:
         """What intervention ``i`` remembers, made the first time it is asked for."""

@@ -178,6 +178,7 @@ class Residents:
         params = model.params
         pop = params.population
         self._choice_cache: dict = {}
+        self._local_key: dict[int, np.ndarray] = {}  # each purpose's key at its last fill
         self._pull: tuple[np.ndarray, np.ndarray] | None = None
         self._full_log_weight: np.ndarray | None = None
         self._visit_rates = np.array(
@@ -364,6 +365,7 @@ class Residents:
         self._taste_weights = np.exp(bonus)  # (K, S)
         # the choice table's arrays are kept; every purpose's rows are rebuilt
         self._choice_cache = {k: v for k, v in self._choice_cache.items() if k == "stacked"}
+        self._local_key = {}  # new weights: every next-stop row is refilled
         self._update_pull()
 
     def _update_pull(self) -> None:
@@ -464,13 +466,25 @@ class Residents:
             n_units, width = near.shape
             self._local_cdf = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES), width))
             self._local_has = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES)), bool)
+        # Only the rows whose neighbours changed since the last fill (same weights, i.e. no
+        # perception since) are recomputed, by the same arithmetic row by row: a large town
+        # changes a few units a week, and refilling all its rows took half its week (issue 17).
+        previous = self._local_key.get(b)
+        if previous is None:
+            rows = slice(None)
+        else:
+            moved = np.zeros(len(key) + 1, dtype=bool)  # last: the padding of near (-1)
+            moved[np.flatnonzero(previous != key)] = True
+            rows = np.flatnonzero(moved[near].any(axis=1))
+        self._local_key[b] = key.copy()
+        near = near[rows]
         sector = np.where(near >= 0, key[near], -1)  # (P, M)
-        w = np.where(sector >= 0, self._local_weights[PURPOSES[b]], 0.0)
+        w = np.where(sector >= 0, self._local_weights[PURPOSES[b]][rows], 0.0)
         by_taste = w[:, None, :] * self._taste_weights[:, np.maximum(sector, 0)].transpose(1, 0, 2)
         cum = np.cumsum(by_taste, axis=2)  # (P, K, M)
         total = cum[:, :, -1:]
-        self._local_cdf[b] = np.where(total > 0, cum / np.where(total > 0, total, 1.0), 1.0)
-        self._local_has[b] = total[:, :, 0] > 0
+        self._local_cdf[b, rows] = np.where(total > 0, cum / np.where(total > 0, total, 1.0), 1.0)
+        self._local_has[b, rows] = total[:, :, 0] > 0
 
     # ------------------------------------------------------------------ what they do
     def visit(self) -> None:

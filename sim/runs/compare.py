@@ -9,7 +9,8 @@ and its 90% interval shows the uncertainty of the *effect*, not the noise of two
 
 :func:`run_comparison` runs every replication through the executors of
 :mod:`sim.runs.executors` (this process, local worker processes or a Dask cluster; the result
-does not depend on which, nor on the number of workers); :class:`Comparison` reduces the runs
+does not depend on which, nor on the number of workers), the weeks that the baseline and a
+scenario have in common once (:mod:`sim.runs.history`); :class:`Comparison` reduces the runs
 to tables (:meth:`Comparison.summary`, :meth:`Comparison.cost_effectiveness`, the weekly bands
 :meth:`Comparison.bands`) and maps. Called by the command line and the Python API; the output
 folder (tables, figures, ``report.html``, ``manifest.json`` last) is written by
@@ -32,8 +33,9 @@ from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS
 from sim.runs.executors import Progress, execute
+from sim.runs.history import groups_sharing
 from sim.runs.output import EVENT_COLUMNS
-from sim.runs.tasks import ReplicationTask, RunOutcome, replication_id
+from sim.runs.tasks import ReplicationTask, RunOutcome, SharedRuns, Task, replication_id
 from sim.scenario.extends import load_resolved
 from sim.scenario.loading import build_town, display_path, scenario_source
 from sim.scenario.schema import Scenario
@@ -395,8 +397,14 @@ def run_comparison(
     progress: bool = True,
     overrides: Sequence[str] = (),
     paired: bool = True,
+    shared: bool = True,
 ) -> Comparison:
     """Run the baseline and each scenario ``replications`` times with paired seeds.
+
+    Replication ``r`` of a scenario that differs from the baseline only in instruments, shocks
+    or funding rounds starting at a date continues from a copy of the baseline's model at that
+    date (:mod:`sim.runs.history`): the same results, byte for byte, with the weeks before it
+    simulated once.
 
     Args:
         baseline: The "do nothing" scenario.
@@ -413,6 +421,8 @@ def run_comparison(
         overrides: Recorded in the result (for the reproduction command); already applied.
         paired: Require the baseline's town, population and warm-up in every scenario (see
             :func:`check_comparable`); False compares different places.
+        shared: Simulate the weeks the scenarios share once (False: every run from the start,
+            as a check or to measure the saving).
 
     Returns:
         The :class:`Comparison`.
@@ -434,16 +444,17 @@ def run_comparison(
         workers = os.cpu_count() or 1
     if workers < 1:
         raise ValueError(f"workers must be >= 1 (got {workers})")
-    tasks, where = [], {}
+    runs, where = {}, {}
     for si, scenario in enumerate(all_scenarios):
         dump, source = scenario.model_dump(), _source_text(scenario_source(scenario))
         for r in range(replications):
             task = ReplicationTask(replication_id(dump, source, r, seeds[r]), dump, source, r,
                                    seeds[r])
-            tasks.append(task)
+            runs[si, r] = task
             where[task.run_id] = (si, r)
+    tasks = _shared_tasks(all_scenarios, runs, workers) if shared else list(runs.values())
     results: dict[tuple[int, int], tuple] = {}
-    bar = Progress(len(tasks), 0, "compare", progress)
+    bar = Progress(len(runs), 0, "compare", progress)
 
     def on_done(outcome: RunOutcome) -> None:
         si, r = where[outcome.run_id]
@@ -477,6 +488,16 @@ def run_comparison(
         overrides=list(overrides), paired=paired,
         events=pd.DataFrame(events, columns=list(EVENT_FRAME)),
     )
+
+
+def _shared_tasks(scenarios: list[Scenario], runs: dict[tuple[int, int], ReplicationTask],
+                  workers: int) -> list[Task]:
+    """Replication ``r`` of the baseline and of every scenario that shares weeks with it as one
+    :class:`~sim.runs.tasks.SharedRuns` (:func:`sim.runs.history.groups_sharing`)."""
+    order = sorted(runs, key=lambda k: (k[1], k[0]))  # by replication, the baseline first
+    groups = groups_sharing(order, key=lambda k: k[1], scenario=lambda k: scenarios[k[0]],
+                            workers=workers)
+    return [SharedRuns.of([runs[k] for k in g]) if len(g) > 1 else runs[g[0]] for g in groups]
 
 
 def _source_text(path: Path | None) -> str | None:

@@ -2,9 +2,10 @@
 
 All three take the same list of tasks (:mod:`sim.runs.tasks`), run each by calling its
 ``run()``, and call ``on_done`` with each :class:`~sim.runs.tasks.RunOutcome` in the main process
-as soon as it arrives, so the store writes every run the moment it finishes. A run is a pure
-function of its task, so the results do not depend on the executor, the number of workers or
-the order of completion.
+as soon as it arrives (a task that runs several runs with a shared history,
+:class:`~sim.runs.tasks.SharedRuns`, gives one outcome per run), so the store writes every run
+the moment it finishes. A run is a pure function of its task, so the results do not depend on
+the executor, the number of workers or the order of completion.
 
 - ``serial``: one run after another in this process (``--workers 1``).
 - ``processes``: a pool of N worker processes (one run per process at a time, no threads).
@@ -109,13 +110,25 @@ def execute(
         _dask(tasks, on_done, scheduler, retries)
     elif workers <= 1:
         for task in tasks:
-            on_done(task.run())
+            _deliver(task.run(), on_done)
     else:
         _processes(tasks, on_done, workers, retries)
 
 
+def _deliver(result: RunOutcome | list[RunOutcome], on_done: OnDone) -> None:
+    """Pass a task's outcome, or each of its outcomes, to ``on_done``."""
+    for outcome in result if isinstance(result, list) else [result]:
+        on_done(outcome)
+
+
+def _failed(task: Task, error: str) -> list[RunOutcome]:
+    """A failed outcome for every run of ``task``."""
+    return [RunOutcome(run_id, False, error=error)
+            for run_id in getattr(task, "run_ids", [task.run_id])]
+
+
 # ---------------------------------------------------------------------- processes
-def _run(task: Task) -> RunOutcome:
+def _run(task: Task) -> RunOutcome | list[RunOutcome]:
     """What a local worker process runs (a module-level function: picklable by name)."""
     return task.run()
 
@@ -204,7 +217,7 @@ def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
                     except BrokenProcessPool:
                         lost.append(task)
                         continue
-                    on_done(outcome)
+                    _deliver(outcome, on_done)
         except BaseException:  # Ctrl-C, or the store failed: stop the workers now
             workers_now = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
@@ -221,19 +234,14 @@ def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
         for task in lost:  # runs whose worker process died (killed, out of memory)
             attempts[task.run_id] = attempts.get(task.run_id, 0) + 1
             if attempts[task.run_id] > retries:
-                on_done(
-                    RunOutcome(
-                        task.run_id,
-                        False,
-                        error=f"worker process died {attempts[task.run_id]} times",
-                    )
-                )
+                _deliver(_failed(task, f"worker process died {attempts[task.run_id]} times"),
+                         on_done)
             else:
                 todo.append(task)
 
 
 # --------------------------------------------------------------------------- dask
-def _run_task_one_thread(task: Task) -> RunOutcome:
+def _run_task_one_thread(task: Task) -> RunOutcome | list[RunOutcome]:
     """``task.run()`` with the model's kernels on one thread.
 
     What a Dask worker runs: its processes parallelise over runs (one thread each), so a run
@@ -313,8 +321,8 @@ def _dask_round(tasks: Sequence[Task], on_done: OnDone, client: Any, retries: in
                 outcome = future.result()
             except Exception as exc:  # KilledWorker: the run took down workers repeatedly
                 detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-                outcome = RunOutcome(by_key[future.key].run_id, False, error=detail)
-            on_done(outcome)
+                outcome = _failed(by_key[future.key], detail)
+            _deliver(outcome, on_done)
             future.release()
     except BaseException:
         client.cancel(futures)

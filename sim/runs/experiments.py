@@ -3,7 +3,8 @@
 The two entry points: :func:`load_experiment` (from :mod:`sim.runs.design`: read and check an
 experiment file, build its points and run tasks) and :func:`run_experiment` (here: run every
 task not yet stored, on this process, local worker processes or Dask
-(:mod:`sim.runs.executors`), store each run the moment it finishes and assemble the dataset
+(:mod:`sim.runs.executors`), the weeks that runs with one seed share once
+(:mod:`sim.runs.history`), store each run the moment it finishes and assemble the dataset
 (:mod:`sim.runs.store`)). Called by the command line (``binnenstad experiment``) and the Python
 API, which then write the analyses' tables and figures (:mod:`sim.present.analysis`). See
 docs/experiments.md.
@@ -21,8 +22,10 @@ from sim.errors import ScenarioError
 from sim.files import folder_lock
 from sim.runs.design import Experiment, load_experiment
 from sim.runs.executors import Progress, execute
+from sim.runs.history import groups_sharing
 from sim.runs.store import RunStore, Throttle, check_same_code, collect
-from sim.runs.tasks import RunOutcome
+from sim.runs.tasks import RunOutcome, RunTask, SharedRuns, Task
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +43,7 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     analyses: Callable[[Path, pd.DataFrame], object] | None = None,
+    shared: bool = True,
 ) -> dict[str, int]:
     """Run every run of ``exp`` not yet stored in ``out_dir``; then collect the dataset.
 
@@ -59,6 +63,9 @@ def run_experiment(
         progress: Show a progress bar.
         analyses: Called with the folder and the dataset once it is written, before the
             manifest says ``complete`` (the command line writes ``analysis/`` there).
+        shared: Runs with one seed (``seeds: common``) whose points differ only in
+            instruments, shocks or funding rounds from a date simulate the weeks before it
+            once (:mod:`sim.runs.history`; the same results). False: each from the start.
 
     Returns:
         The number of runs ``done``, ``failed``, ``pending`` and ``damaged`` (found damaged
@@ -112,7 +119,8 @@ def run_experiment(
                 store.write_manifest(exp, statuses, started=started, seconds=seconds)
 
         try:
-            execute(todo, on_done, workers=workers, scheduler=scheduler)
+            execute(_shared_tasks(todo, workers) if shared else todo, on_done,
+                    workers=workers, scheduler=scheduler)
         finally:
             bar.close()
             store.write_manifest(exp, statuses, started=started, seconds=seconds)
@@ -122,3 +130,17 @@ def run_experiment(
         store.write_manifest(exp, statuses, started=started, finished=True, seconds=seconds)
     counts["damaged"] += damaged
     return counts
+
+
+def _shared_tasks(todo: list[RunTask], workers: int) -> list[Task]:
+    """The runs with one seed whose points share weeks with the first one's as one
+    :class:`~sim.runs.tasks.SharedRuns` (:func:`sim.runs.history.groups_sharing`)."""
+    scenarios: dict[int, Scenario] = {}
+
+    def scenario(task: RunTask) -> Scenario:
+        if task.point not in scenarios:
+            scenarios[task.point] = Scenario.model_validate(task.scenario)
+        return scenarios[task.point]
+
+    groups = groups_sharing(todo, key=lambda t: t.seed, scenario=scenario, workers=workers)
+    return [SharedRuns.of(g) if len(g) > 1 else g[0] for g in groups]

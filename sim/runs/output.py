@@ -1,10 +1,11 @@
 """Running replications of one scenario, and their results as tables.
 
 :func:`run_replication` builds and runs one model and returns its weekly timeseries, events,
-premises and maps (:class:`RunResult`); :func:`run_replications` runs seeded replications;
-``*_csv`` turn results into the text of ``binnenstad run``'s tables. Called by
-:mod:`sim.present.run` (which writes a run's folder), the tasks of comparisons and experiments
-(:mod:`sim.runs.tasks`), the Python API and docs/calibration.py.
+premises and maps (:class:`RunResult`; :func:`replication_result` of a model already run);
+:func:`run_replications` runs seeded replications; ``*_csv`` turn results into the text of
+``binnenstad run``'s tables. Called by :mod:`sim.present.run` (which writes a run's folder),
+the tasks of comparisons and experiments (:mod:`sim.runs.tasks`), the Python API and
+docs/calibration.py.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def run_replication(scenario: Scenario, replication: int, seed: int) -> RunResul
     """Build and run one model; return its outputs."""
     model = CityCentre(scenario, seed=seed)
     model.run()
+    return replication_result(model, replication)
+
+
+def replication_result(model: CityCentre, replication: int) -> RunResult:
+    """The outputs of a model run to its horizon (however it got there: from the start, or
+    continued from a shared history, :mod:`sim.runs.history`)."""
+    scenario, seed = model.params, model.seed
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "scenario", scenario.name)
     frame.insert(1, "replication", replication)

@@ -13,6 +13,9 @@ the outcomes) import these types from here, so neither needs the other.
 - :class:`ReplicationTask`: one replication of one scenario of a comparison
   (:mod:`sim.runs.compare`), giving its weekly timeseries, maps and events. A failed run's
   outcome carries the exception, which stops the comparison.
+- :class:`SharedRuns`: several of either with one seed whose scenarios share their first
+  weeks (:mod:`sim.runs.history`); its ``run()`` gives one outcome per member, each the
+  member's own.
 
 A task's ``run()`` returns its failure rather than raising it, so a Dask cluster never retries a
 run that fails by itself (it retries runs whose worker was lost).
@@ -40,6 +43,7 @@ __all__ = [
     "ReplicationTask",
     "RunOutcome",
     "RunTask",
+    "SharedRuns",
     "Task",
     "canonical_json",
     "reduce_outcomes",
@@ -53,11 +57,12 @@ WEEKS_PER_YEAR = 52
 
 
 class Task(Protocol):
-    """What the executors run: anything picklable with a ``run_id`` and a ``run()``."""
+    """What the executors run: anything picklable with a ``run_id`` and a ``run()``, which
+    returns one outcome or (a :class:`SharedRuns`, which also has ``run_ids``) a list."""
 
     run_id: str
 
-    def run(self) -> RunOutcome: ...
+    def run(self) -> RunOutcome | list[RunOutcome]: ...
 
 
 @dataclass
@@ -173,17 +178,11 @@ def run_task(task: RunTask) -> RunOutcome:
     """
     start = time.perf_counter()
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         from sim.runs.output import run_replication
 
         scenario = Scenario.model_validate(task.scenario)
         result = run_replication(scenario, task.replication, task.seed)
-        frame = task_frame(task, reduce_outcomes(result.timeseries, task.outcomes))
-        buf = io.BytesIO()
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buf)
-        return RunOutcome(task.run_id, True, buf.getvalue(),
+        return RunOutcome(task.run_id, True, _outcome_rows(task, result.timeseries),
                           seconds=time.perf_counter() - start)
     except Exception as exc:  # a failed run is recorded; the experiment goes on
         detail = _one_line(exc)
@@ -191,6 +190,17 @@ def run_task(task: RunTask) -> RunOutcome:
         where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
         return RunOutcome(task.run_id, False, error=detail + where,
                           seconds=time.perf_counter() - start)
+
+
+def _outcome_rows(task: RunTask, timeseries: Any) -> bytes:
+    """A run's outcome rows (:func:`task_frame`) as Parquet bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = task_frame(task, reduce_outcomes(timeseries, task.outcomes))
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buf)
+    return buf.getvalue()
 
 
 # ------------------------------------------------------------------------- comparisons
@@ -237,3 +247,65 @@ class ReplicationTask:
                           (result.timeseries, result.footfall_map, result.occupancy_map,
                            result.events),
                           seconds=time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------------- shared history
+@dataclass
+class SharedRuns:
+    """Runs with one seed whose scenarios share their first weeks (:mod:`sim.runs.history`):
+    the first member's model runs from the start, the others continue from copies of it.
+
+    Each member's outcome is the one it gives when run alone (:class:`RunTask` or
+    :class:`ReplicationTask`), byte for byte. If any run fails, every member runs alone, so
+    each failure is reported as it would be without sharing.
+
+    Attributes:
+        run_id: sha256 of the members' run ids (a Dask key).
+        members: The runs, all with the same seed, the trunk first.
+    """
+
+    run_id: str
+    members: list[RunTask] | list[ReplicationTask]
+
+    @classmethod
+    def of(cls, members: list[RunTask] | list[ReplicationTask]) -> SharedRuns:
+        """The group of ``members`` (the first is the trunk)."""
+        ids = canonical_json([m.run_id for m in members])
+        return cls(hashlib.sha256(ids.encode()).hexdigest(), list(members))
+
+    @property
+    def run_ids(self) -> list[str]:
+        """The members' run ids: one outcome each."""
+        return [m.run_id for m in self.members]
+
+    def run(self) -> list[RunOutcome]:
+        """Run every member, sharing history; one outcome per member, in order."""
+        start = time.perf_counter()
+        try:
+            from sim.runs import history, output
+
+            scenarios = [_scenario_of(m) for m in self.members]
+            seed = self.members[0].seed
+            if any(m.seed != seed for m in self.members):
+                raise ValueError("the runs of a shared history need one seed")
+
+            def finish(i: int, model: Any) -> Any:
+                member = self.members[i]
+                result = output.replication_result(model, member.replication)
+                if isinstance(member, RunTask):
+                    return _outcome_rows(member, result.timeseries)
+                return (result.timeseries, result.footfall_map, result.occupancy_map,
+                        result.events)
+
+            data = history.run_shared(scenarios, seed, finish)
+        except Exception:  # each run alone, each with its own outcome or failure
+            return [m.run() for m in self.members]
+        seconds = (time.perf_counter() - start) / len(self.members)  # the prefix shared out
+        return [RunOutcome(m.run_id, True, d, seconds=seconds)
+                for m, d in zip(self.members, data, strict=True)]
+
+
+def _scenario_of(task: RunTask | ReplicationTask) -> Scenario:
+    if isinstance(task, RunTask):
+        return Scenario.model_validate(task.scenario)
+    return scenario_from_dump(task.scenario, task.source)

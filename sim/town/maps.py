@@ -41,14 +41,18 @@ text (1-based), as do columns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
+
+# scipy is imported where it is used, not here: ``binnenstad validate`` parses every map and
+# importing scipy.sparse and scipy.spatial would take most of its half-second budget (issue 17).
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "DEFAULT_FLOOR_AREA_M2",
@@ -111,7 +115,8 @@ class Town:
         walkable_xy: (C, 2) int32 ``[x, y]`` of walkable cells, row-major order.
         walkable_index: (height, width) int32 index into ``walkable_xy``, -1 where not walkable.
         walkable_is_square: (C,) bool, True for square (``:``) cells.
-        adjacency: (C, C) csr_array of 0/1 int8, 4-neighbour links between walkable cells.
+        adjacency: (C, C) csr_array of 0/1 int8, 4-neighbour links between walkable cells
+            (built on first use from ``walkable_index``).
         premises_xy: (P, 2) int32 ``[x, y]`` of premises, row-major order.
         premises_symbol: (P,) '<U1' one of ``s m L A``.
         premises_floor_m2: (P,) float64 floor area in m2.
@@ -150,7 +155,6 @@ class Town:
     walkable_xy: np.ndarray
     walkable_index: np.ndarray
     walkable_is_square: np.ndarray
-    adjacency: sp.csr_array
     premises_xy: np.ndarray
     premises_symbol: np.ndarray
     premises_floor_m2: np.ndarray
@@ -173,6 +177,21 @@ class Town:
     counting_point_labels: dict[str, str] | None = None
     origin_rd_m: tuple[float, float] | None = None
     folder: str | None = None
+
+    @functools.cached_property
+    def adjacency(self) -> sp.csr_array:
+        """(C, C) csr_array of 0/1 int8: 4-neighbour links between walkable cells, built on
+        first use (routing needs it, ``validate`` does not)."""
+        import scipy.sparse as sp
+
+        a, b = _links(self.walkable_index)
+        n = self.n_walkable
+        adjacency = sp.csr_array(
+            (np.ones(2 * len(a), dtype=np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))),
+            shape=(n, n),
+        )
+        adjacency.sort_indices()
+        return adjacency
 
     @property
     def n_walkable(self) -> int:
@@ -197,6 +216,9 @@ class Town:
         p_norm = {"chebyshev": np.inf, "manhattan": 1}.get(metric)
         if p_norm is None:
             raise ValueError(f"unknown metric {metric!r}; allowed: chebyshev, manhattan")
+        import scipy.sparse as sp
+        from scipy.spatial import cKDTree
+
         n = self.n_premises
         pairs = cKDTree(self.premises_xy).query_pairs(
             r=radius_cells + 1e-9, p=p_norm, output_type="ndarray"
@@ -249,6 +271,45 @@ def home_zones(town: Town, zone_cells: int) -> tuple[np.ndarray, np.ndarray]:
     first[1:] = zone[order][1:] != zone[order][:-1]
     origin = acc[order][first].astype(np.int32)
     return zone, origin
+
+
+def _links(walkable_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 4-neighbour links between walkable cells, each once: (L,) walkable indices of the
+    west or north end and (L,) of the east or south end, right-hand links first."""
+    walkable = walkable_index >= 0
+    right = walkable[:, :-1] & walkable[:, 1:]
+    down = walkable[:-1, :] & walkable[1:, :]
+    a = np.concatenate([walkable_index[:, :-1][right], walkable_index[:-1, :][down]])
+    b = np.concatenate([walkable_index[:, 1:][right], walkable_index[1:, :][down]])
+    return a, b
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of the undirected graph on ``n`` nodes with links ``a[i]-b[i]``.
+
+    Hooks every component's root to the smallest root it links to and jumps pointers until each
+    node points at its root, in whole-array steps (a few rounds for a street network). numpy
+    only: scipy's ``connected_components`` would cost ``validate`` its import.
+
+    Returns:
+        (n,) int64: for every node the smallest node of its component.
+    """
+    label = np.arange(n)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    while True:
+        la, lb = label[a], label[b]
+        differ = la != lb
+        if not differ.any():
+            return label
+        # Both ends are roots here (label[root] == root): hook the larger to the smaller.
+        np.minimum.at(label, np.maximum(la[differ], lb[differ]),
+                      np.minimum(la[differ], lb[differ]))
+        while True:  # every node to its root; labels only decrease, so this ends
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
 
 
 def _grid_from_text(text: str) -> tuple[np.ndarray, int]:
@@ -346,18 +407,7 @@ def parse_map(
     walkable_xy = walkable_yx[:, ::-1].astype(np.int32)
     is_square = grid[walkable] == SQUARE
 
-    right = walkable[:, :-1] & walkable[:, 1:]
-    down = walkable[:-1, :] & walkable[1:, :]
-    a = np.concatenate([walkable_index[:, :-1][right], walkable_index[:-1, :][down]])
-    b = np.concatenate([walkable_index[:, 1:][right], walkable_index[1:, :][down]])
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
-    adjacency = sp.csr_array(
-        (np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n_walk, n_walk)
-    )
-    adjacency.sort_indices()
-
-    _, component = connected_components(adjacency, directed=False)
+    component = components(n_walk, *_links(walkable_index))
     entry_components = np.unique(component[walkable_index[entry_mask]])
     connected = np.isin(component, entry_components)
 
@@ -422,7 +472,6 @@ def parse_map(
         walkable_xy=walkable_xy,
         walkable_index=walkable_index,
         walkable_is_square=is_square,
-        adjacency=adjacency,
         premises_xy=premises_xy,
         premises_symbol=premises_symbol,
         premises_floor_m2=premises_floor,

@@ -47,6 +47,29 @@ def test_next_stops_are_near_the_current_one():
     assert walked < offered  # the choice rule's distance decay at work
 
 
+def test_next_stop_rows_refilled_in_part_equal_a_full_fill():
+    """Between perceptions only the next-stop rows whose neighbours opened, closed or changed
+    sector are refilled (a large town's week spent half its time refilling them all): the
+    table must be, to the bit, the one filled from scratch."""
+    model = CityCentre(small(town={"preset": "middelstad"}), seed=SEEDS[0])
+    res = model.residents
+    fill, partial_fills = res._fill_next_stops, []
+
+    def spy(b, key):
+        partial_fills.append(b in res._local_key)
+        fill(b, key)
+
+    res._fill_next_stops = spy
+    for _ in range(40):
+        model.step()
+        cdf, has = res._local_cdf.copy(), res._local_has.copy()
+        keys, res._local_key = res._local_key, {}
+        for b, key in keys.items():
+            fill(b, key)
+        assert np.array_equal(res._local_cdf, cdf) and np.array_equal(res._local_has, has)
+    assert sum(partial_fills) >= 3  # the partial refills were exercised
+
+
 def test_the_pull_is_relative_to_the_alternatives():
     """Small changes act with the visit elasticity; a large gain saturates, a large loss is
     damped against what the alternatives would take."""

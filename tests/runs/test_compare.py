@@ -263,7 +263,7 @@ def test_an_interrupted_compare_leaves_no_complete_looking_files(
     for name in ("manifest.json", "report.html", "summary.csv"):  # an earlier comparison
         (out / name).write_text("old", encoding="utf-8")
     calls = []
-    real = sim.runs.output.run_replication
+    real = sim.runs.output.replication_result  # of every run, shared history or not
 
     def interrupted(*args):
         calls.append(args)
@@ -271,7 +271,7 @@ def test_an_interrupted_compare_leaves_no_complete_looking_files(
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(sim.runs.output, "run_replication", interrupted)
+    monkeypatch.setattr(sim.runs.output, "replication_result", interrupted)
     code, _, err = run(capsys, "compare", compare_files["base"], compare_files["same"], "-r", "2",
                        "--set", "years=1", "-w", "1", "-q", "--out", out)
     assert (code, err) == (130, "binnenstad: interrupted\n")

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from sim.town.maps import (
     ENTRY_KINDS,
     PRESETS,
     MapError,
+    components,
     home_zones,
     load_preset,
     parse_map,
@@ -60,6 +62,35 @@ def test_every_access_cell_reaches_an_entry(preset):
     # access cells are 4-neighbours of their premises
     d = np.abs(preset.walkable_xy[preset.premises_access] - preset.premises_xy).sum(axis=1)
     assert (d == 1).all()
+
+
+def _partition(labels) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for node, label in enumerate(np.asarray(labels).tolist()):
+        groups.setdefault(label, set()).add(node)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_components_match_scipy_on_random_graphs(seed):
+    # parse_map labels components with numpy alone (validate must not import scipy); the
+    # partition must be scipy's, whatever the order of the links
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    m = int(rng.integers(0, 2 * n))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    labels = components(n, a, b)
+    graph = sp.csr_array((np.ones(m), (a, b)), shape=(n, n))
+    _, expected = connected_components(graph, directed=False)
+    assert _partition(labels) == _partition(expected)
+    assert (labels <= np.arange(n)).all() and (labels[labels] == labels).all()
+
+
+def test_components_of_a_long_street_reversed():
+    # a path whose links come from its far end: the hooking must still end in one component
+    n = 5000
+    labels = components(n, np.arange(n - 1, 0, -1), np.arange(n - 2, -1, -1))
+    assert (labels == 0).all()
 
 
 def test_parse_small_map_arrays():

@@ -14,7 +14,8 @@ three ways before the model is built:
 
 :class:`LiveCentre` is the Mesa model the app steps: one
 :class:`~sim.model.model.CityCentre` (or two
-in comparison mode), each warmed up when built, so the first step is the first reported week.
+in comparison mode), each warmed up when built, so the first step is the first reported week
+(in comparison mode the warm-up weeks the two share are simulated once, :mod:`sim.runs.history`).
 Called by :mod:`sim.present.app.page` and :mod:`sim.present.app.server` (the scenario list).
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from mesa import Model
 
 from sim.model.model import CityCentre
+from sim.runs.history import advance_shared
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -363,10 +365,9 @@ class LiveCentre(Model):
             pairs = [(f"with {name}", with_), (f"without {name}", without)]
         else:
             pairs = [(scenario.name, scenario)]
-        self.runs = [Run(label, CityCentre(s, seed)) for label, s in pairs]
-        for run in self.runs:
-            for _ in range(run.model.params.warmup_weeks):
-                run.model.step()
+        # warmed up, the weeks the two share simulated once (sim.runs.history)
+        models = advance_shared([s for _, s in pairs], seed, scenario.warmup_weeks)
+        self.runs = [Run(label, model) for (label, _), model in zip(pairs, models, strict=True)]
 
     @property
     def comparing(self) -> bool:
