@@ -167,8 +167,8 @@ def test_out_of_range_names_line_and_key(write):
         ("name: x\ntown:\n  preset: kleinstad\n  map_file: m.txt\n",
          "x.yaml:2: town: give only one of preset, map, map_file, dir (got preset, map_file)"),
         ("name: x\ntown: kleinstad\n",
-         "x.yaml:2: town: must be a mapping of keys (got 'kleinstad'); allowed keys: preset, map, "
-         "map_file, dir, cell_size_m, floor_area_m2, core_walk_m, "
+         "x.yaml:2: town: must be a mapping of keys (got 'kleinstad'); allowed keys: name, "
+         "language, preset, map, map_file, dir, cell_size_m, floor_area_m2, core_walk_m, "
          "home_zone_cells, neighbour_radius_cells"),
         ("name: my town\n",
          "x.yaml:1: name: must start with a letter or digit and contain only letters, digits, "
