@@ -35,7 +35,7 @@ demo: $(VENV)/.report
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.core
 	$(BIN)/python benchmarks/bench.py
