@@ -17,7 +17,6 @@ for every key.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Any, Literal
 
@@ -31,7 +30,7 @@ from pydantic import (
 )
 
 from sim.errors import ScenarioError, show_value
-from sim.scenario.messages import describe_error
+from sim.scenario.messages import spec_problem
 from sim.scenario.yaml_lines import KeyPath, LineIndex
 
 __all__ = [
@@ -258,25 +257,4 @@ def calibration_error(exc: ValidationError, label: str, lines: LineIndex,
         lines: The line of every key of that file.
         root: The model of the whole file (:class:`CalibrationSpec` or :class:`TargetsFile`).
     """
-    found = []
-    for i, err in enumerate(exc.errors()):
-        loc = tuple(p for p in err["loc"] if p != "[key]")
-        line = lines.nearest(loc)
-        # A misspelt key explains a missing one: report unknown keys first.
-        found.append((err["type"] == "missing", line or 0, i, line, loc, err))
-    *_, line, loc, err = min(found, key=lambda f: f[:3])
-    if err["type"] == "extra_forbidden":
-        model = _model_at(loc[:-1], root)
-        allowed = list(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        message = (f"unknown key; did you mean {close[0]!r}?" if close
-                   else f"unknown key; allowed keys: {', '.join(allowed)}")
-    elif err["type"] == "missing":
-        message = "required key is missing"
-    elif err["type"] in ("model_type", "dict_type") and _model_at(loc, root):
-        keys = ", ".join(_model_at(loc, root).model_fields)
-        message = f"must be a mapping of keys (got {show_value(err.get('input'))}); " \
-                  f"allowed keys: {keys}"
-    else:
-        message = describe_error(err, loc)
-    return ScenarioError(message, file=label, line=line, key_path=loc)
+    return spec_problem(exc, label, lines, lambda loc: _model_at(loc, root))

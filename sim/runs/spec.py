@@ -15,13 +15,12 @@ docs/experiments.md for every key.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import ScenarioError, show_value
-from sim.scenario.messages import describe_error
+from sim.errors import ScenarioError
+from sim.scenario.messages import spec_problem
 from sim.scenario.yaml_lines import KeyPath, LineIndex
 
 __all__ = [
@@ -181,26 +180,5 @@ def spec_error(
     design: str | None = None,
 ) -> ScenarioError:
     """The first (by line) problem of a spec as a one-line ScenarioError."""
-    found = []
-    for i, err in enumerate(exc.errors()):
-        loc = (*prefix, *(p for p in err["loc"] if p != "[key]"))
-        line = lines.nearest(loc)
-        # A misspelt key explains a missing one: report unknown keys first.
-        found.append((err["type"] == "missing", line or 0, i, line, loc, err))
-    *_, line, loc, err = min(found, key=lambda f: f[:3])
-    if err["type"] == "extra_forbidden":
-        model = _spec_model_at(loc[:-1], design)
-        allowed = list(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        message = (f"unknown key; did you mean {close[0]!r}?" if close
-                   else f"unknown key; allowed keys: {', '.join(allowed)}")
-    elif err["type"] == "missing":
-        message = "required key is missing"
-    elif err["type"] in ("model_type", "dict_type") and _spec_model_at(loc, design):
-        keys = ", ".join(_spec_model_at(loc, design).model_fields)
-        got = show_value(err.get("input"))
-        message = f"must be a mapping of keys (got {got}); allowed keys: {keys}"
-    else:
-        message = describe_error(err, loc)
-    return ScenarioError(message, file=label, line=line, key_path=loc)
+    return spec_problem(exc, label, lines, lambda loc: _spec_model_at(loc, design), prefix)
 

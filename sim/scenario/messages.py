@@ -14,7 +14,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
@@ -247,3 +247,41 @@ def origin(
     file, line = lines.where(loc)
     return (file or label), line
 
+
+
+def spec_problem(exc: ValidationError, label: str, lines: LineIndex,
+                 model_at_loc: Callable[[KeyPath], type[BaseModel] | None],
+                 prefix: KeyPath = ()) -> ScenarioError:
+    """The first (by line) problem of a file read into a pydantic model other than a scenario
+    (an experiment, a calibration, its targets) as a one-line error.
+
+    Args:
+        exc: pydantic's errors.
+        label: The file as the user named it.
+        lines: The line of every key of that file.
+        model_at_loc: The model a key path of that file leads to (None if none), for the
+            allowed keys of an unknown or non-mapping value.
+        prefix: Prepended to every error's location (a part of a larger file).
+    """
+    found = []
+    for i, err in enumerate(exc.errors()):
+        loc = (*prefix, *(p for p in err["loc"] if p != "[key]"))
+        line = lines.nearest(loc)
+        # A misspelt key explains a missing one: report unknown keys first.
+        found.append((err["type"] == "missing", line or 0, i, line, loc, err))
+    *_, line, loc, err = min(found, key=lambda f: f[:3])
+    if err["type"] == "extra_forbidden":
+        model = model_at_loc(loc[:-1])
+        allowed = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        message = (f"unknown key; did you mean {close[0]!r}?" if close
+                   else f"unknown key; allowed keys: {', '.join(allowed)}")
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    elif err["type"] in ("model_type", "dict_type") and model_at_loc(loc):
+        keys = ", ".join(model_at_loc(loc).model_fields)
+        message = (f"must be a mapping of keys (got {show_value(err.get('input'))}); "
+                   f"allowed keys: {keys}")
+    else:
+        message = describe_error(err, loc)
+    return ScenarioError(message, file=label, line=line, key_path=loc)
