@@ -43,6 +43,8 @@ class Conditions:
             visitors who still come (click-and-collect, by appointment, takeaway); 0: closed
             shops of the sector get no visits at all.
         online_lasting: the part of past lockdowns' online jumps that stays (the largest).
+        online_substitution: share of the retail spending the measures keep out of the shops
+            that residents buy online instead (the largest of the lockdowns in force).
         support: the support scheme paid this week, if any
             (:class:`sim.model.shocks.support_scheme.SupportScheme`).
     """
@@ -63,6 +65,7 @@ class Conditions:
         self.culture_closed = False
         self.pickup_share = np.zeros(len(SECTORS))
         self.online_lasting = 0.0
+        self.online_substitution = 0.0
         self.support = None
 
     @property

@@ -51,6 +51,8 @@ PURPOSE_SECTORS = {
     "comparison": ("comparison",),
     "leisure": ("food_beverage", "leisure"),
 }
+#: Weeks over which a normal week's retail spending is smoothed (an exponential average).
+NORMAL_WEEKS = 8
 #: Sectors each taste class prefers.
 TASTE_SECTORS = {
     "run": ("daily", "services"),
@@ -204,6 +206,9 @@ class Residents:
                                for p in PURPOSES}
         self.online_share = 0.0
         self.visitors_last_week = 0.0  # persons
+        # retail spending of a week without measures, per unit of the footfall trend
+        # (smoothed): what a lockdown's forgone spending is measured against
+        self._normal_retail_per_trend: float | None = None
         self._create(rng)
 
     # ------------------------------------------------------------------ who they are
@@ -519,13 +524,32 @@ class Residents:
             model.stream("trips"), model.stream("choice"), model.stream("lockdown"),
             res.trips_last_week, revenue, potential, walks, **self._tour_arguments(legs),
             work=self._visit_work)
-        # online share: what residents would have spent in the retail shops but bought online
         retail = self._retail_sector[sector] & (sector >= 0)
-        potential_retail = potential[retail].sum()
-        lost = potential_retail - revenue[retail].sum()
-        self.online_share = lost / potential_retail if potential_retail > 0 else 0.0
+        self.online_share = self._online_share(potential[retail].sum(), revenue[retail].sum())
         self.visitors_last_week = float(res.trips_last_week @ res.persons)
         premises.revenue[:] = revenue
+
+    def _online_share(self, potential_retail: float, revenue_retail: float) -> float:
+        """Share of the residents' comparison and daily spending bought online this week.
+
+        Online is what the stops made lose to the sectors' online shares, plus, while measures
+        keep spending out of the shops, the part of that forgone spending residents buy online
+        instead (``online_substitution``, 7.19.1): forgone is how far the week's potential
+        falls short of a normal week's at today's trend (smoothed over the weeks without
+        measures), so the share counts all retail spending as the national figure does."""
+        cond = self.model.conditions
+        lost = potential_retail - revenue_retail
+        substituted = 0.0
+        if not cond.lockdown:
+            per_trend = potential_retail / cond.trend
+            previous = self._normal_retail_per_trend
+            self._normal_retail_per_trend = per_trend if previous is None else (
+                previous + (per_trend - previous) / NORMAL_WEEKS)
+        elif self._normal_retail_per_trend is not None:
+            forgone = self._normal_retail_per_trend * cond.trend - potential_retail
+            substituted = cond.online_substitution * max(forgone, 0.0)
+        spent = potential_retail + substituted
+        return (lost + substituted) / spent if spent > 0 else 0.0
 
     def _tour_arguments(self, legs: np.ndarray) -> dict:
         """The next-stop table for :func:`sim.kernels.visits.visit_week` (tours)."""

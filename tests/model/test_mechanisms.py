@@ -252,3 +252,21 @@ def test_pent_up_demand_brings_extra_visits_after_a_lockdown():
     _, base = simulate(small(), SEEDS[0])
     after = frame["date"].between("2019-06-03", "2019-06-24")
     assert frame.loc[after, "visitors"].mean() > 1.1 * base.loc[after, "visitors"].mean()
+
+
+def test_a_lockdown_moves_part_of_the_spending_it_keeps_out_of_the_shops_online():
+    """The online share counts all retail spending: with the shops closed it rises by what
+    is bought online instead of in them, and nothing else in the model changes."""
+    def lockdown(substitution: float) -> dict:
+        return {"type": "lockdown", "start": "2019-03-04", "end": "2019-05-26",
+                "closed_sectors": ["comparison", "food_beverage", "leisure"],
+                "online_jump": 0.0, "online_persistence": 0.0,
+                "online_substitution": substitution}
+    _, without = simulate(small(shocks=[lockdown(0.0)]), SEEDS[0])
+    _, with_it = simulate(small(shocks=[lockdown(0.5)]), SEEDS[0])
+    during = with_it["date"].between("2019-03-04", "2019-05-26")
+    gain = (with_it.loc[during, "online_share"] - without.loc[during, "online_share"]).mean()
+    assert gain > 0.1
+    assert with_it.loc[~during, "online_share"].equals(without.loc[~during, "online_share"])
+    assert with_it["vacancy_rate"].equals(without["vacancy_rate"])
+    assert with_it["visitors"].equals(without["visitors"])
