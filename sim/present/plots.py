@@ -4,8 +4,8 @@ and occupancy.
 Every figure is drawn from tables (pandas DataFrames) and arrays that the runs layer computed
 (:mod:`sim.runs.output`, :class:`sim.runs.compare.Comparison`); nothing here runs a model or
 knows a runs object. Called by :mod:`sim.present.run` (``binnenstad run``),
-:mod:`sim.present.comparison` (``binnenstad compare``), :mod:`sim.present.report` (metric labels)
-and docs/calibration.py.
+:mod:`sim.present.comparison` (``binnenstad compare``), :mod:`sim.present.report` (metric labels),
+:mod:`sim.present.app.render` (the scale bar) and docs/calibration.py.
 """
 
 from __future__ import annotations
@@ -265,14 +265,15 @@ def _footfall_norm(maps: Sequence[np.ndarray]) -> LogNorm | None:
     return LogNorm(vmin=max(values.min(), 1.0), vmax=values.max()) if values.size else None
 
 
-def _scale_bar(ax, cell_size_m: float, width_cells: int, t: Lang) -> None:
-    """A scale bar of a round length (about a fifth of the map's width)."""
+def scale_bar(ax, cell_size_m: float, width_cells: int, t: Lang, fontsize: float = 7) -> None:
+    """A scale bar of a round length (about a fifth of the map's width), lower left, on an
+    axes drawn in cells (the report's maps and the app's)."""
     target = width_cells * cell_size_m / 5
     metres = max(m for m in (10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000)
                  if m <= max(target, 10))
     bar = AnchoredSizeBar(ax.transData, metres / cell_size_m, f"{t.number(metres)} m",
                           "lower left", pad=0.4, color="black", frameon=True, size_vertical=0.4,
-                          fontproperties={"size": 7})
+                          fontproperties={"size": fontsize})
     bar.patch.set_alpha(0.8)
     ax.add_artist(bar)
 
@@ -293,7 +294,7 @@ def _under_and_around(ax, shape: tuple[int, int], cell_size_m: float, t: Lang,
     ax.set_ylim(height - 0.5, -0.5)
     ax.set_xticks([])
     ax.set_yticks([])
-    _scale_bar(ax, cell_size_m, width, t)
+    scale_bar(ax, cell_size_m, width, t)
     north_arrow(ax, fontsize=7)
 
 

@@ -106,15 +106,16 @@ def _identity(xy: np.ndarray) -> np.ndarray:
 
 
 def draw_geometry(ax, layers: dict[str, list[dict[str, Any]]], to_xy: Transform = _identity,
-                  *, zorder: float = 0.5) -> None:
+                  *, zorder: float = 0.5, building_fill: str = BUILDING_FILL,
+                  building_edge: str = BUILDING_EDGE) -> None:
     """Building footprints (light grey, outlined), squares and street lines, meant to lie
     under the cells of a map (``zorder`` below the map's image, which is drawn at 0)."""
     squares = [to_xy(r) for f in layers.get("squares", []) for r in rings(f["geometry"])]
     ax.add_collection(PolyCollection(squares, facecolors=_SQUARE_FILL, edgecolors="none",
                                      zorder=zorder - 0.3), autolim=False)
     buildings = [to_xy(r) for f in layers.get("buildings", []) for r in rings(f["geometry"])]
-    ax.add_collection(PolyCollection(buildings, facecolors=BUILDING_FILL,
-                                     edgecolors=BUILDING_EDGE, linewidths=0.4,
+    ax.add_collection(PolyCollection(buildings, facecolors=building_fill,
+                                     edgecolors=building_edge, linewidths=0.4,
                                      zorder=zorder - 0.2), autolim=False)
     lines = [to_xy(p) for f in layers.get("streets", []) for p in paths(f["geometry"])]
     ax.add_collection(LineCollection(lines, colors=_STREET_LINE, linewidths=0.6,
