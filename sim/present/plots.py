@@ -288,7 +288,7 @@ def _under_and_around(ax, shape: tuple[int, int], cell_size_m: float, t: Lang,
         draw_geometry(ax, geometry.layers, geometry.to_cells, zorder=-0.5)
         if labels:
             label_main_streets(ax, geometry.layers.get("streets", []), labels,
-                               geometry.to_cells, fontsize=5.5)
+                               geometry.to_cells, fontsize=6)
     # the grid decides the frame, not footprints that reach beyond the study area
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(height - 0.5, -0.5)
