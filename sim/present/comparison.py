@@ -26,7 +26,7 @@ from sim.present.tables import CSV_FILES, WORKBOOK, write_tables
 from sim.runs.breakdown import effect_sources, spending_per_year
 from sim.runs.compare import HEADLINE_METRICS, Comparison
 from sim.scenario.loading import build_town
-from sim.town.drawing import map_geometry
+from sim.town.townfile import map_geometry
 
 __all__ = ["OUTPUT_FILES", "clear_outputs", "comparison_figures", "write_comparison"]
 

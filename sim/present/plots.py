@@ -27,7 +27,8 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.files import atomic_write_bytes
 from sim.present.i18n import Lang, language
-from sim.town.drawing import MapGeometry, draw_geometry, label_main_streets, north_arrow
+from sim.town.drawing import draw_geometry, label_main_streets, north_arrow
+from sim.town.townfile import MapGeometry
 
 #: ``(what, start, end)`` of each instrument and shock of a scenario, to mark on time axes.
 Markers = Mapping[str, Sequence[tuple[str, dt.date | None, dt.date | None]]]
@@ -94,7 +95,7 @@ def map_figure(footfall_map: np.ndarray, occupancy_map: np.ndarray, title: str,
         title: The figure's title.
         cell_size_m: Edge of a map cell, for the scale bar.
         t: The language of the labels (English if not given).
-        geometry: An imported town's real geometry (:func:`sim.town.drawing.map_geometry`),
+        geometry: An imported town's real geometry (:func:`sim.town.townfile.map_geometry`),
             drawn under the cells with the names of the main streets; None for a preset.
     """
     t = t or language("en")
@@ -335,7 +336,7 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
         cell_size_m: Edge of a map cell, for the scale bars.
         town: The town's name, in the figure's title.
         t: The language of the labels (English if not given).
-        geometry: An imported town's real geometry (:func:`sim.town.drawing.map_geometry`):
+        geometry: An imported town's real geometry (:func:`sim.town.townfile.map_geometry`):
             footprints and streets under every panel, the main streets named on the top ones;
             None for a preset.
     """

@@ -28,7 +28,7 @@ from sim.runs import output
 from sim.runs.output import RunResult
 from sim.scenario.loading import build_town
 from sim.scenario.schema import Scenario
-from sim.town.drawing import map_geometry
+from sim.town.townfile import map_geometry
 
 __all__ = ["write_run", "write_run_figures"]
 

@@ -1,9 +1,10 @@
 """The real geometry of an imported town on a matplotlib map, shared by every map that draws it.
 
-Owns what the maps of a town have in common: the drawing geometry of a town folder with its grid
-(:func:`map_geometry`, read as plain JSON, so no geodata library is needed at run time), the
-building footprints, squares and street lines under a map (:func:`draw_geometry`), the names of
-the main streets (:func:`label_main_streets`) and a north arrow (:func:`north_arrow`). Called by
+Owns what the maps of a town have in common: the building footprints, squares and street lines
+of a town folder's geometry under a map (:func:`draw_geometry`; the geometry and its grid come
+from :func:`sim.town.townfile.map_geometry`, plain JSON, so no geodata library is needed at run
+time), the names of the main streets (:func:`label_main_streets`) and a north arrow
+(:func:`north_arrow`). Called by
 :mod:`sim.town.preview` (the import's preview, drawn in RD metres), :mod:`sim.present.plots`
 (the report's maps) and :mod:`sim.present.app.render` (the app's map), both drawn in cells.
 Uses matplotlib's object API only (no global state, no display).
@@ -13,23 +14,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 
-from sim.town.maps import Town
-from sim.town.townfile import read_geometry
-
 __all__ = [
     "BUILDING_EDGE",
     "BUILDING_FILL",
-    "MapGeometry",
     "draw_geometry",
     "label_main_streets",
     "main_streets",
-    "map_geometry",
     "north_arrow",
     "paths",
     "rings",
@@ -62,43 +57,6 @@ def paths(geometry: dict[str, Any]) -> list[np.ndarray]:
     if geometry["type"] == "MultiLineString":
         return [np.asarray(p, dtype=float) for p in geometry["coordinates"]]
     return []
-
-
-@dataclass(frozen=True)
-class MapGeometry:
-    """The drawing geometry of an imported town and where its grid lies.
-
-    Attributes:
-        layers: Layer (``buildings``, ``streets``, ``squares``, ``area``, ``core``) -> GeoJSON
-            features in RD metres (:func:`sim.town.townfile.read_geometry`).
-        origin_rd_m: RD coordinates of the north-west corner of cell (0, 0).
-        cell_size_m: Edge of a cell in metres.
-    """
-
-    layers: dict[str, list[dict[str, Any]]]
-    origin_rd_m: tuple[float, float]
-    cell_size_m: float
-
-    def to_cells(self, xy: np.ndarray) -> np.ndarray:
-        """RD metres -> the coordinates of an ``imshow`` of the grid: cell (x, y) is centred
-        on (x, y) and row 0 is the north edge (cell (x, y) covers RD X from x0 + x * s to
-        x0 + (x + 1) * s and Y from y0 - (y + 1) * s to y0 - y * s)."""
-        x0, y0 = self.origin_rd_m
-        s = self.cell_size_m
-        return np.column_stack([(xy[:, 0] - x0) / s - 0.5, (y0 - xy[:, 1]) / s - 0.5])
-
-
-def map_geometry(town: Town) -> MapGeometry | None:
-    """The geometry of a town loaded from a town folder; None for a preset or an ASCII map
-    (or a folder without geometry)."""
-    if town.folder is None or town.origin_rd_m is None:
-        return None
-    if not all(math.isfinite(v) for v in town.origin_rd_m):
-        return None
-    layers = read_geometry(town.folder)
-    if not layers.get("buildings") and not layers.get("streets"):
-        return None
-    return MapGeometry(layers, town.origin_rd_m, town.cell_size_m)
 
 
 def _identity(xy: np.ndarray) -> np.ndarray:

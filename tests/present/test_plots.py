@@ -10,9 +10,9 @@ from matplotlib.text import Annotation
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.present import plots
-from sim.town.drawing import main_streets, map_geometry
+from sim.town.drawing import main_streets
 from sim.town.maps import load_preset
-from sim.town.townfile import load_town_dir
+from sim.town.townfile import load_town_dir, map_geometry
 
 
 def _maps(town, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
-"""Tests for sim.town.drawing: an imported town's geometry lines up with its cells, a preset
-has none, and the main streets are those with the most premises along them."""
+"""Tests for sim.town.drawing and the geometry it draws (sim.town.townfile.map_geometry): an
+imported town's geometry lines up with its cells, a preset has none, and the main streets are
+those with the most premises along them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.town.drawing import main_streets, map_geometry
+from sim.town.drawing import main_streets
 from sim.town.maps import load_preset
-from sim.town.townfile import load_town_dir
+from sim.town.townfile import load_town_dir, map_geometry
 
 
 def test_an_imported_towns_geometry_lies_on_its_cells(oudestad_folder):

@@ -28,8 +28,9 @@ from sim.model.model import METRICS, CityCentre
 from sim.present.i18n import Lang, language
 from sim.present.plots import scale_bar
 from sim.scenario.fields import SECTORS
-from sim.town.drawing import draw_geometry, label_main_streets, map_geometry, north_arrow
+from sim.town.drawing import draw_geometry, label_main_streets, north_arrow
 from sim.town.routing import shortest_path_trees
+from sim.town.townfile import map_geometry
 
 #: Colour of each sector of a trading shop (index = sector code): the colour-blind-safe
 #: palette of Okabe & Ito (2008), so that sectors stay apart for every reader.
