@@ -132,3 +132,17 @@ def compare_out_en(compare_run, tmp_path_factory: pytest.TempPathFactory) -> Pat
     out = tmp_path_factory.mktemp("compare_out_en") / "out"
     write_comparison(compare_run, out, lang="en")
     return out
+
+
+@pytest.fixture(scope="session")
+def oudestad_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped test town (tests/data/oudestad.gpkg) imported into a town folder, without
+    its preview; skipped without the ``geo`` extra that reading a GeoPackage needs."""
+    pytest.importorskip("geopandas")
+    pytest.importorskip("osmnx")
+    from sim.cli.main import main
+
+    out = tmp_path_factory.mktemp("oudestad") / "oudestad"
+    assert main(["town", "import", str(REPO / "tests" / "data" / "oudestad.gpkg"),
+                 "--out", str(out), "--no-preview"]) == 0
+    return out

@@ -25,6 +25,8 @@ from sim.present.i18n import Lang, language, resolve_language
 from sim.present.tables import CSV_FILES, WORKBOOK, write_tables
 from sim.runs.breakdown import effect_sources, spending_per_year
 from sim.runs.compare import HEADLINE_METRICS, Comparison
+from sim.scenario.loading import build_town
+from sim.town.townfile import map_geometry
 
 __all__ = ["OUTPUT_FILES", "clear_outputs", "comparison_figures", "write_comparison"]
 
@@ -61,13 +63,17 @@ def comparison_figures(comparison: Comparison, t: Lang | None = None) -> dict[st
         base = comparison.baseline.name
         rep = comparison.typical_replication()
         town = report.town_name(comparison, t)
+        # the town as the runs saw it (cached on the scenario): a town folder's own cell size
+        # and its real geometry to draw under the cells
+        grid = build_town(comparison.baseline)
+        geometry = map_geometry(grid)
         for name in comparison.names[1:]:
             pair = (base, name)
             figs[f"map_{name}"] = plots.map_comparison(
                 {n: comparison.footfall_maps[n][rep] for n in pair},
                 {n: comparison.occupancy_maps[n][rep] for n in pair},
                 {n: comparison.vacant_share(n) for n in pair},
-                rep, comparison.replications, comparison.baseline.town.cell_size_m, town, t)
+                rep, comparison.replications, grid.cell_size_m, town, t, geometry)
     return figs
 
 

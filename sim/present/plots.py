@@ -4,8 +4,8 @@ and occupancy.
 Every figure is drawn from tables (pandas DataFrames) and arrays that the runs layer computed
 (:mod:`sim.runs.output`, :class:`sim.runs.compare.Comparison`); nothing here runs a model or
 knows a runs object. Called by :mod:`sim.present.run` (``binnenstad run``),
-:mod:`sim.present.comparison` (``binnenstad compare``), :mod:`sim.present.report` (metric labels)
-and docs/calibration.py.
+:mod:`sim.present.comparison` (``binnenstad compare``), :mod:`sim.present.report` (metric labels),
+:mod:`sim.present.app.render` (the scale bar) and docs/calibration.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from sim.files import atomic_write_bytes
 from sim.present.i18n import Lang, language
+from sim.town.drawing import draw_geometry, label_main_streets, north_arrow
+from sim.town.townfile import MapGeometry
 
 #: ``(what, start, end)`` of each instrument and shock of a scenario, to mark on time axes.
 Markers = Mapping[str, Sequence[tuple[str, dt.date | None, dt.date | None]]]
@@ -46,6 +48,8 @@ VACANT_SHARE_CMAP = LinearSegmentedColormap.from_list(
     "vacant_share", ["#f2f2f2", "#f4b183", VACANT_COLOUR, "#7a2e00"])
 #: Scenario colours after the baseline's grey (Okabe & Ito, without the grey and yellow).
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+#: Street names written on a map panel of an imported town: a handful, so the map stays legible.
+MAP_STREET_LABELS = 5
 
 
 def _subplots(*args, **kwargs):
@@ -81,7 +85,8 @@ def trajectory_figure(frame: pd.DataFrame, metric: str, label: str, title: str,
 
 
 def map_figure(footfall_map: np.ndarray, occupancy_map: np.ndarray, title: str,
-               cell_size_m: float = 10.0, t: Lang | None = None):
+               cell_size_m: float = 10.0, t: Lang | None = None,
+               geometry: MapGeometry | None = None):
     """Footfall on the streets and open / vacant premises at the horizon.
 
     Args:
@@ -90,11 +95,13 @@ def map_figure(footfall_map: np.ndarray, occupancy_map: np.ndarray, title: str,
         title: The figure's title.
         cell_size_m: Edge of a map cell, for the scale bar.
         t: The language of the labels (English if not given).
+        geometry: An imported town's real geometry (:func:`sim.town.townfile.map_geometry`),
+            drawn under the cells with the names of the main streets; None for a preset.
     """
     t = t or language("en")
     fig, ax = _subplots(figsize=(8, 6), layout="constrained")
     im = _footfall_panel(ax, footfall_map, occupancy_map, _footfall_norm([footfall_map]),
-                         title, cell_size_m, t)
+                         title, cell_size_m, t, geometry)
     fig.colorbar(im, ax=ax, shrink=0.7, label=t.tr("passers-by per week"))
     ax.legend(loc="lower right", fontsize=8, markerscale=2)
     return fig
@@ -259,22 +266,44 @@ def _footfall_norm(maps: Sequence[np.ndarray]) -> LogNorm | None:
     return LogNorm(vmin=max(values.min(), 1.0), vmax=values.max()) if values.size else None
 
 
-def _scale_bar(ax, cell_size_m: float, width_cells: int, t: Lang) -> None:
-    """A scale bar of a round length (about a fifth of the map's width)."""
+def scale_bar(ax, cell_size_m: float, width_cells: int, t: Lang, fontsize: float = 7) -> None:
+    """A scale bar of a round length (about a fifth of the map's width), lower left, on an
+    axes drawn in cells (the report's maps and the app's)."""
     target = width_cells * cell_size_m / 5
     metres = max(m for m in (10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000)
                  if m <= max(target, 10))
     bar = AnchoredSizeBar(ax.transData, metres / cell_size_m, f"{t.number(metres)} m",
                           "lower left", pad=0.4, color="black", frameon=True, size_vertical=0.4,
-                          fontproperties={"size": 7})
+                          fontproperties={"size": fontsize})
     bar.patch.set_alpha(0.8)
     ax.add_artist(bar)
 
 
+def _under_and_around(ax, shape: tuple[int, int], cell_size_m: float, t: Lang,
+                      geometry: MapGeometry | None, labels: int) -> None:
+    """What every map panel has besides its cells: an imported town's building footprints,
+    squares and street lines under the cells (drawn at zorder below the cells' image), the
+    names of ``labels`` main streets over them, a scale bar and a north arrow."""
+    height, width = shape
+    if geometry is not None:
+        draw_geometry(ax, geometry.layers, geometry.to_cells, zorder=-0.5)
+        if labels:
+            label_main_streets(ax, geometry.layers.get("streets", []), labels,
+                               geometry.to_cells, fontsize=6)
+    # the grid decides the frame, not footprints that reach beyond the study area
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    scale_bar(ax, cell_size_m, width, t)
+    north_arrow(ax, fontsize=7)
+
+
 def _footfall_panel(ax, footfall: np.ndarray, occupancy: np.ndarray, norm, title: str,
-                    cell_size_m: float, t: Lang):
+                    cell_size_m: float, t: Lang, geometry: MapGeometry | None = None):
     """Streets in greys by footfall (the quiet ones light grey, never white), premises open
-    in blue and vacant in vermillion, a scale bar."""
+    in blue and vacant in vermillion, over an imported town's real geometry, with the names
+    of its main streets, a scale bar and a north arrow."""
     streets = np.isfinite(footfall)
     floor = norm.vmin if norm is not None else 1.0
     # streets where nobody walked get the lowest colour, so they stay visible
@@ -285,15 +314,14 @@ def _footfall_panel(ax, footfall: np.ndarray, occupancy: np.ndarray, norm, title
     y, x = np.nonzero(occupancy == 0)
     ax.scatter(x, y, s=5, marker="s", c=VACANT_COLOUR, label=t.tr("vacant"))
     ax.set_title(title, fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    _scale_bar(ax, cell_size_m, footfall.shape[1], t)
+    _under_and_around(ax, footfall.shape, cell_size_m, t, geometry, MAP_STREET_LABELS)
     return im
 
 
 def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, np.ndarray],
                    vacant_share: Mapping[str, np.ndarray], replication: int, replications: int,
-                   cell_size_m: float = 10.0, town: str = "", t: Lang | None = None):
+                   cell_size_m: float = 10.0, town: str = "", t: Lang | None = None,
+                   geometry: MapGeometry | None = None):
     """Baseline and scenario side by side: footfall with open and vacant units in a typical
     replication (top) and the share of replications in which each unit is vacant at the horizon
     (bottom).
@@ -308,6 +336,9 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
         cell_size_m: Edge of a map cell, for the scale bars.
         town: The town's name, in the figure's title.
         t: The language of the labels (English if not given).
+        geometry: An imported town's real geometry (:func:`sim.town.townfile.map_geometry`):
+            footprints and streets under every panel, the main streets named on the top ones;
+            None for a preset.
     """
     t = t or language("en")
     names = list(footfall)
@@ -320,7 +351,7 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
         im = _footfall_panel(
             axes[0, col], footfall[n], occupancy[n], norm,
             t.tr("{scenario}: footfall, open and vacant units (replication {replication})",
-                scenario=n, replication=replication), cell_size_m, t)
+                scenario=n, replication=replication), cell_size_m, t, geometry)
     axes[0, 1].legend(loc="lower right", fontsize=7, markerscale=2)
     fig.colorbar(im, ax=axes[0, :], shrink=0.8, label=t.tr("passers-by per week"))
     shares = None
@@ -337,9 +368,7 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
                            interpolation="nearest")
         ax.set_title(t.tr("{scenario}: share of {n} replications vacant at the horizon",
                          scenario=n, n=replications), fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        _scale_bar(ax, cell_size_m, footfall[n].shape[1], t)
+        _under_and_around(ax, footfall[n].shape, cell_size_m, t, geometry, 0)
     fig.colorbar(shares, ax=axes[1, :], shrink=0.8, label=t.tr("share of replications vacant"))
     return fig
 

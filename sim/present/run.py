@@ -26,7 +26,9 @@ from sim.present.plots import (
 )
 from sim.runs import output
 from sim.runs.output import RunResult
+from sim.scenario.loading import build_town
 from sim.scenario.schema import Scenario
+from sim.town.townfile import map_geometry
 
 __all__ = ["write_run", "write_run_figures"]
 
@@ -41,9 +43,11 @@ def write_run_figures(results: list[RunResult], scenario: Scenario, folder: Path
         for metric in TRAJECTORY_METRICS
     ]
     first = results[0]
+    town = build_town(scenario)  # cached on the scenario by the runs
     paths.append(save(map_figure(first.footfall_map, first.occupancy_map,
                                  f"{scenario.name}: footfall and occupancy at the horizon "
-                                 "(replication 0)", scenario.town.cell_size_m),
+                                 "(replication 0)", town.cell_size_m,
+                                 geometry=map_geometry(town)),
                       folder / "map_end.png"))
     return paths
 

@@ -21,6 +21,7 @@ from sim.present.answer import answer, extra_spending, numbers, sources
 from sim.present.i18n import Lang, language
 from sim.present.plots import metric_label
 from sim.runs.compare import HEADLINE_METRICS, Comparison
+from sim.scenario.loading import build_town
 from sim.scenario.reference import differences, field_doc
 
 __all__ = ["answers", "assumptions_section", "cost_lines", "effect_class", "esc",
@@ -80,13 +81,17 @@ def esc(text: object) -> str:
 
 
 def town_name(comparison: Comparison, t: Lang) -> str:
-    """The town's own name (``town.name``), else its preset's, else "the centre"."""
+    """The town's own name (``town.name``), else its town folder's (the name the import gave
+    it, capitalised if written in lower case), else its preset's, else "the centre"."""
     town = comparison.baseline.town
     if getattr(town, "name", None):
         return town.name
+    if town.dir:
+        name = build_town(comparison.baseline).name  # cached on the scenario by the runs
+        return name[:1].upper() + name[1:] if name.islower() else name
     if town.preset:
         return town.preset.capitalize()
-    return t.tr("the centre") if (town.map or town.map_file or town.dir) else "Middelstad"
+    return t.tr("the centre") if (town.map or town.map_file) else "Middelstad"
 
 
 # --------------------------------------------------------------------------- sections

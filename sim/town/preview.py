@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.town.drawing import label_main_streets, north_arrow, paths, rings
 from sim.town.maps import Town
 
 __all__ = ["USE_COLOURS", "render_preview"]
@@ -36,24 +37,6 @@ USE_COLOURS = {
 _ENTRY_MARKERS = {"station": ("s", "#1f3b73"), "car_park": ("P", "#1f3b73"),
                   "bus_stop": ("^", "#1f3b73"), "bike_park": ("D", "#1f3b73")}
 MAIN_STREET_LABELS = 8  # named streets with most premises along them get a label
-
-
-def _rings(geometry: dict[str, Any]) -> list[np.ndarray]:
-    """Exterior rings of a GeoJSON (Multi)Polygon as (n, 2) arrays."""
-    if geometry["type"] == "Polygon":
-        return [np.asarray(geometry["coordinates"][0])]
-    if geometry["type"] == "MultiPolygon":
-        return [np.asarray(p[0]) for p in geometry["coordinates"]]
-    return []
-
-
-def _paths(geometry: dict[str, Any]) -> list[np.ndarray]:
-    """Lines of a GeoJSON (Multi)LineString as (n, 2) arrays."""
-    if geometry["type"] == "LineString":
-        return [np.asarray(geometry["coordinates"])]
-    if geometry["type"] == "MultiLineString":
-        return [np.asarray(p) for p in geometry["coordinates"]]
-    return []
 
 
 def render_preview(town: Town, geometry: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -100,15 +83,15 @@ def render_preview(town: Town, geometry: dict[str, list[dict[str, Any]]]) -> byt
                                      facecolors=[USE_COLOURS[u] for u in uses.tolist()],
                                      edgecolors="white", linewidths=0.3, alpha=0.9))
     # the real geometry on top, thin, so the cells' fit to it shows
-    rings = [r for f in geometry.get("buildings", []) for r in _rings(f["geometry"])]
-    ax.add_collection(PolyCollection(rings, facecolors="none", edgecolors="#6b6b6b",
+    outlines = [r for f in geometry.get("buildings", []) for r in rings(f["geometry"])]
+    ax.add_collection(PolyCollection(outlines, facecolors="none", edgecolors="#6b6b6b",
                                      linewidths=0.3))
-    lines = [p for f in geometry.get("streets", []) for p in _paths(f["geometry"])]
+    lines = [p for f in geometry.get("streets", []) for p in paths(f["geometry"])]
     ax.add_collection(LineCollection(lines, colors="#2b2b2b", linewidths=0.5, alpha=0.6))
     for layer, style in (("core", dict(color="#6a1b9a", linestyle="--", linewidth=1.2)),
                          ("area", dict(color="#999999", linestyle=":", linewidth=0.8))):
         for f in geometry.get(layer, []):
-            for r in _rings(f["geometry"]):
+            for r in rings(f["geometry"]):
                 ax.plot(r[:, 0], r[:, 1], **style)
 
     for kind, (marker, colour) in _ENTRY_MARKERS.items():
@@ -123,8 +106,9 @@ def render_preview(town: Town, geometry: dict[str, list[dict[str, Any]]]) -> byt
         ax.text(cx[0], cy[0], str(n), color="white", fontsize=6, ha="center", va="center",
                 zorder=7)
         labels.setdefault(name, name)
-    _street_names(ax, geometry.get("streets", []))
-    _scale_and_north(ax, x0, y0, w_m, h_m)
+    label_main_streets(ax, geometry.get("streets", []), MAIN_STREET_LABELS)
+    _scale_bar(ax, x0, y0, w_m, h_m)
+    north_arrow(ax)
 
     handles = [Patch(color=USE_COLOURS[u], label=f"{u} ({int((uses == u).sum())})")
                for u in USE_COLOURS if (uses == u).any()]
@@ -153,42 +137,11 @@ def render_preview(town: Town, geometry: dict[str, list[dict[str, Any]]]) -> byt
     return buf.getvalue()
 
 
-def _street_names(ax, streets: list[dict[str, Any]]) -> None:
-    """Label the named streets with the most premises along them, on their longest piece."""
-    best: dict[str, tuple[int, float, np.ndarray]] = {}
-    for f in streets:
-        name = f["properties"].get("name") or ""
-        along = int(f["properties"].get("premises_along") or 0)
-        if not name or along == 0:
-            continue
-        for p in _paths(f["geometry"]):
-            length = float(np.hypot(*np.diff(p, axis=0).T).sum())
-            if name not in best or length > best[name][1]:
-                best[name] = (along, length, p)
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:MAIN_STREET_LABELS]
-    for name, (_, length, p) in ranked:
-        seg = np.hypot(*np.diff(p, axis=0).T)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        i = int(np.clip(np.searchsorted(cum, length / 2) - 1, 0, len(seg) - 1))
-        (xa, ya), (xb, yb) = p[i], p[i + 1]
-        angle = math.degrees(math.atan2(yb - ya, xb - xa))
-        if angle > 90:
-            angle -= 180
-        elif angle < -90:
-            angle += 180
-        ax.text((xa + xb) / 2, (ya + yb) / 2, name, fontsize=6, rotation=angle,
-                rotation_mode="anchor", ha="center", va="center", color="#222222", zorder=4,
-                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
-
-
-def _scale_and_north(ax, x0: float, y0: float, w_m: float, h_m: float) -> None:
-    """A scale bar (a round length near a fifth of the width) and a north arrow."""
+def _scale_bar(ax, x0: float, y0: float, w_m: float, h_m: float) -> None:
+    """A scale bar: a round length near a fifth of the width."""
     target = w_m / 5
     step = 10 ** math.floor(math.log10(target))
     bar = max(v * step for v in (1, 2, 5) if v * step <= target)
     bx, by = x0 + 0.04 * w_m, y0 - 0.95 * h_m
     ax.plot([bx, bx + bar], [by, by], color="black", linewidth=2, solid_capstyle="butt")
     ax.text(bx + bar / 2, by + 0.012 * h_m, f"{bar:g} m", ha="center", va="bottom", fontsize=7)
-    nx, ny = x0 + 0.95 * w_m, y0 - 0.12 * h_m
-    ax.annotate("N", xy=(nx, ny + 0.07 * h_m), xytext=(nx, ny), ha="center", va="top",
-                fontsize=8, arrowprops=dict(arrowstyle="-|>", color="black"))

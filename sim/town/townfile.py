@@ -2,8 +2,9 @@
 
 Owns the folder format (docs/own-town.md) and both directions: :func:`write_town_folder`
 (called by the command line after :func:`sim.town.importer.import_town`) and
-:func:`load_town_dir` (for whoever builds a scenario's town). Loading needs only numpy, yaml
-and the standard library, no geodata libraries.
+:func:`load_town_dir` (for whoever builds a scenario's town), and the folder's drawing geometry
+with its grid for the maps (:func:`map_geometry`, drawn by :mod:`sim.town.drawing`). Loading
+needs only numpy, yaml and the standard library, no geodata libraries.
 
 A town folder::
 
@@ -32,7 +33,7 @@ import csv
 import io
 import json
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ from sim.town.uses import USES
 __all__ = [
     "COLUMNS",
     "FORMAT",
+    "MapGeometry",
     "load_town_dir",
+    "map_geometry",
     "read_geometry",
     "write_town_folder",
 ]
@@ -379,3 +382,40 @@ def read_geometry(folder: str | Path) -> dict[str, list[dict[str, Any]]]:
         if path.exists():
             out[layer] = json.loads(path.read_text(encoding="utf-8"))["features"]
     return out
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """The drawing geometry of an imported town and where its grid lies.
+
+    Attributes:
+        layers: Layer (``buildings``, ``streets``, ``squares``, ``area``, ``core``) -> GeoJSON
+            features in RD metres (:func:`sim.town.townfile.read_geometry`).
+        origin_rd_m: RD coordinates of the north-west corner of cell (0, 0).
+        cell_size_m: Edge of a cell in metres.
+    """
+
+    layers: dict[str, list[dict[str, Any]]]
+    origin_rd_m: tuple[float, float]
+    cell_size_m: float
+
+    def to_cells(self, xy: np.ndarray) -> np.ndarray:
+        """RD metres -> the coordinates of an ``imshow`` of the grid: cell (x, y) is centred
+        on (x, y) and row 0 is the north edge (cell (x, y) covers RD X from x0 + x * s to
+        x0 + (x + 1) * s and Y from y0 - (y + 1) * s to y0 - y * s)."""
+        x0, y0 = self.origin_rd_m
+        s = self.cell_size_m
+        return np.column_stack([(xy[:, 0] - x0) / s - 0.5, (y0 - xy[:, 1]) / s - 0.5])
+
+
+def map_geometry(town: Town) -> MapGeometry | None:
+    """The geometry of a town loaded from a town folder; None for a preset or an ASCII map
+    (or a folder without geometry)."""
+    if town.folder is None or town.origin_rd_m is None:
+        return None
+    if not all(math.isfinite(v) for v in town.origin_rd_m):
+        return None
+    layers = read_geometry(town.folder)
+    if not layers.get("buildings") and not layers.get("streets"):
+        return None
+    return MapGeometry(layers, town.origin_rd_m, town.cell_size_m)

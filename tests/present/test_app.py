@@ -169,6 +169,51 @@ def test_map_painter_colours_vacant_units(files):
     assert (0, 0, 0) in shown  # (the core's outline is drawn over some)
 
 
+def _north_arrow_drawn(image: np.ndarray) -> bool:
+    """Dark pixels on the arrow's shaft: 95% across, 7-13% down (sim.town.drawing)."""
+    h, w = image.shape[:2]
+    x = round(0.95 * w - 0.5)
+    shaft = image[int(0.07 * h):int(0.13 * h), x - 1:x + 2, :3].astype(int)
+    return bool((shaft.sum(axis=2) < 150).any())
+
+
+def test_map_painter_draws_a_north_arrow_on_a_preset(files):
+    run = LiveCentre(Settings(files[0])).runs[0].model
+    painter = MapPainter(run, pixels_per_cell=8)
+    assert painter.under_px is None  # a preset has no footprints to draw
+    assert _north_arrow_drawn(np.asarray(Image.open(io.BytesIO(painter.png()))))
+
+
+def test_map_painter_draws_an_imported_towns_footprints(oudestad_folder, write):
+    from matplotlib.colors import to_rgb
+
+    from sim.model.model import CityCentre
+    from sim.present.app.render import BASE_COLOURS, GEOMETRY_COLOURS
+    from sim.scenario.loading import load_scenario
+
+    path = write("own.yaml", f"name: own\nyears: 1\nwarmup_years: 0\n"
+                 f"town: {{dir: {oudestad_folder}}}\npopulation: {{agents: 300}}\n")
+    run = CityCentre(load_scenario(path), seed=1)
+    s = 8
+    painter = MapPainter(run, pixels_per_cell=s)
+    image = np.asarray(Image.open(io.BytesIO(painter.png())))[..., :3]
+    town = run.town
+    assert image.shape[:2] == (town.height * s, town.width * s)
+    colour = np.round(np.array(to_rgb(GEOMETRY_COLOURS["building"])) * 255)
+    blocked = np.round(np.array(to_rgb(BASE_COLOURS["blocked"])) * 255)
+    # footprints fill part of the cells that are neither street, premises nor dwelling (most
+    # of a building stands in its premises and dwelling cells), the open ground the rest
+    ground = image[painter.under_px]
+    share = (np.abs(ground - colour).sum(axis=1) <= 3).mean()
+    assert 0.02 < share < 0.5
+    assert (np.abs(ground - blocked).sum(axis=1) <= 3).mean() > 0.1
+    # the street and premises cells are painted over the footprints
+    x, y = town.premises_xy[0]
+    centre = image[y * s + s // 2, x * s + s // 2]
+    assert tuple(centre) == tuple(painter.palette[painter.codes()[0]])
+    assert _north_arrow_drawn(image)
+
+
 def test_chart_painter_draws_the_reported_weeks(files):
     model = LiveCentre(Settings(files[0]))
     charts = ChartPainter([(r.label, r.model) for r in model.runs], 400, 300)

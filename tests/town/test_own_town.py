@@ -4,6 +4,7 @@ folder is one line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,12 @@ def test_a_scenario_on_an_imported_town_runs_and_compares(scenarios, tmp_path, c
     assert set(summary["scenario"]) == {"oudestad", "cheaper_rent"}
     assert np.isfinite(summary.loc[summary["scenario"] == "cheaper_rent", "effect_median"]).all()
     assert (out / "report.html").is_file() and (out / "manifest.json").is_file()
+    # the report's question names the town by its folder's name (the scenario sets no
+    # town.name), not "the centre"; its map is drawn over the town's real geometry
+    report = (out / "report.html").read_text(encoding="utf-8")
+    question = re.search(r'<p class="question">(.*?)</p>', report).group(1)
+    assert "in Oudestad als" in question and "binnenstad" not in question
+    assert (out / "figures" / "map_cheaper_rent.png").is_file()
 
 
 def test_a_missing_town_folder_is_one_line(tmp_path):

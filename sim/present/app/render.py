@@ -1,11 +1,14 @@
 """Fast pictures for the live app: the map as an RGBA grid, the charts as one reused figure.
 
-Both come out as PNG bytes. The map is drawn with numpy (no plotting library): a precomputed
-base layer (streets, squares, buildings, the core boundary, entry points) with the footfall
-heat and the premises painted on top every update. The charts are one matplotlib figure that
-is built once per model; an update only moves the lines' data. Together they take a few tens
-of milliseconds on ``middelstad`` (see ``benchmarks/bench_app.py``). Called by
-:mod:`sim.present.app.page`.
+Both come out as PNG bytes. The map is painted with numpy every update: a precomputed base
+layer (streets, squares, buildings, the core boundary, entry points) with the footfall heat and
+the premises painted on top. What does not change is drawn once with matplotlib when the
+painter is made: an imported town's building footprints and street lines (shown in the cells
+that are neither street nor premises) and, over everything, the names of its main streets, a
+scale bar and a north arrow (:mod:`sim.town.drawing`; presets get the scale bar and arrow).
+The charts are one matplotlib figure that is built once per model; an update only moves the
+lines' data. Together they take a few tens of milliseconds on ``middelstad`` (see
+``benchmarks/bench_app.py``). Called by :mod:`sim.present.app.page`.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from scipy import ndimage
 
 from sim.model.model import METRICS, CityCentre
 from sim.present.i18n import Lang, language
+from sim.present.plots import scale_bar
 from sim.scenario.fields import SECTORS
+from sim.town.drawing import draw_geometry, label_main_streets, north_arrow
 from sim.town.routing import shortest_path_trees
+from sim.town.townfile import map_geometry
 
 #: Colour of each sector of a trading shop (index = sector code): the colour-blind-safe
 #: palette of Okabe & Ito (2008), so that sectors stay apart for every reader.
@@ -48,6 +54,11 @@ BASE_COLOURS = {
     "entry": "#1f3b73",
     "core": "#D55E00",
 }
+#: An imported town's buildings over the open ground between them (the ``blocked`` colour):
+#: darker than it, as the cells' dwellings are, so the near-white streets stand out from both.
+GEOMETRY_COLOURS = {"building": "#c9c3b6", "building_edge": "#a39d90"}
+#: Street names written on the app's map of an imported town.
+APP_STREET_LABELS = 6
 #: Footfall on the streets: from a light grey (quiet streets stay visible) to a mid grey at the
 #: busiest cell, darker than any street and lighter than a vacant (black) unit, and no hue
 #: that a sector uses.
@@ -84,10 +95,11 @@ class MapPainter:
         pixels_per_cell: size of a map cell in pixels; by default about 720 pixels wide.
         footfall_ref: footfall painted at full heat; by default the busiest cell of the
             model's baseline, so colours stay comparable over time and between runs.
+        t: the language of the scale bar's number (English if not given).
     """
 
     def __init__(self, model: CityCentre, pixels_per_cell: int | None = None,
-                 footfall_ref: float | None = None) -> None:
+                 footfall_ref: float | None = None, t: Lang | None = None) -> None:
         town = model.town
         self.model = model
         self.scale = pixels_per_cell or int(np.clip(720 // town.width, 3, 12))
@@ -114,6 +126,7 @@ class MapPainter:
         self.palette = np.array(palette, np.uint8)
         self.vacant_code = n_sectors
         self.overlay_mask, self.overlay_rgb = self._overlay(model)
+        self._drawn(town, symbols, t or language("en"))
 
     def _core_mask(self, model: CityCentre) -> np.ndarray:
         """(H, W) cells within the core walking distance of the busiest point, with the
@@ -151,6 +164,63 @@ class MapPainter:
             rgb[y0 + 1:y1 - 1, x0 + 1:x1 - 1] = _rgb(BASE_COLOURS["entry"])
         return mask, rgb
 
+    def _figure(self, transparent: bool):
+        """A figure of exactly the map's pixels with one axes in cell coordinates (row 0 at
+        the top), at 72 dpi so that a point is a pixel."""
+        h, w = self.shape
+        s = self.scale
+        fig = Figure(figsize=(w * s / 72, h * s / 72), dpi=72)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set_xlim(-0.5, w - 0.5)
+        ax.set_ylim(h - 0.5, -0.5)
+        if transparent:
+            fig.patch.set_alpha(0.0)
+        else:
+            fig.patch.set_facecolor(BASE_COLOURS["blocked"])
+        return canvas, ax
+
+    def _pixels(self, canvas: FigureCanvasAgg) -> np.ndarray:
+        """(H*s, W*s, 4) float RGBA of a drawn figure, cut or padded to the map's pixels."""
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba(), dtype=float) / 255.0
+        h, w = self.shape[0] * self.scale, self.shape[1] * self.scale
+        out = np.zeros((h, w, 4))
+        out[: min(h, rgba.shape[0]), : min(w, rgba.shape[1])] = rgba[:h, :w]
+        return out
+
+    def _drawn(self, town, symbols: np.ndarray, t: Lang) -> None:
+        """Draw once what stays: an imported town's footprints and streets (``under``, shown
+        where a cell is neither street, premises nor dwelling) and the street names, scale bar
+        and north arrow (``over``, blended onto every picture)."""
+        geometry = map_geometry(town)
+        self.under_px: tuple[np.ndarray, np.ndarray] | None = None
+        self.under_rgb: np.ndarray | None = None
+        if geometry is not None:
+            canvas, ax = self._figure(transparent=False)
+            draw_geometry(ax, geometry.layers, geometry.to_cells, zorder=1,
+                          building_fill=GEOMETRY_COLOURS["building"],
+                          building_edge=GEOMETRY_COLOURS["building_edge"])
+            rgb = self._pixels(canvas)[..., :3] * 255
+            blocked = np.ones(self.shape, bool)
+            blocked[symbols == "h"] = False
+            blocked[town.walkable_xy[:, 1], town.walkable_xy[:, 0]] = False
+            blocked[town.premises_xy[:, 1], town.premises_xy[:, 0]] = False
+            s = self.scale
+            self.under_px = np.nonzero(np.kron(blocked, np.ones((s, s), bool)))
+            self.under_rgb = rgb[self.under_px].astype(np.uint8)
+        canvas, ax = self._figure(transparent=True)
+        if geometry is not None:
+            label_main_streets(ax, geometry.layers.get("streets", []), APP_STREET_LABELS,
+                               geometry.to_cells, fontsize=max(8, min(11, self.scale - 1)))
+        scale_bar(ax, town.cell_size_m, town.width, t, fontsize=11)
+        north_arrow(ax, fontsize=11)
+        rgba = self._pixels(canvas)
+        self.over_px = np.nonzero(rgba[..., 3] > 0)
+        self.over_alpha = rgba[self.over_px][:, 3:]
+        self.over_rgb = rgba[self.over_px][:, :3] * 255 * self.over_alpha
+
     def codes(self) -> np.ndarray:
         """(P,) palette index of every premises: sector, vacant, culture or housing."""
         units = self.model.premises
@@ -173,7 +243,13 @@ class MapPainter:
         cells[self.prem_xy] = self.palette[self.codes()]
         s = self.scale
         big = np.repeat(np.repeat(cells, s, axis=0), s, axis=1)
+        if self.under_px is not None:
+            big[self.under_px] = self.under_rgb
         big[self.overlay_mask] = self.overlay_rgb[self.overlay_mask]
+        # over_rgb is the drawing's colour times its alpha (Agg's RGBA is straight alpha)
+        below = big[self.over_px].astype(float)
+        big[self.over_px] = np.clip(self.over_rgb + below * (1 - self.over_alpha), 0,
+                                    255).astype(np.uint8)
         return big
 
     def png(self) -> bytes:

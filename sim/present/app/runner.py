@@ -72,7 +72,8 @@ class SessionModel:
         ref = max(float(r.model.footfall.baseline.max()) for r in runs)
         width = map_width_px if len(runs) == 1 else map_width_px // 2
         self.maps = [MapPainter(r.model, footfall_ref=ref,
-                                pixels_per_cell=max(2, int(width // r.model.town.width)))
+                                pixels_per_cell=max(2, int(width // r.model.town.width)),
+                                t=self.t)
                      for r in runs]
         self.charts = ChartPainter(list(zip(self.labels(), (r.model for r in runs),
                                             strict=True)), width_px=map_width_px,
