@@ -36,7 +36,7 @@ class TownGrid(OrthogonalVonNeumannGrid):
     def _pickle_cells_by_reference(self) -> None:
         # Mesa makes a cell class for each grid; its cells learn their grid from it (weakly:
         # copyreg keeps the class for good)
-        self.cell_klass._town_grid = weakref.ref(self)
+        self.cell_klass.town_grid = weakref.ref(self)
         copyreg.pickle(self.cell_klass, _reduce_cell)
 
     def _connect_cells_2d(self) -> None:
@@ -61,10 +61,10 @@ class TownGrid(OrthogonalVonNeumannGrid):
         """The cells built and linked again as :meth:`__init__` builds them (without agents;
         each cell that holds agents gets them back from its own pickle)."""
         self.__dict__.update(state)
-        self.cell_klass = type("GridCell", (Cell,), {"_mesa_properties": set(),
-                                                     "__slots__": ()})
-        for layer in self._mesa_property_layers.values():
-            self.cell_klass._mesa_properties.add(layer.name)
+        layers = self._mesa_property_layers.values()
+        self.cell_klass = type("GridCell", (Cell,), {
+            "_mesa_properties": {layer.name for layer in layers}, "__slots__": ()})
+        for layer in layers:
             setattr(self.cell_klass, layer.name, create_property_accessors(
                 layer.data, docstring=f"accessor for {layer.name}"))
         self._pickle_cells_by_reference()
@@ -80,8 +80,7 @@ def _cell_at(grid: TownGrid, coordinate: tuple[int, int]) -> Any:
 
 
 def _reduce_cell(cell: Any) -> tuple:
-    """A cell pickled as its grid's cell at its coordinate, with its agents."""
-    grid = type(cell)._town_grid()
-    return _cell_at, (grid, cell.coordinate), (
-        None, {"_agents": cell._agents, "_position": cell._position,
-               "properties": cell.properties})
+    """A cell pickled as its grid's cell at its coordinate, with its agents (the model sets
+    no other state of a grid cell: its position and properties are Mesa's defaults)."""
+    return _cell_at, (type(cell).town_grid(), cell.coordinate), (
+        None, {"_agents": cell.agents})
