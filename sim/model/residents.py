@@ -27,7 +27,7 @@ import numpy as np
 from mesa import Agent
 
 from sim import kernels
-from sim.kernels import visits
+from sim.kernels import tours, visits
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
 from sim.scenario.balance import agent_weight, balance, town_size
@@ -465,26 +465,16 @@ class Residents:
         if not hasattr(self, "_local_cdf"):
             n_units, width = near.shape
             self._local_cdf = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES), width))
+            self._local_guide = np.empty(self._local_cdf.shape, dtype=np.int16)
             self._local_has = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES)), bool)
         # Only the rows whose neighbours changed since the last fill (same weights, i.e. no
         # perception since) are recomputed, by the same arithmetic row by row: a large town
         # changes a few units a week, and refilling all its rows took half its week (issue 17).
-        previous = self._local_key.get(b)
-        if previous is None:
-            rows = slice(None)
-        else:
-            moved = np.zeros(len(key) + 1, dtype=bool)  # last: the padding of near (-1)
-            moved[np.flatnonzero(previous != key)] = True
-            rows = np.flatnonzero(moved[near].any(axis=1))
+        tours.fill_next_stops(near, key, self._local_key.get(b),
+                              self._local_weights[PURPOSES[b]], self._taste_weights,
+                              self._local_cdf[b].reshape(-1), self._local_guide[b].reshape(-1),
+                              self._local_has[b].reshape(-1))
         self._local_key[b] = key.copy()
-        near = near[rows]
-        sector = np.where(near >= 0, key[near], -1)  # (P, M)
-        w = np.where(sector >= 0, self._local_weights[PURPOSES[b]][rows], 0.0)
-        by_taste = w[:, None, :] * self._taste_weights[:, np.maximum(sector, 0)].transpose(1, 0, 2)
-        cum = np.cumsum(by_taste, axis=2)  # (P, K, M)
-        total = cum[:, :, -1:]
-        self._local_cdf[b, rows] = np.where(total > 0, cum / np.where(total > 0, total, 1.0), 1.0)
-        self._local_has[b, rows] = total[:, :, 0] > 0
 
     # ------------------------------------------------------------------ what they do
     def visit(self) -> None:
@@ -533,7 +523,7 @@ class Residents:
             return {}
         return dict(tours=True, near=self.model.routes.legs.near,
                     local_cdf=self._local_cdf.reshape(-1), local_has=self._local_has.reshape(-1),
-                    legs=legs)
+                    local_guide=self._local_guide.reshape(-1), legs=legs)
 
     def trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Origin of each trip of the residents ``who``: the home district, or an entry point
