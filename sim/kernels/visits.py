@@ -231,10 +231,12 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
         cdf[base + n_cols] = np.inf
         # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
         # n_cols) = the number of entries in lower bins (bins never decrease along a row);
-        # counted without branches, which a step-by-step search mispredicts
+        # counted without branches, which a step-by-step search mispredicts. The padding
+        # (1.0, bin n_cols) only counts towards bins above the last, so it is not counted:
+        # the candidates fill 60-70% of grootstad's rows, and every count waits on the last.
         for b in range(stride):
             in_bin[b] = 0
-        for j in range(n_cols):
+        for j in range(n_cand):
             in_bin[int(cdf[base + j] * n_cols)] += 1
         below = 0
         for b in range(stride):
