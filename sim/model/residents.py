@@ -179,6 +179,7 @@ class Residents:
         pop = params.population
         self._choice_cache: dict = {}
         self._local_key: dict[int, np.ndarray] = {}  # each purpose's key at its last fill
+        self._walk_cost: dict[str, tuple] = {}  # by purpose: decay, (O, P) and (P, M) costs
         self._pull: tuple[np.ndarray, np.ndarray] | None = None
         self._full_log_weight: np.ndarray | None = None
         self._visit_rates = np.array(
@@ -349,17 +350,17 @@ class Residents:
         self._location_weights, self._location_scale = {}, {}
         self._local_weights = {}  # (P, M) next-stop weights from each premises, by purpose
         legs = routes.legs
+        # kernels.location_utility term by term, its parts shared by the purposes (the walk's
+        # cost never changes): the same numbers with a third of the passes over O x P
+        near_part = log_attr[None, :] + ch.vitality_weight * vitality
         for purpose in PURPOSES:
-            decay = getattr(ch.distance_decay_per_100m, purpose)
-            logw = log_attr[legs.near] - decay * routes.leg_m / 100.0
+            walk_cost, leg_cost = self._walk_costs(purpose)
+            logw = log_attr[legs.near] - leg_cost
             logw = np.where(legs.near >= 0, logw, -np.inf)
             top = np.max(logw, axis=1, keepdims=True)
             self._local_weights[purpose] = np.exp(logw - np.where(np.isfinite(top), top, 0.0))
             self._location_weights[purpose], self._location_scale[purpose] = (
-                kernels.location_utility(
-                    log_attr, vitality, routes.distance_m,
-                    vitality_weight=ch.vitality_weight,
-                    decay_per_100m=getattr(ch.distance_decay_per_100m, purpose)))
+                kernels.scaled_exp(near_part - walk_cost))
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
@@ -367,6 +368,17 @@ class Residents:
         self._choice_cache = {k: v for k, v in self._choice_cache.items() if k == "stacked"}
         self._local_key = {}  # new weights: every next-stop row is refilled
         self._update_pull()
+
+    def _walk_costs(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
+        """The utility lost walking from each origin to each premises (O, P) and along each
+        leg (P, M) for ``purpose``: ``decay * metres / 100``, kept from the first perception."""
+        decay = getattr(self.model.params.economy.choice.distance_decay_per_100m, purpose)
+        costs = self._walk_cost.get(purpose)
+        if costs is None or costs[0] != decay:
+            routes = self.model.routes
+            costs = self._walk_cost[purpose] = (
+                decay, decay * routes.distance_m / 100, decay * routes.leg_m / 100.0)
+        return costs[1], costs[2]
 
     def _update_pull(self) -> None:
         """The centre's pull per purpose, origin and taste: (total choice weight now / with
