@@ -50,8 +50,17 @@ def location_utility(
         totals compared across perceptions need the scale too).
     """
     u = log_attractiveness[None, :] + vitality_weight * vitality - decay_per_100m * distance_m / 100
+    return scaled_exp(u)
+
+
+def scaled_exp(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(exp(u - m), m)`` with ``m`` the maximum of each row of ``u`` (G, D), computed in
+    ``u``'s own memory (overwritten): :func:`location_utility` of several purposes that share
+    their parts (``sim.model.residents``) without fresh arrays of O x P for every step."""
     log_scale = u.max(axis=1)
-    return np.exp(u - log_scale[:, None]), log_scale
+    u -= log_scale[:, None]
+    np.exp(u, out=u)
+    return u, log_scale
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,13 +13,15 @@ it to 1 there (their workers already use every core).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["BLOCKS", "ENV", "map_blocks", "pool_started", "set_threads", "threads"]
+__all__ = ["BLOCKS", "ENV", "map_blocks", "one_blas_thread", "pool_started", "set_threads",
+           "threads"]
 
 #: Blocks a parallel kernel splits its work into; results depend on this, not on threads.
 BLOCKS = 4
@@ -28,6 +30,7 @@ ENV = "BINNENSTAD_THREADS"
 
 _threads: int | None = None
 _pool: ThreadPoolExecutor | None = None
+_blas: Any = None  # threadpoolctl's controller of the BLAS libraries loaded, made once
 
 
 def _usable_cpus() -> int:
@@ -95,6 +98,26 @@ def _run_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:
 def pool_started() -> bool:
     """True if this process has started its kernel threads (a forked child has not)."""
     return _pool is not None
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """A context in which numpy's linear algebra (OpenBLAS, MKL) uses one thread.
+
+    Two reasons, both measured on ``grootstad`` (110,000 residents) on 2 cores: a dot product
+    of more than 10,000 elements is split over OpenBLAS's threads, whose partial sums round
+    differently, so the week's visitor count depended on the machine's cores and differed from
+    a run in an experiment's worker (one BLAS thread, :mod:`sim.runs.executors`); and after
+    each such call OpenBLAS's threads spin, waiting for more work, on the core the kernels'
+    threads need: a simulated week took 69 ms of CPU instead of 32. The products of the
+    matrices the model uses are split by rows and columns, each entry summed by one thread,
+    so they do not depend on the threads (the regression outputs, below 10,000 residents,
+    never did)."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
 
 
 def _forget_pool_after_fork() -> None:

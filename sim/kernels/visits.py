@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 from sim.kernels import parallel
+from sim.kernels.tours import next_stop, next_stop_guide
 
 #: Steps forward from the guide table's start before a draw switches to a binary search.
 _GUIDE_STEPS = 4
@@ -141,24 +142,10 @@ def _sort_trips(t_lo, t_hi, key, trip_data, fill, sorted_data):
             sorted_data[slot, c] = trip_data[t, c]
 
 
-@numba.njit(cache=True, inline="always")
-def _local_draw(local_cdf: np.ndarray, base: int, width: int, u: float) -> int:
-    """Column of a next-stop row: the first whose cumulative probability exceeds ``u``."""
-    lo = 0
-    hi = width - 1
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if local_cdf[base + mid] <= u:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 @numba.njit(cache=True, nogil=True)
 def _stops(g_lo, g_hi, start, sorted_data, u_stop, s0, cdf, guide, n_cols, candidates,
            n_origins, n_purposes, n_tastes, unit_spend, unit_online, door, n_doors, tours, near,
-           local_cdf, local_has, revenue, potential, walks, legs):
+           local_cdf, local_guide, local_has, revenue, potential, walks, legs):
     """Groups ``g_lo .. g_hi`` (whole origins): a destination per stop (uniform ``u_stop[s]``
     from ``s0`` on), spending into this block's ``revenue`` and ``potential``, walkers into
     the origins' rows of ``walks`` and into this block's ``legs``.
@@ -193,7 +180,7 @@ def _stops(g_lo, g_hi, start, sorted_data, u_stop, s0, cdf, guide, n_cols, candi
                 if tours and prev >= 0:
                     row = (purpose * n_units + prev) * n_tastes + taste
                     if local_has[row]:
-                        m = _local_draw(local_cdf, row * width, width, u)
+                        m = next_stop(local_cdf, local_guide, row * width, width, u)
                         unit = near[prev, m]
                         legs[prev * width + m] += w
                 if unit < 0:
@@ -244,10 +231,12 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
         cdf[base + n_cols] = np.inf
         # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
         # n_cols) = the number of entries in lower bins (bins never decrease along a row);
-        # counted without branches, which a step-by-step search mispredicts
+        # counted without branches, which a step-by-step search mispredicts. The padding
+        # (1.0, bin n_cols) only counts towards bins above the last, so it is not counted:
+        # the candidates fill 60-70% of grootstad's rows, and every count waits on the last.
         for b in range(stride):
             in_bin[b] = 0
-        for j in range(n_cols):
+        for j in range(n_cand):
             in_bin[int(cdf[base + j] * n_cols)] += 1
         below = 0
         for b in range(stride):
@@ -338,9 +327,11 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
                n_origins, n_tastes, unit_spend, unit_online, income_factor, propensity, weight,
                persons, door, n_doors, trips_rng, choice_rng, lockdown_rng, trips_out, revenue,
                potential, walks, tours=False, near=None, local_cdf=None, local_has=None,
-               legs=None, work: dict | None = None) -> None:
+               legs=None, local_guide=None, work: dict | None = None) -> None:
     """One week of visits; see :func:`visit_week_reference` for the arguments. ``work``
-    keeps the buffers from week to week (the caller's dict; one per model)."""
+    keeps the buffers from week to week (the caller's dict; one per model). ``local_guide``
+    is the next-stop table's guide (:func:`sim.kernels.tours.fill_next_stops`), built here
+    if not given."""
     work = {} if work is None else work
     blocks = parallel.BLOCKS
     n = rate.size
@@ -389,15 +380,16 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     choice_gens = _block_generators(work, "choice", choice_rng, blocks)
     per_origin = n_purposes * n_tastes
     spans = _origin_blocks(stops_per_group.reshape(n_origins, per_origin).sum(axis=1), blocks)
-    near, local_cdf, local_has, legs = _tour_tables(tours, near, local_cdf, local_has, legs)
+    near, local_cdf, local_guide, local_has, legs = _tour_tables(
+        tours, near, local_cdf, local_guide, local_has, legs)
     spend = np.zeros((blocks, 2, revenue.size))
     block_legs = np.zeros((blocks, legs.size))
     parallel.map_blocks(_stop_block, [
         (choice_gens[b], u_stop, stop_start[o_lo * per_origin], stop_start[o_hi * per_origin],
          o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
          stop_start[o_lo * per_origin], cdf, guide, n_cols, candidates, n_origins, n_purposes,
-         n_tastes, unit_spend, unit_online, door, n_doors, tours, near, local_cdf, local_has,
-         spend[b, 0], spend[b, 1], walks, block_legs[b])
+         n_tastes, unit_spend, unit_online, door, n_doors, tours, near, local_cdf, local_guide,
+         local_has, spend[b, 0], spend[b, 1], walks, block_legs[b])
         for b, (o_lo, o_hi) in enumerate(spans)], items=u_stop.size)
     for b in range(blocks):  # in block order: the same sums on any number of threads
         revenue += spend[b, 0]
@@ -405,11 +397,14 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
         legs += block_legs[b]
 
 
-def _tour_tables(tours, near, local_cdf, local_has, legs):
+def _tour_tables(tours, near, local_cdf, local_guide, local_has, legs):
     """The next-stop arguments, or empty stand-ins for stars."""
     if tours:
-        return near, local_cdf, local_has, legs
-    return (np.zeros((1, 1), np.int32), np.zeros(1), np.zeros(1, np.bool_), np.zeros(0))
+        if local_guide is None:
+            local_guide = next_stop_guide(local_cdf, near.shape[1])
+        return near, local_cdf, local_guide, local_has, legs
+    return (np.zeros((1, 1), np.int32), np.zeros(1), np.zeros(1, np.int16),
+            np.zeros(1, np.bool_), np.zeros(0))
 
 
 def stop_cdf(extra_stops: np.ndarray, max_stops: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Every walk of the week (origin to door, summed by :meth:`sim.model.residents.Residents.visit`
 and the venues' events into :attr:`Footfall.walks`) is counted on each cell of its shortest
-route (:func:`sim.town.routing.accumulate_paths`); shops earn impulse revenue from the
+route (:func:`sim.town.legs.accumulate_walks`); shops earn impulse revenue from the
 passers-by at their door (Koster, Pasidis & van Ommeren 2019). A smoothed footfall is what
 rents, entrants and the app see.
 
@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
-from sim.town.flows import accumulate_paths
-from sim.town.legs import accumulate_legs
+from sim.town.legs import accumulate_walks
 
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
@@ -55,10 +54,8 @@ class Footfall:
         """(C,) passers-by per cell of ``walks`` (origin to door) and ``legs`` (premises to
         premises)."""
         routes = self.model.routes
-        cells = accumulate_paths(routes.trees, walks.reshape(routes.n_origins, -1))
-        if legs.any():
-            cells += accumulate_legs(routes.legs, legs, routes.n_cells)
-        return cells
+        return accumulate_walks(routes.trees, walks.reshape(routes.n_origins, -1), routes.legs,
+                                legs, routes.n_cells)
 
     def set_baseline(self, baseline: np.ndarray) -> None:
         """The footfall with every unit open: the start of the smoothed footfall and the

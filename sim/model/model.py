@@ -27,6 +27,7 @@ import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
 
+from sim.kernels import parallel
 from sim.kernels.streams import stream
 from sim.model import metrics
 from sim.model.drivers import Conditions
@@ -124,28 +125,30 @@ class CityCentre(Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One week, in the order of the ODD schedule."""
-        self.conditions.update()  # calendar, online shares, footfall trend
-        self.shocks.strike()  # lockdowns in force, chain bankruptcies
-        self.municipality.act()  # instruments, co-funding, collaboration stock
-        self.residents.visit()  # trips, destination choice, spending
-        self.venues.programme()  # cultural and public events draw visitors
-        self.footfall.walk()  # footfall along the routes, impulse spending
-        self.shops.book_accounts()  # revenue minus rent and fixed costs
-        self.venues.book_accounts()  # tickets and subsidy minus rent and costs
-        self.shops.close_failing()  # insolvency, sustained losses, lease end, other reasons
-        self.venues.close_failing()  # out of money, meanwhile leases ending
-        self.owners.set_asking_rents()  # sticky asking rents of vacant units
-        self.owners.convert()  # long-vacant units become homes where zoning allows
-        self.shops.let_vacant_units()  # entry of new shops
-        self.venues.arrive()  # cultural and meanwhile users take vacant units
-        self.owners.review_rents()  # yearly market-rent review from footfall
-        if self.week % self.params.economy.choice.perception_weeks == 0:
-            self.residents.perceive()  # visitors update what they know of the centre
-        if self.reported:
-            self.measure()  # the week's indicators
-            self.datacollector.collect(self)
-        self.end_week()  # counters and queued events start afresh
+        """One week, in the order of the ODD schedule (numpy's linear algebra on one thread:
+        :func:`sim.kernels.parallel.one_blas_thread` says why)."""
+        with parallel.one_blas_thread():
+            self.conditions.update()  # calendar, online shares, footfall trend
+            self.shocks.strike()  # lockdowns in force, chain bankruptcies
+            self.municipality.act()  # instruments, co-funding, collaboration stock
+            self.residents.visit()  # trips, destination choice, spending
+            self.venues.programme()  # cultural and public events draw visitors
+            self.footfall.walk()  # footfall along the routes, impulse spending
+            self.shops.book_accounts()  # revenue minus rent and fixed costs
+            self.venues.book_accounts()  # tickets and subsidy minus rent and costs
+            self.shops.close_failing()  # insolvency, sustained losses, lease end, other reasons
+            self.venues.close_failing()  # out of money, meanwhile leases ending
+            self.owners.set_asking_rents()  # sticky asking rents of vacant units
+            self.owners.convert()  # long-vacant units become homes where zoning allows
+            self.shops.let_vacant_units()  # entry of new shops
+            self.venues.arrive()  # cultural and meanwhile users take vacant units
+            self.owners.review_rents()  # yearly market-rent review from footfall
+            if self.week % self.params.economy.choice.perception_weeks == 0:
+                self.residents.perceive()  # visitors update what they know of the centre
+            if self.reported:
+                self.measure()  # the week's indicators
+                self.datacollector.collect(self)
+            self.end_week()  # counters and queued events start afresh
 
     def run(self) -> None:
         """Run warm-up and reported horizon (the weeks not yet run)."""

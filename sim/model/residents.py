@@ -27,7 +27,7 @@ import numpy as np
 from mesa import Agent
 
 from sim import kernels
-from sim.kernels import visits
+from sim.kernels import tours, visits
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
 from sim.scenario.balance import agent_weight, balance, town_size
@@ -181,6 +181,7 @@ class Residents:
         pop = params.population
         self._choice_cache: dict = {}
         self._local_key: dict[int, np.ndarray] = {}  # each purpose's key at its last fill
+        self._walk_cost: dict[str, tuple] = {}  # by purpose: decay, (O, P) and (P, M) costs
         self._pull: tuple[np.ndarray, np.ndarray] | None = None
         self._full_log_weight: np.ndarray | None = None
         self._visit_rates = np.array(
@@ -355,17 +356,17 @@ class Residents:
         self._location_weights, self._location_scale = {}, {}
         self._local_weights = {}  # (P, M) next-stop weights from each premises, by purpose
         legs = routes.legs
+        # kernels.location_utility term by term, its parts shared by the purposes (the walk's
+        # cost never changes): the same numbers with a third of the passes over O x P
+        near_part = log_attr[None, :] + ch.vitality_weight * vitality
         for purpose in PURPOSES:
-            decay = getattr(ch.distance_decay_per_100m, purpose)
-            logw = log_attr[legs.near] - decay * routes.leg_m / 100.0
+            walk_cost, leg_cost = self._walk_costs(purpose)
+            logw = log_attr[legs.near] - leg_cost
             logw = np.where(legs.near >= 0, logw, -np.inf)
             top = np.max(logw, axis=1, keepdims=True)
             self._local_weights[purpose] = np.exp(logw - np.where(np.isfinite(top), top, 0.0))
             self._location_weights[purpose], self._location_scale[purpose] = (
-                kernels.location_utility(
-                    log_attr, vitality, routes.distance_m,
-                    vitality_weight=ch.vitality_weight,
-                    decay_per_100m=getattr(ch.distance_decay_per_100m, purpose)))
+                kernels.scaled_exp(near_part - walk_cost))
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
@@ -373,6 +374,17 @@ class Residents:
         self._choice_cache = {k: v for k, v in self._choice_cache.items() if k == "stacked"}
         self._local_key = {}  # new weights: every next-stop row is refilled
         self._update_pull()
+
+    def _walk_costs(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
+        """The utility lost walking from each origin to each premises (O, P) and along each
+        leg (P, M) for ``purpose``: ``decay * metres / 100``, kept from the first perception."""
+        decay = getattr(self.model.params.economy.choice.distance_decay_per_100m, purpose)
+        costs = self._walk_cost.get(purpose)
+        if costs is None or costs[0] != decay:
+            routes = self.model.routes
+            costs = self._walk_cost[purpose] = (
+                decay, decay * routes.distance_m / 100, decay * routes.leg_m / 100.0)
+        return costs[1], costs[2]
 
     def _update_pull(self) -> None:
         """The centre's pull per purpose, origin and taste: (total choice weight now / with
@@ -471,26 +483,16 @@ class Residents:
         if not hasattr(self, "_local_cdf"):
             n_units, width = near.shape
             self._local_cdf = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES), width))
+            self._local_guide = np.empty(self._local_cdf.shape, dtype=np.int16)
             self._local_has = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES)), bool)
         # Only the rows whose neighbours changed since the last fill (same weights, i.e. no
         # perception since) are recomputed, by the same arithmetic row by row: a large town
         # changes a few units a week, and refilling all its rows took half its week (issue 17).
-        previous = self._local_key.get(b)
-        if previous is None:
-            rows = slice(None)
-        else:
-            moved = np.zeros(len(key) + 1, dtype=bool)  # last: the padding of near (-1)
-            moved[np.flatnonzero(previous != key)] = True
-            rows = np.flatnonzero(moved[near].any(axis=1))
+        tours.fill_next_stops(near, key, self._local_key.get(b),
+                              self._local_weights[PURPOSES[b]], self._taste_weights,
+                              self._local_cdf[b].reshape(-1), self._local_guide[b].reshape(-1),
+                              self._local_has[b].reshape(-1))
         self._local_key[b] = key.copy()
-        near = near[rows]
-        sector = np.where(near >= 0, key[near], -1)  # (P, M)
-        w = np.where(sector >= 0, self._local_weights[PURPOSES[b]][rows], 0.0)
-        by_taste = w[:, None, :] * self._taste_weights[:, np.maximum(sector, 0)].transpose(1, 0, 2)
-        cum = np.cumsum(by_taste, axis=2)  # (P, K, M)
-        total = cum[:, :, -1:]
-        self._local_cdf[b, rows] = np.where(total > 0, cum / np.where(total > 0, total, 1.0), 1.0)
-        self._local_has[b, rows] = total[:, :, 0] > 0
 
     # ------------------------------------------------------------------ what they do
     def visit(self) -> None:
@@ -558,7 +560,7 @@ class Residents:
             return {}
         return dict(tours=True, near=self.model.routes.legs.near,
                     local_cdf=self._local_cdf.reshape(-1), local_has=self._local_has.reshape(-1),
-                    legs=legs)
+                    local_guide=self._local_guide.reshape(-1), legs=legs)
 
     def trip_origins(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Origin of each trip of the residents ``who``: the home district, or an entry point

@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.kernels import parallel
+from sim.town.flows import accumulate_paths
+from sim.town.routing import PathTrees
 
 #: Premises a visitor considers for its next stop: the nearest by walking distance.
 NEAR_PREMISES = 64
@@ -179,3 +181,31 @@ def accumulate_legs(legs: Legs, counts: np.ndarray, n_cells: int) -> np.ndarray:
     for b in range(1, blocks):
         total += outs[b]
     return total
+
+
+def _run(fn, *args):
+    return fn(*args)
+
+
+def accumulate_walks(trees: PathTrees, walks: np.ndarray, legs: Legs, counts: np.ndarray,
+                     n_cells: int) -> np.ndarray:
+    """(C,) walkers on each cell: ``accumulate_paths(trees, walks)`` plus
+    ``accumulate_legs(legs, counts, n_cells)`` (if any leg is walked), the same numbers.
+
+    The routes' pass is one serial pass (:mod:`sim.town.routing` says why); here it runs
+    beside the legs' blocks, on the threads of :mod:`sim.kernels.parallel`, instead of before
+    them (on grootstad 1.3 ms and 4 x 0.35 ms of a week's footfall)."""
+    if not counts.any():
+        return accumulate_paths(trees, walks)
+    n_legs = counts.size
+    blocks = parallel.BLOCKS
+    edges = [n_legs * b // blocks for b in range(blocks + 1)]
+    outs = np.zeros((blocks, n_cells))
+    cells = parallel.map_blocks(_run, [(accumulate_paths, trees, walks)] + [
+        (_leg_block, counts, legs.path_start, legs.path_cells, edges[b], edges[b + 1], outs[b])
+        for b in range(blocks)], items=int(legs.path_cells.size))[0]
+    total = outs[0].copy()  # the legs' blocks in block order, as accumulate_legs adds them
+    for b in range(1, blocks):
+        total += outs[b]
+    cells += total
+    return cells

@@ -63,10 +63,12 @@ def test_next_stop_rows_refilled_in_part_equal_a_full_fill():
     for _ in range(40):
         model.step()
         cdf, has = res._local_cdf.copy(), res._local_has.copy()
+        guide = res._local_guide.copy()
         keys, res._local_key = res._local_key, {}
         for b, key in keys.items():
             fill(b, key)
         assert np.array_equal(res._local_cdf, cdf) and np.array_equal(res._local_has, has)
+        assert np.array_equal(res._local_guide, guide)
     assert sum(partial_fills) >= 3  # the partial refills were exercised
 
 
