@@ -10,7 +10,8 @@ the premises register (:mod:`sim.model.premises`). :class:`Shops` holds the rule
 - **close**: out of cash, sustained losses, a losing lease at its end, or other reasons
   (retirement, chain strategy; more often among vacant neighbours, Kickert & vom Hofe 2018,
   and for new independents, the liability of newness);
-- **let vacant units**: a candidate tenant of the best-fitting sector signs at a rate rising
+- **let vacant units**: once the last tenant left ``fit_out_weeks`` ago (letting, permits and
+  fit-out take months), a candidate tenant of the best-fitting sector signs at a rate rising
   with its expected margin over rent and costs (logistic).
 
 Built and stepped by :class:`sim.model.model.CityCentre`; instruments and shocks open, close
@@ -336,6 +337,14 @@ class Shops:
                       lease_weeks=model.params.economy.rent.lease_years * 52,
                       support=(support[0][p], support[1]))
 
+    def fitted_out(self) -> np.ndarray:
+        """(P,) bool: the last tenant left at least ``fit_out_weeks`` ago, so a new one could
+        open now (a successor signs early, but strips, fits out and gets its permits only once
+        the unit is empty). Meanwhile use counts towards the spell."""
+        premises = self.model.premises
+        return (self.model.week - premises.vacant_since
+                >= self.model.params.economy.shops.fit_out_weeks)
+
     def letting_offers(self, u_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each vacant unit: the sector of the best-fitting candidate tenant and the
         weekly probability that it signs.
@@ -354,7 +363,7 @@ class Shops:
         shops = model.params.economy.shops
         premises = model.premises
         vacant = np.flatnonzero((premises.vacant | model.venues.meanwhile_mask())
-                                & premises.retail_zoned)
+                                & premises.retail_zoned & self.fitted_out())
         if vacant.size == 0 or not premises.open.any():  # no market to learn from
             return vacant[:0], np.zeros(0, dtype=int), np.zeros(0)
         ratio = self.expected_profit_ratio(vacant)  # (V, S)

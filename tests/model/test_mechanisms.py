@@ -13,7 +13,15 @@ from sim.model.model import CityCentre
 from sim.model.residents import relative_pull
 from sim.scenario.loading import load_scenario
 from tests.conftest import REPO
-from tests.model.test_actors import SEEDS, START, events_of, simulate, small, spend
+from tests.model.test_actors import (
+    SEEDS,
+    START,
+    events_of,
+    mean_over_seeds,
+    simulate,
+    small,
+    spend,
+)
 
 
 # ----------------------------------------------------------------------------- visits
@@ -132,6 +140,73 @@ def test_entrants_exit_more_often_than_incumbents():
         rates.append((entrant.sum() / entrant_years, (~entrant).sum() / incumbent_years))
     entrants, incumbents = np.mean(rates, axis=0)
     assert entrants > 1.5 * incumbents
+
+
+# ------------------------------------------------------------------ letting takes time
+#: A core designation whose grant would pull every shop outside into the core at once.
+EAGER_MOVERS = {"type": "core_designation", "start": START.isoformat(), "core_walk_m": 150,
+                "procedure_years": 0, "relocation_support_eur": 20000,
+                "relocation_rate_per_year": 1.0}
+
+
+def letting_gaps(model: CityCentre) -> list[int]:
+    """Weeks from each shop leaving a unit to the next shop opening in it, over the reported
+    weeks (spells with a meanwhile or cultural user in between left out: the fit-out time
+    counts from the start of the spell, ODD 7.9.2)."""
+    left, gaps = {}, []
+    for _, step, kind, p, _, _ in model.event_log:
+        if kind == "closure":
+            left[p] = step
+        elif kind in ("meanwhile_lease", "cultural_opening"):
+            left.pop(p, None)
+        elif kind == "opening" and p in left:
+            gaps.append(step - left.pop(p))
+    return gaps
+
+
+def test_no_tenant_opens_before_the_unit_is_fitted_out():
+    """A new tenant or a relocating shop opens no sooner than `fit_out_weeks` after the last
+    tenant left; without the rule, units changed hands within weeks."""
+    gaps = {0: [], 13: []}
+    for weeks in gaps:
+        for interventions in ([], [EAGER_MOVERS]):
+            scenario = small(economy={"shops": {"fit_out_weeks": weeks}},
+                             interventions=interventions)
+            gaps[weeks] += [g for seed in SEEDS for g in letting_gaps(simulate(scenario, seed)[0])]
+    assert len(gaps[13]) >= 4 and min(gaps[13]) >= 13
+    assert min(gaps[0]) < 13  # the rule binds: without it some units were let at once
+    model = CityCentre(small(), seed=SEEDS[0])
+    for _ in range(4):
+        model.step()
+    p = int(np.flatnonzero(model.premises.open)[0])
+    model.shops.close(p, "other")
+    half = np.full(len(model.premises), 0.5)
+    for _ in range(13):
+        assert p not in model.shops.letting_offers(half)[0]  # nobody may sign for it yet
+        assert model.premises.vacant[p]
+        model.step()
+    assert p in model.shops.letting_offers(half)[0] or not model.premises.vacant[p]
+
+
+def test_relocations_into_the_core_are_lettings():
+    """A move into the core waits for a fitted-out unit to sign with the mover at the letting
+    rate: with no letting at all (entry rate 0) nobody moves, however eager the movers."""
+    def relocations(entry_rate: float) -> int:
+        scenario = small(economy={"shops": {"entry_rate_per_year": entry_rate}},
+                         interventions=[EAGER_MOVERS])
+        model, _ = simulate(scenario, SEEDS[0])
+        return int((events_of(model, "opening")["cause"] == "relocation").sum())
+    assert relocations(0.0) == 0
+    assert relocations(1.0) > 0
+
+
+def test_the_core_keeps_frictional_vacancy_when_shops_move_in():
+    """With eager, supported movers the core empties out but for the units waiting for their
+    next tenant: the longer the fit-out, the more of them (paired runs)."""
+    core = {weeks: mean_over_seeds(small(economy={"shops": {"fit_out_weeks": weeks}},
+                                         interventions=[EAGER_MOVERS]),
+                                   "vacancy_rate_core", 52) for weeks in (0, 52)}
+    assert core[52] > 1.3 * core[0]
 
 
 # ----------------------------------------------------------------------------- instruments

@@ -172,6 +172,8 @@ def test_empty_unit_next_to_open_ones_refills_faster_than_an_isolated_one():
 
     if model.premises.open[unit]:
         model.shops.close(unit, "test")
+    # the unit has been empty long enough to be fitted out for a new tenant (ODD 7.9.2)
+    model.premises.vacant_since[unit] = model.week - model.params.economy.shops.fit_out_weeks
     for p in neighbours:
         if not model.premises.open[p]:
             model.shops.open(int(p), 0, False, lease_weeks=520, record=False)

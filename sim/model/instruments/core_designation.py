@@ -3,8 +3,9 @@
 Once the new land-use plan is in force (a procedure of one to two years), premises outside the
 designated core can no longer be let to shops and may become homes; the core itself is
 protected from conversion. With a relocation grant, shops outside move into vacant core
-units. The zoning stays after the instrument ends. G40 kennisdossier vitale
-binnensteden; ``docs/ODD.md`` section 7.
+units; a move is a letting like any other (fit-out time, the highest letting rate), so the
+core keeps its frictional vacancy. The zoning stays after the instrument ends. G40
+kennisdossier vitale binnensteden; ``docs/ODD.md`` section 7.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ class CoreDesignation(Instrument):
         0.0, "Grant per shop that moves from outside into a vacant core unit (0: none).",
         "EUR", ge=0, le=1e7)
     relocation_rate_per_year: float = param(
-        0.15, "Yearly probability that a shop outside the core moves in when supported and a "
-        "core unit is vacant. Assumption.", "1/year", ge=0, le=1)
+        0.15, "Yearly probability that a supported shop outside the core looks for a core "
+        "unit; it moves when a vacant, fitted-out core unit signs with it (at the highest "
+        "letting rate, `economy.shops.entry_rate_per_year`). Assumption.", "1/year", ge=0,
+        le=1)
     procedure_years: float = param(
         1.5, "Years before the new land-use plan (bestemmingsplan) is in force and retail "
         "zoning outside the core lapses. stedelijketransformatie.nl (2022): compacting is 'a "
@@ -95,12 +98,18 @@ class CoreDesignation(Instrument):
         rng = model.stream("relocation")
         outside = np.flatnonzero(premises.open & ~core)
         movers = outside[rng.random(outside.size) < self.relocation_rate_per_year / 52]
+        # A move is a letting: the mover and the owner still agree a lease, and the mover fits
+        # out the emptied unit. A supported mover is the best candidate a unit can have, so it
+        # signs at the highest letting rate, no faster (ODD 7.9.2).
+        rate = model.params.economy.shops.entry_rate_per_year * model.municipality.letting_factor
+        signs = (premises.vacant & core & premises.retail_zoned & model.shops.fitted_out()
+                 & (rng.random(len(premises)) < -np.expm1(-rate / 52)))
         footfall = model.footfall.at_premises()
         for p in movers:
-            free = premises.vacant & core & premises.retail_zoned
-            if not free.any() or not model.municipality.pay("core_designation",
-                                                            self.relocation_support_eur):
+            if not signs.any() or not model.municipality.pay("core_designation",
+                                                             self.relocation_support_eur):
                 return
-            q = int(np.flatnonzero(free)[np.argmax(footfall[free])])
+            q = int(np.flatnonzero(signs)[np.argmax(footfall[signs])])
+            signs[q] = False
             model.shops.relocate(int(p), q)
             premises.reserve[q] += self.relocation_support_eur
