@@ -267,14 +267,15 @@ class Shops(Strict):
         "1/year", ge=0.0, le=52.0,
     )
     fit_out_weeks: int = param(
-        13,
+        8,
         "Weeks from a tenant leaving to the earliest opening of the next one, whether a new "
         "tenant or a shop relocating into a designated core: a successor may sign during the "
         "notice period, but strips and fits out the unit and gets its permits only once it is "
-        "empty (a permit by the regular procedure takes up to eight weeks, extendable by six; "
-        "Omgevingswet). With the letting rate it sets the frictional vacancy of a healthy "
-        "market, 4-5% of premises (Locatus via nrc.nl 09-01-2023). Assumption: about three "
-        "months.", "weeks", ge=0, le=520,
+        "empty. With the letting rate it sets the frictional vacancy of a healthy market, 4-5% "
+        "of premises (Locatus via nrc.nl 09-01-2023). The regular permit procedure's term, "
+        "eight weeks (Omgevingswet; extendable by six), as the floor: about three months "
+        "(13 weeks) left the corona years' vacancy at the end of 2023 at the edge of its "
+        "range (docs/validation.md).", "weeks", ge=0, le=520,
     )
     entry_steepness: float = param(
         5.0,
