@@ -97,9 +97,10 @@ def corona_figure(base: pd.DataFrame, corona: pd.DataFrame, shocks) -> plt.Figur
         b = band(frame, "footfall")
         ax.fill_between(b.index, b["low"], b["high"], color=colour, alpha=0.25)
         ax.plot(b.index, b["median"], color=colour, label=f"{label} (median, 90% band)")
-    for shock in shocks:
-        ax.axvspan(pd.Timestamp(shock.start), pd.Timestamp(shock.end), color="grey",
-                   alpha=0.12)
+    last = pd.Timestamp(max(corona["date"]))
+    for shock in shocks:  # a shock without an end (the visitor gap) lasts to the horizon
+        end = last if shock.end is None else pd.Timestamp(shock.end)
+        ax.axvspan(pd.Timestamp(shock.start), end, color="grey", alpha=0.12)
     before = base[pd.to_datetime(base["date"]).dt.date < LOCKDOWN_START]
     level = before.groupby("date")["footfall"].median().iloc[-BEFORE_WEEKS:].mean()
     ax.axhline(CORONA_TARGET * level, color="green", ls="--", lw=1,
