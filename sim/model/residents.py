@@ -193,7 +193,6 @@ class Residents:
         self.weight = agent_weight(params, float(self._households.sum()))  # households/agent
         outside = np.arange(len(GROUPS)) > 0  # the centre's residents are not scaled
         self._visit_rates[:, outside] *= self.balance.visit_scale[:, None]
-        self._visit_rates[:, 0] *= self.balance.resident_scale
         self._persons_per_visit = pop.persons_per_visit.array()  # (group,)
         extra = params.economy.choice.extra_stops
         self._stop_cdf = visits.stop_cdf(np.array([getattr(extra, p) for p in PURPOSES]),

@@ -12,25 +12,6 @@ region's trips the centre gets) until the town's expected spending per m2 of ret
 equals middelstad's under the same scenario parameters. What-ifs on visit rates or spending
 keep their effect (they change both sides), and middelstad itself is unchanged (scale 1).
 
-Where the spending comes from decides where it lands: visitors from outside arrive at the entry
-points on the centre's edge (a daily trip stays within a few hundred metres of where it
-starts), the centre's residents start from their homes across the centre. So the spending a
-town lacks (or has too much of) per m2 is made up as middelstad's is made up: the residents'
-visit rates are scaled per purpose (:attr:`Balance.resident_scale`) so that their share of the
-purpose's spending is middelstad's, and the other groups' pull fills the rest. Before, a town
-with few residents per m2 (the imported test towns have a third to a half of middelstad's)
-got its missing daily spending from visitors at the entry points, which left the daily shops
-and services in the interior of a large centre short of customers.
-
-Market rents of a balanced town are scaled once, at set-up (:func:`rent_scale`), but only
-down, to middelstad's mean rent: a compact centre, whose units all lie near its heart, would
-otherwise pay A1 rents everywhere. A large centre's mean rent is lower than middelstad's
-because more of its floor lies far from its heart, where the distance gradient makes it cheap,
-not because its streets are cheaper; raising its rents to middelstad's mean (1.38 times, for
-the 1,500-premises test town) charged its back streets more than middelstad's for the same
-footfall, and it started with 15% of its shops below break-even against 6% in middelstad
-(18% vacancy, 6% closures a year; docs/own-town.md, "Towns of any size").
-
 Called by the model (:class:`sim.model.residents.Residents`) and by ``binnenstad validate``,
 which warns when a town whose numbers are given cannot cover its floor area or leaves no room
 for entry (:func:`warning`).
@@ -58,8 +39,7 @@ PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",)
 #: middelstad's floor-weighted mean market rent at the start (default parameters; measured
 #: over four seeds: 202-205).
 REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR = 203.0
-#: Rents are scaled down only (see the module docstring): at most 1.
-RENT_SCALE_LIMITS = (0.4, 1.0)
+RENT_SCALE_LIMITS = (0.4, 2.5)
 #: The scales a balanced town may take, and beyond which a town with given numbers is warned.
 SCALE_LIMITS = (0.25, 4.0)
 WARN_BELOW, WARN_ABOVE = 0.7, 1.5
@@ -74,9 +54,6 @@ class Balance:
         households: (G,) households (parties, commuters) of each group, ``GROUPS`` order.
         visit_scale: (purposes,) multiplier on the visit rates of every group but the
             centre's residents (1 without balancing).
-        resident_scale: (purposes,) multiplier on the centre's residents' visit rates, so
-            that their share of each purpose's spending is middelstad's (1 without
-            balancing, and for middelstad).
         spending_scale: (purposes,) the factor by which spending per m2 would still have to
             change to equal the calibrated town's, after the balancing (1: balanced).
         balanced: whether the town is balanced by construction (its visitor groups' numbers
@@ -87,7 +64,6 @@ class Balance:
     people: dict[str, float]
     households: np.ndarray
     visit_scale: np.ndarray
-    resident_scale: np.ndarray
     spending_scale: np.ndarray
     balanced: bool
 
@@ -164,29 +140,21 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
     derived = all(v is None for v in (pop.city_people, pop.region_people,
                                       pop.tourist_parties_per_week, pop.commuters))
     scale = np.ones(len(PURPOSES))
-    resident = np.ones(len(PURPOSES))
     balanced = pop.balance_spending and derived
     if balanced:
-        # the residents' part of each purpose's spending at middelstad's share of it
-        share = per_household[:, 0] * households(_reference_people(scenario), scenario)[0] / (
-            np.maximum(reference, 1e-12))
-        wanted = target * share / np.maximum(centre, 1e-12)
-        resident = np.clip(np.where(centre > 0, wanted, 1.0), *SCALE_LIMITS)
-        wanted = (target - centre * resident) / np.maximum(outside, 1e-12)
+        wanted = (target - centre) / np.maximum(outside, 1e-12)
         scale = np.clip(np.where(outside > 0, wanted, 1.0), *SCALE_LIMITS)
-    spending_scale = target / np.maximum(centre * resident + outside * scale, 1e-12)
+    spending_scale = target / np.maximum(centre + outside * scale, 1e-12)
     return Balance(people=people, households=house, visit_scale=scale,
-                   resident_scale=resident, spending_scale=spending_scale, balanced=balanced)
+                   spending_scale=spending_scale, balanced=balanced)
 
 
 def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray) -> float:
-    """The factor that brings a balanced town's floor-weighted mean market rent down to the
+    """The factor that brings a balanced town's floor-weighted mean market rent to the
     calibrated town's (measured: :data:`REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR` at the default
-    rent parameters, scaled with ``economy.rent.level`` and the A1 rent), never up. A compact
-    centre, whose units all lie near its heart, would otherwise pay middelstad's A1 rents
-    everywhere on middelstad's spending per m2; JLL: rents in smaller towns are lower. A large
-    centre's lower mean comes from its many units far from the heart, which the distance
-    gradient already makes cheap: it keeps its rents (scale 1)."""
+    rent parameters, scaled with ``economy.rent.level`` and the A1 rent). A compact centre,
+    whose units all lie near its heart, would otherwise pay middelstad's A1 rents everywhere on
+    middelstad's spending per m2; JLL: rents in smaller towns are lower."""
     rent = scenario.economy.rent
     reference = (REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR * rent.level
                  * rent.a1_eur_per_m2_year / 850.0)

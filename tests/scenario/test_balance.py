@@ -11,9 +11,7 @@ from sim.cli.main import main
 from sim.scenario.balance import (
     REFERENCE_DWELLING_CELLS,
     REFERENCE_FLOOR_M2,
-    REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR,
     balance,
-    rent_scale,
     spending_per_household,
     town_size,
     warning,
@@ -26,8 +24,7 @@ BASELINE = "scenarios/baseline.yaml"
 def expected_spending(scenario, b) -> np.ndarray:
     """(purposes,) weekly spending of the town's households after the balancing."""
     per = spending_per_household(scenario)
-    return (per[:, 0] * b.households[0] * b.resident_scale
-            + (per[:, 1:] @ b.households[1:]) * b.visit_scale)
+    return per[:, 0] * b.households[0] + (per[:, 1:] @ b.households[1:]) * b.visit_scale
 
 
 def test_middelstad_is_the_reference():
@@ -106,47 +103,3 @@ def test_validate_warns_in_one_line(override, words, tmp_path, capsys):
 def test_validate_is_quiet_for_a_balanced_town(capsys):
     assert main(["validate", BASELINE]) == 0
     assert capsys.readouterr().err == ""
-
-
-def resident_share(scenario, b) -> np.ndarray:
-    """(purposes,) the centre's residents' share of each purpose's spending, balanced."""
-    per = spending_per_household(scenario)
-    centre = per[:, 0] * b.households[0] * b.resident_scale
-    return centre / expected_spending(scenario, b)
-
-
-@pytest.mark.parametrize("floor, cells, people", [(5_611.0, 46, 442.0), (24_258.0, 124, 1261.0),
-                                                  (247_135.0, 1056, 10094.0)])
-def test_spending_comes_from_residents_as_in_middelstad(floor, cells, people):
-    """The test towns of 30, 150 and 1,500 premises (tests/data/make_towns.py, imported) have a
-    third to two thirds of middelstad's residents per m2: their residents still bring
-    middelstad's share of each purpose's spending, so it lands across the centre, not only
-    at the entry points, and the total per m2 is middelstad's."""
-    scenario = load_scenario(BASELINE)
-    reference = balance(scenario, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
-    b = balance(scenario, floor, cells, people)
-    assert (b.resident_scale > 1.5).all()
-    np.testing.assert_allclose(resident_share(scenario, b), resident_share(scenario, reference),
-                               rtol=1e-9)
-    np.testing.assert_allclose(expected_spending(scenario, b) / floor,
-                               expected_spending(scenario, reference) / REFERENCE_FLOOR_M2,
-                               rtol=1e-9)
-    np.testing.assert_array_equal(reference.resident_scale, 1.0)
-
-
-def test_a_town_without_dwellings_is_balanced_by_its_visitors():
-    scenario = load_scenario(BASELINE)
-    b = balance(scenario, 20_000.0, 0)
-    np.testing.assert_array_equal(b.resident_scale, 1.0)
-    np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-9)
-    assert (b.visit_scale > 1).all()
-
-
-def test_rents_are_scaled_down_only():
-    """A compact centre at A1 rents everywhere pays middelstad's mean; a large centre whose
-    mean is low because of its many back streets keeps its rents."""
-    scenario = load_scenario(BASELINE)
-    floor = np.full(4, 150.0)
-    compact = rent_scale(scenario, np.array([400.0, 350.0, 300.0, 250.0]), floor)
-    assert compact == pytest.approx(REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR / 325.0)
-    assert rent_scale(scenario, np.array([400.0, 150.0, 120.0, 120.0]), floor) == 1.0
