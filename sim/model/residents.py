@@ -532,13 +532,11 @@ class Residents:
         premises.revenue[:] = revenue
 
     def _online_share(self, potential_retail: float, revenue_retail: float) -> float:
-        """Share of the residents' comparison and daily spending bought online this week.
-
-        Online is what the stops made lose to the sectors' online shares, plus, while measures
-        keep spending out of the shops, the part of that forgone spending residents buy online
-        instead (``online_substitution``, 7.19.1): forgone is how far the week's potential
-        falls short of a normal week's at today's trend (smoothed over the weeks without
-        measures), so the share counts all retail spending as the national figure does."""
+        """Share of the residents' comparison and daily spending bought online this week:
+        what the stops lose to the sectors' online shares, plus, while measures keep spending
+        out of the shops, ``online_substitution`` of that forgone spending (7.19.1): how far
+        the week's potential falls short of a normal week's at today's trend (smoothed over
+        weeks without measures). So it counts all retail spending, as the national figure."""
         cond = self.model.conditions
         lost = potential_retail - revenue_retail
         substituted = 0.0
