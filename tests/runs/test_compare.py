@@ -57,7 +57,12 @@ def test_paired_effect_is_narrower_than_the_unpaired_difference(comparison, metr
     rent = summary.loc[("cheaper_rent", metric, 2)]
     paired = rent["effect_high"] - rent["effect_low"]
     unpaired = (rent["high"] - base["low"]) - (rent["low"] - base["high"])
-    assert 0 < paired < unpaired
+    # In this small, healthy centre every vacancy is frictional (the fit-out time): cheaper
+    # rents may change no vacancy in two years, and then the paired effect is exactly zero in
+    # every replication while the scenarios' own bands stay wide; footfall always differs.
+    assert 0 <= paired < unpaired
+    if metric == "footfall":
+        assert paired > 0
 
 
 def test_summary_layout(comparison):
