@@ -243,10 +243,13 @@ class ReplicationTask:
         except Exception as exc:  # returned, not raised: the caller stops the comparison
             return RunOutcome(self.run_id, False, error=_one_line(exc), exception=exc,
                               seconds=time.perf_counter() - start)
-        return RunOutcome(self.run_id, True,
-                          (result.timeseries, result.footfall_map, result.occupancy_map,
-                           result.events),
+        return RunOutcome(self.run_id, True, self.outputs(result),
                           seconds=time.perf_counter() - start)
+
+    def outputs(self, result: Any) -> tuple:
+        """What the caller keeps of a finished replication (:class:`sim.runs.output.
+        Replication`): ``(timeseries, footfall_map, occupancy_map, events)``."""
+        return (result.timeseries, result.footfall_map, result.occupancy_map, result.events)
 
 
 # ------------------------------------------------------------------------- shared history
@@ -294,8 +297,7 @@ class SharedRuns:
                 result = output.replication_result(model, member.replication)
                 if isinstance(member, RunTask):
                     return _outcome_rows(member, result.timeseries)
-                return (result.timeseries, result.footfall_map, result.occupancy_map,
-                        result.events)
+                return member.outputs(result)
 
             data = history.run_shared(scenarios, seed, finish)
         except Exception:  # each run alone, each with its own outcome or failure

@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.runs.compare import Comparison, check_comparable, check_names
 from sim.runs.executors import Progress, execute
-from sim.runs.tasks import RunOutcome, canonical_json
+from sim.runs.tasks import ReplicationTask, RunOutcome, canonical_json
 from sim.runs.validation_metrics import (
     BASELINE,
     WEEKS_PER_YEAR,
@@ -61,7 +60,7 @@ from sim.runs.validation_spec import (
     load_targets,
     scenario_file,
 )
-from sim.scenario.loading import build_town, load_scenario, scenario_from_dump, scenario_source
+from sim.scenario.loading import build_town, load_scenario, scenario_source
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -103,38 +102,13 @@ def converted_floor_m2(events: Sequence[tuple], premises: Sequence[Mapping]) -> 
 
 
 # ------------------------------------------------------------------------------- runs
-@dataclass
-class ValidationTask:
-    """One replication of one scenario of the validation (picklable, no state).
+class ValidationTask(ReplicationTask):
+    """One replication of one scenario of the validation: a comparison's replication
+    (:class:`sim.runs.tasks.ReplicationTask`) that keeps ``(timeseries, converted floor area
+    in m2)``; its ``run_id`` is :func:`_run_id` (a Dask key)."""
 
-    Attributes:
-        run_id: sha256 of what determines the run (a Dask key).
-        scenario: The scenario's ``model_dump()``.
-        source: The file the scenario was loaded from (for its ``town.map_file``).
-        replication: Replication number.
-        seed: The replication's seed, the same in every scenario (paired).
-    """
-
-    run_id: str
-    scenario: dict
-    source: str | None
-    replication: int
-    seed: int
-
-    def run(self) -> RunOutcome:
-        """Run the model; ``data`` is ``(timeseries, converted floor area in m2)``."""
-        start = time.perf_counter()
-        try:
-            from sim.runs import output  # the model's compiled kernels load only here
-
-            scenario = scenario_from_dump(self.scenario, self.source)
-            result = output.run_replication(scenario, self.replication, self.seed)
-            data = (result.timeseries, converted_floor_m2(result.events, result.premises))
-        except Exception as exc:  # returned, not raised: the caller stops the validation
-            detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-            return RunOutcome(self.run_id, False, error=detail, exception=exc,
-                              seconds=time.perf_counter() - start)
-        return RunOutcome(self.run_id, True, data, seconds=time.perf_counter() - start)
+    def outputs(self, result: Any) -> tuple:
+        return (result.timeseries, converted_floor_m2(result.events, result.premises))
 
 
 def _run_id(dump: dict, source: str | None, replication: int, seed: int) -> str:
