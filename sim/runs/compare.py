@@ -46,6 +46,7 @@ __all__ = [
     "Comparison",
     "metric_kind",
     "run_comparison",
+    "run_replications",
     "year_marks",
 ]
 
@@ -453,23 +454,8 @@ def run_comparison(
             runs[si, r] = task
             where[task.run_id] = (si, r)
     tasks = _shared_tasks(all_scenarios, runs, workers) if shared else list(runs.values())
-    results: dict[tuple[int, int], tuple] = {}
-    bar = Progress(len(runs), 0, "compare", progress)
-
-    def on_done(outcome: RunOutcome) -> None:
-        si, r = where[outcome.run_id]
-        if not outcome.ok:  # stop the comparison: every replication is needed
-            if outcome.exception is not None:
-                raise outcome.exception
-            raise RuntimeError(f"replication {r} of {all_scenarios[si].name} failed: "
-                               f"{outcome.error}")
-        results[si, r] = outcome.data
-        bar.update(outcome)
-
-    try:
-        execute(tasks, on_done, workers=workers, scheduler=scheduler)
-    finally:
-        bar.close()
+    results = run_replications(tasks, where, [s.name for s in all_scenarios], "compare",
+                               workers=workers, scheduler=scheduler, progress=progress)
 
     frames, footfall, occupancy, events = [], {}, {}, []
     for si, scenario in enumerate(all_scenarios):
@@ -488,6 +474,33 @@ def run_comparison(
         overrides=list(overrides), paired=paired,
         events=pd.DataFrame(events, columns=list(EVENT_FRAME)),
     )
+
+
+def run_replications(tasks: Sequence[Task], where: dict[str, tuple[int, int]],
+                     names: Sequence[str], label: str, *, workers: int, scheduler: Any,
+                     progress: bool) -> dict[tuple[int, int], Any]:
+    """Run paired replications and return each one's data by (scenario index, replication).
+
+    ``where`` maps each run id to its (scenario, replication); every replication is needed, so
+    the first failure stops the work (its exception, or an error naming the scenario).
+    """
+    results: dict[tuple[int, int], Any] = {}
+    bar = Progress(len(where), 0, label, progress)
+
+    def on_done(outcome: RunOutcome) -> None:
+        si, r = where[outcome.run_id]
+        if not outcome.ok:
+            if outcome.exception is not None:
+                raise outcome.exception
+            raise RuntimeError(f"replication {r} of {names[si]} failed: {outcome.error}")
+        results[si, r] = outcome.data
+        bar.update(outcome)
+
+    try:
+        execute(tasks, on_done, workers=workers, scheduler=scheduler)
+    finally:
+        bar.close()
+    return results
 
 
 def _shared_tasks(scenarios: list[Scenario], runs: dict[tuple[int, int], ReplicationTask],

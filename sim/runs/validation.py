@@ -39,9 +39,8 @@ import pandas as pd
 from sim import __version__
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
-from sim.runs.compare import Comparison, check_comparable, check_names
-from sim.runs.executors import Progress, execute
-from sim.runs.tasks import ReplicationTask, RunOutcome, canonical_json
+from sim.runs.compare import Comparison, check_comparable, check_names, run_replications
+from sim.runs.tasks import ReplicationTask, canonical_json
 from sim.runs.validation_metrics import (
     BASELINE,
     WEEKS_PER_YEAR,
@@ -459,23 +458,8 @@ def _run(scenarios: list[Scenario], replications: int, seed: int | None,
             task = ValidationTask(_run_id(dump, source, r, seeds[r]), dump, source, r, seeds[r])
             tasks.append(task)
             where[task.run_id] = (si, r)
-    results: dict[tuple[int, int], tuple] = {}
-    bar = Progress(len(tasks), 0, "validation", progress)
-
-    def on_done(outcome: RunOutcome) -> None:
-        si, r = where[outcome.run_id]
-        if not outcome.ok:  # every replication is needed
-            if outcome.exception is not None:
-                raise outcome.exception
-            raise RuntimeError(f"replication {r} of {scenarios[si].name} failed: "
-                               f"{outcome.error}")
-        results[si, r] = outcome.data
-        bar.update(outcome)
-
-    try:
-        execute(tasks, on_done, workers=workers, scheduler=scheduler)
-    finally:
-        bar.close()
+    results = run_replications(tasks, where, [s.name for s in scenarios], "validation",
+                               workers=workers, scheduler=scheduler, progress=progress)
     frames, converted = [], {}
     for si, scenario in enumerate(scenarios):
         for r in range(replications):
