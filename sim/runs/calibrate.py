@@ -2,20 +2,26 @@
 store keeps every run, the study keeps every evaluation.
 
 The search goes in **batches** of ``batch`` evaluations. The sets of batch k are proposed by
-Optuna's TPE sampler from the evaluations of the batches before it, and nothing else: each
-proposal is asked of an in-memory copy of the study with a sampler seeded by (calibration seed,
-evaluation number), so the sequence of evaluated sets depends only on the calibration file
-(seed, budget, batch), never on the number of workers, the executor or the order in which
-runs finish. Within a batch the sampler's "constant liar" keeps the proposals apart.
+Optuna's TPE sampler from the evaluations of the batches before k-1, with the sets of batch k-1
+as running trials, and nothing else: each proposal is asked of an in-memory copy of the study
+with a sampler seeded by (calibration seed, evaluation number), so the sequence of evaluated
+sets depends only on the calibration file (seed, budget, batch), never on the number of
+workers, the executor or the order in which runs finish. TPE's "constant liar" keeps each
+proposal away from the running sets (batch k-1's and those asked before it in batch k).
+Proposing one batch ahead keeps the workers busy: batch k+1 is proposed, and its runs queued,
+the moment batch k-1 is complete, while batch k still runs, so no worker waits for the last run
+of a batch or for the proposals (with a one-batch lag each proposal knows one batch less; the
+first batches are random anyway, ``startup``).
 
 Each evaluation runs ``replications`` model runs (:meth:`Calibration.tasks`) on this process,
 local worker processes or Dask (:class:`sim.runs.executors.Workers`, which keeps its workers
-for every batch). Each run is written to the run store (``runs/<id>.parquet``, atomically) the
-moment it finishes; when a batch is complete its evaluations are added, in order, to the Optuna
-study in ``study.db`` (embedded SQLite) with their loss (:func:`sim.runs.calibration_targets.
-loss`) and every target's value, in a thread of its own while the next batch runs. An
-interrupted calibration resumes (``resume=True``) from the study and the run store: the
-proposals of an unfinished batch are computed again (the same sets), runs already stored are
+for the whole search and takes each next batch's runs as they are proposed). Each run is
+written to the run store (``runs/<id>.parquet``, atomically) the moment it finishes; when a
+batch and every batch before it are complete its evaluations are added, in order, to the
+Optuna study in ``study.db`` (embedded SQLite) with their loss (:func:`sim.runs.
+calibration_targets.loss`) and every target's value, in a thread of its own while the runs go
+on. An interrupted calibration resumes (``resume=True``) from the study and the run store: the
+proposals of the unfinished batches are computed again (the same sets), runs already stored are
 read, not run again, and the result is that of an uninterrupted calibration. At the end the
 best set is run ``check_replications`` more times with seeds of their own (the check), for the
 bands of the report and the held-back targets.
@@ -133,13 +139,16 @@ def _proposal_seed(seed: int, number: int) -> int:
     return int(seq.generate_state(1)[0])
 
 
-def propose(cal: Calibration, before: Sequence[Any], numbers: Sequence[int]) -> list[dict]:
+def propose(cal: Calibration, before: Sequence[Any], running: Sequence[dict],
+            numbers: Sequence[int]) -> list[dict]:
     """The parameter sets of evaluations ``numbers`` (one batch), from the finished
-    evaluations ``before`` it (Optuna FrozenTrials, in number order).
+    evaluations ``before`` it (Optuna FrozenTrials, in number order) and the sets of the batch
+    still ``running`` (the one before it).
 
-    A pure function of its arguments: asked of an in-memory study holding ``before``, each
-    set with a TPE sampler seeded by (seed, number); the sets asked before it in the batch are
-    running trials, which TPE's constant liar keeps the next one away from.
+    A pure function of its arguments: asked of an in-memory study holding ``before`` and the
+    ``running`` sets, each set with a TPE sampler seeded by (seed, number); the running sets
+    and those asked before it in the batch are running trials, which TPE's constant liar keeps
+    the next one away from.
     """
     import optuna
     from optuna.samplers import TPESampler
@@ -148,6 +157,9 @@ def propose(cal: Calibration, before: Sequence[Any], numbers: Sequence[int]) -> 
     study = optuna.create_study(direction="minimize")
     study.add_trials(before)
     distributions = {p.name: p.distribution() for p in cal.parameters}
+    for params in running:
+        study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING,
+                                                  params=params, distributions=distributions))
     sets = []
     for number in numbers:
         with warnings.catch_warnings():
@@ -282,53 +294,127 @@ def run_calibration(
 def _search(cal: Calibration, root: Path, store: RunStore, study: Any, pool: Workers,
             progress: bool) -> dict[str, int]:
     """The batches of the search and the check of the best set (see :func:`run_calibration`)."""
-    import optuna
-
     spec = cal.spec
-    budget, size, per = spec.budget, spec.batch, spec.replications
-    distributions = {p.name: p.distribution() for p in cal.parameters}
-    trials = _finished(study)
-    runs_total = budget * per + spec.check_replications
+    trials = _finished(study)[:spec.budget]
     best = min((t.value for t in trials if t.value is not None), default=math.inf)
-    bar = _Bar(cal.name, runs_total, min(len(trials), budget) * per, budget,
-               min(len(trials), budget), best, progress)
-    ran = 0
-
-    def on_done(outcome: RunOutcome) -> None:
-        nonlocal ran
-        store.record(outcome)
-        ran += 1
-        bar.run()
-
-    writer = _StudyWriter(study)
+    bar = _Bar(cal.name, spec.budget * spec.replications + spec.check_replications,
+               len(trials) * spec.replications, spec.budget, len(trials), best, progress)
+    search = _Search(cal, root, store, study, trials, bar)
     try:
-        while len(trials) < budget:
-            start = len(trials) // size * size
-            numbers = list(range(start, min(start + size, budget)))
-            sets = propose(cal, trials[:start], numbers)
-            for n in range(start, len(trials)):  # stored before an interruption
-                if trials[n].params != sets[n - start]:
-                    raise ScenarioError(
-                        f"evaluation {n} in {STUDY_FILE} is not the set this calibration "
-                        "proposes; choose another --out", file=str(root))
-            todo = numbers[len(trials) - start:]
-            tasks = {n: cal.tasks(n, sets[n - start]) for n in todo}
-            evaluations = _run_batch(cal, store, pool, tasks, on_done, bar)
-            done = [_frozen(optuna, distributions, sets[n - start], evaluations[n], n // size)
-                    for n in todo]
-            writer.add(done)  # to study.db while the next batch runs
-            trials = [*trials, *done]
-        best = _best(trials[:budget])
+        pool.execute(search.start(), search.done)
+        trials = search.trials
+        best = _best(trials)
         if best is not None and spec.check_replications:
             check = [t for t in cal.tasks(CHECK, trials[best].params)
                      if store.status(t.run_id) == "pending"]
             bar.skip(spec.check_replications - len(check))
-            pool.execute(check, on_done)
+            pool.execute(check, search.stored)
     finally:
         bar.close()
-        writer.wait()
-    states = [t.state.name for t in trials[:budget]]
-    return {"complete": states.count("COMPLETE"), "failed": states.count("FAIL"), "runs": ran}
+        search.writer.wait()
+    states = [t.state.name for t in trials]
+    return {"complete": states.count("COMPLETE"), "failed": states.count("FAIL"),
+            "runs": search.ran}
+
+
+class _Search:
+    """The search's state while its runs go on: which batches are proposed, which runs each
+    evaluation still waits for, and the finished evaluations in number order.
+
+    :meth:`start` proposes the first unfinished batch and the one after it and returns their
+    runs; :meth:`done` stores each run as it arrives, finishes an evaluation when its last run
+    is stored, and returns the runs of every batch that can be proposed now (batch k+1, once
+    batch k-1 and all before it are finished), which the workers take at once.
+    """
+
+    def __init__(self, cal: Calibration, root: Path, store: RunStore, study: Any,
+                 trials: list, bar: _Bar) -> None:
+        import optuna
+
+        self.cal, self.root, self.store, self.bar = cal, root, store, bar
+        self.size, self.budget = cal.spec.batch, cal.spec.budget
+        self.batches = math.ceil(self.budget / self.size)
+        self.trials = list(trials)  # finished evaluations 0..n-1, no gaps
+        self.sets = {n: dict(t.params) for n, t in enumerate(self.trials)}  # every proposed set
+        self.finished: dict[int, Any] = {}  # evaluations finished ahead of an earlier one
+        self.waiting: dict[int, set[str]] = {}  # evaluation -> runs not yet stored
+        self.tasks: dict[int, list[RunTask]] = {}
+        self.by_run: dict[str, int] = {}
+        self.next_batch = len(self.trials) // self.size  # the first batch not finished
+        self.written = len(self.trials)  # evaluations in study.db
+        self.distributions = {p.name: p.distribution() for p in cal.parameters}
+        self.optuna = optuna
+        self.writer = _StudyWriter(study)
+        self.ran = 0
+
+    def numbers(self, batch: int) -> range:
+        return range(batch * self.size, min((batch + 1) * self.size, self.budget))
+
+    def start(self) -> list[RunTask]:
+        return self._advance()
+
+    def stored(self, outcome: RunOutcome) -> None:
+        """Keep a run in the store (a search run or a check run)."""
+        self.store.record(outcome)
+        self.ran += 1
+        self.bar.run()
+
+    def done(self, outcome: RunOutcome) -> list[RunTask]:
+        self.stored(outcome)
+        number = self.by_run.pop(outcome.run_id)
+        self.waiting[number].discard(outcome.run_id)
+        if not self.waiting[number]:
+            self._finish(number)
+        return self._advance()
+
+    def _propose(self, batch: int) -> list[RunTask]:
+        """Propose ``batch`` (its sets must agree with any stored before an interruption) and
+        return the runs of its evaluations that are not stored yet."""
+        numbers = self.numbers(batch)
+        running = [self.sets[n] for n in self.numbers(batch - 1)] if batch else []
+        sets = propose(self.cal, self.trials[:max(batch - 1, 0) * self.size], running, numbers)
+        runs = []
+        for number, params in zip(numbers, sets, strict=True):
+            if number < len(self.trials):  # stored before an interruption
+                if self.trials[number].params != params:
+                    raise ScenarioError(
+                        f"evaluation {number} in {STUDY_FILE} is not the set this calibration "
+                        "proposes; choose another --out", file=str(self.root))
+                continue
+            self.sets[number] = params
+            tasks = self.tasks[number] = self.cal.tasks(number, params)
+            todo = [t for t in tasks if self.store.status(t.run_id) == "pending"]
+            self.bar.skip(len(tasks) - len(todo))
+            self.waiting[number] = {t.run_id for t in todo}
+            self.by_run.update({t.run_id: number for t in todo})
+            if not todo:  # every run stored before an interruption
+                self._finish(number)
+            runs.extend(todo)
+        return runs
+
+    def _finish(self, number: int) -> None:
+        evaluation = _evaluate(self.cal, self.store, self.tasks.pop(number))
+        del self.waiting[number]
+        self.bar.evaluation(evaluation["loss"])
+        self.finished[number] = _frozen(self.optuna, self.distributions, self.sets[number],
+                                        evaluation, number // self.size)
+
+    def _advance(self) -> list[RunTask]:
+        """Move finished evaluations into :attr:`trials` in order, write whole batches to the
+        study, and propose every batch whose predecessors allow it; return their runs."""
+        runs: list[RunTask] = []
+        while True:
+            while len(self.trials) in self.finished:
+                self.trials.append(self.finished.pop(len(self.trials)))
+            end = len(self.trials)
+            if end > self.written and (end % self.size == 0 or end == self.budget):
+                self.writer.add(self.trials[self.written:end])  # while the runs go on
+                self.written = end
+            if self.next_batch < self.batches and end >= (self.next_batch - 1) * self.size:
+                runs.extend(self._propose(self.next_batch))
+                self.next_batch += 1
+                continue
+            return runs
 
 
 class _StudyWriter:
@@ -372,33 +458,6 @@ def _best(trials: Sequence[Any]) -> int | None:
     completed."""
     complete = [(t.value, n) for n, t in enumerate(trials) if t.value is not None]
     return min(complete)[1] if complete else None
-
-
-def _run_batch(cal: Calibration, store: RunStore, pool: Workers,
-               tasks: dict[int, list[RunTask]], on_done, bar: _Bar) -> dict[int, dict]:
-    """Run a batch's runs not yet stored; return each evaluation's result."""
-    stored = {t.run_id for ts in tasks.values() for t in ts if store.status(t.run_id) != "pending"}
-    bar.skip(len(stored))
-    remaining = {n: {t.run_id for t in ts} - stored for n, ts in tasks.items()}
-    by_run = {t.run_id: n for n, ts in tasks.items() for t in ts}
-    results: dict[int, dict] = {}
-
-    def finish(number: int) -> None:
-        results[number] = _evaluate(cal, store, tasks[number])
-        bar.evaluation(results[number]["loss"])
-
-    def done(outcome: RunOutcome) -> None:
-        on_done(outcome)
-        number = by_run[outcome.run_id]
-        remaining[number].discard(outcome.run_id)
-        if not remaining[number]:
-            finish(number)
-
-    for number, left in remaining.items():
-        if not left:  # every run stored before an interruption
-            finish(number)
-    pool.execute([t for ts in tasks.values() for t in ts if t.run_id not in stored], done)
-    return results
 
 
 def _frozen(optuna: Any, distributions: dict, params: dict, evaluation: dict, batch: int) -> Any:

@@ -143,6 +143,7 @@ class Calibration:
         must have the same."""
         return {
             "version": __version__,
+            "proposals": "one batch ahead",  # batch k from batches < k-1 (sim.runs.calibrate)
             "scenario": hashlib.sha256(canonical_json(self.base).encode()).hexdigest(),
             "parameters": [p.describe() for p in self.parameters],
             "targets": {n: t.model_dump(mode="json") for n, t in self.targets.items()},

@@ -5,7 +5,10 @@ All three take the same list of tasks (:mod:`sim.runs.tasks`), run each by calli
 as soon as it arrives (a task that runs several runs with a shared history,
 :class:`~sim.runs.tasks.SharedRuns`, gives one outcome per run), so the store writes every run
 the moment it finishes. A run is a pure function of its task, so the results do not depend on
-the executor, the number of workers or the order of completion.
+the executor, the number of workers or the order of completion. In a round of
+:class:`Workers`, ``on_done`` may return more tasks, which join the round at once (a
+calibration's next batch, proposed while this one still runs), so the workers never wait for
+the round to end.
 
 - ``serial``: one run after another in this process (``--workers 1``).
 - ``processes``: a pool of N worker processes (one run per process at a time, no threads).
@@ -14,7 +17,7 @@ the executor, the number of workers or the order of completion.
   ``retries`` for lost workers. Dask is imported only here, only when asked for.
 
 :class:`Workers` keeps the same workers for several rounds of tasks, each chosen from the
-results of the last (a calibration's batches).
+results of the last (a calibration's search, then the check of its best set).
 
 Worker processes (local or Dask) run the model's kernels on one thread
 (:mod:`sim.kernels.parallel`): they parallelise over runs, so kernel threads would only compete
@@ -28,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -39,7 +43,8 @@ from sim.runs.tasks import RunOutcome, Task
 
 __all__ = ["Progress", "Workers", "execute", "local_pool", "single_threaded_workers"]
 
-OnDone = Callable[[RunOutcome], None]
+#: Called with each outcome in this process; may return more tasks to run in the same round.
+OnDone = Callable[[RunOutcome], "Sequence[Task] | None"]
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
 
 
@@ -109,16 +114,25 @@ def execute(
     if scheduler is not None:
         _dask(tasks, on_done, scheduler, retries)
     elif workers <= 1:
-        for task in tasks:
-            _deliver(task.run(), on_done)
+        _serial(tasks, on_done)
     else:
         _processes(tasks, on_done, workers, retries)
 
 
-def _deliver(result: RunOutcome | list[RunOutcome], on_done: OnDone) -> None:
-    """Pass a task's outcome, or each of its outcomes, to ``on_done``."""
+def _deliver(result: RunOutcome | list[RunOutcome], on_done: OnDone) -> list[Task]:
+    """Pass a task's outcome, or each of its outcomes, to ``on_done``; return the tasks it
+    asks to run next."""
+    more: list[Task] = []
     for outcome in result if isinstance(result, list) else [result]:
-        on_done(outcome)
+        more.extend(on_done(outcome) or ())
+    return more
+
+
+def _serial(tasks: Sequence[Task], on_done: OnDone) -> None:
+    """Run the tasks one after another in this process, and those ``on_done`` adds after."""
+    todo = deque(tasks)
+    while todo:
+        todo.extend(_deliver(todo.popleft().run(), on_done))
 
 
 def _failed(task: Task, error: str) -> list[RunOutcome]:
@@ -194,6 +208,17 @@ def _processes(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
         _pool_loop(tasks, on_done, workers, retries)
 
 
+def _submit(pool: ProcessPoolExecutor, tasks: Sequence[Task], pending: dict,
+            lost: list[Task]) -> None:
+    """Submit ``tasks`` to ``pool`` (into ``pending``, future -> task); to ``lost`` if the pool
+    broke."""
+    for task in tasks:
+        try:
+            pending[pool.submit(_run, task)] = task
+        except BrokenProcessPool:
+            lost.append(task)
+
+
 def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: int,
                kept: Workers | None = None) -> None:
     """Run ``tasks`` on a pool of local processes; with ``kept``, on its pool, which stays
@@ -207,7 +232,8 @@ def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
             pool = local_pool(min(workers, len(todo)))
         lost: list[Task] = []
         try:
-            pending = {pool.submit(_run, t): t for t in todo}
+            pending: dict = {}
+            _submit(pool, todo, pending, lost)
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -217,7 +243,7 @@ def _pool_loop(tasks: Sequence[Task], on_done: OnDone, workers: int, retries: in
                     except BrokenProcessPool:
                         lost.append(task)
                         continue
-                    _deliver(outcome, on_done)
+                    _submit(pool, _deliver(outcome, on_done), pending, lost)
         except BaseException:  # Ctrl-C, or the store failed: stop the workers now
             workers_now = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
@@ -304,26 +330,27 @@ def _dask_round(tasks: Sequence[Task], on_done: OnDone, client: Any, retries: in
     from distributed import as_completed
 
     futures: list = []
+    by_key: dict[str, Task] = {}
+
+    def submit(tasks: Sequence[Task]) -> list:
+        new = [client.submit(_run_task_one_thread, t, key=f"binnenstad-run-{t.run_id}",
+                             pure=False, retries=retries) for t in tasks]
+        by_key.update({f.key: t for f, t in zip(new, tasks, strict=True)})
+        futures.extend(new)
+        return new
+
     try:
-        futures = [
-            client.submit(
-                _run_task_one_thread,
-                t,
-                key=f"binnenstad-run-{t.run_id}",
-                pure=False,
-                retries=retries,
-            )
-            for t in tasks
-        ]
-        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        for future in as_completed(futures):
+        running = as_completed(submit(tasks))
+        for future in running:
             try:
                 outcome = future.result()
             except Exception as exc:  # KilledWorker: the run took down workers repeatedly
                 detail = " ".join(f"{type(exc).__name__}: {exc}".split())
                 outcome = _failed(by_key[future.key], detail)
-            _deliver(outcome, on_done)
+            more = _deliver(outcome, on_done)
             future.release()
+            for new in submit(more):
+                running.add(new)
     except BaseException:
         client.cancel(futures)
         raise
@@ -337,7 +364,9 @@ def _import_model() -> None:
 
 class Workers:
     """The same workers for several rounds of tasks, where each round waits for the last (a
-    calibration's batches: the next batch is chosen from the results of this one).
+    calibration's search, then the check of the best set it found). Within a round,
+    ``on_done`` may return more tasks (the search's next batch), which start as soon as a
+    worker is free.
 
     Local worker processes start once and serve every round (a pool that broke is replaced);
     a Dask client connects once. Each round is :func:`execute` with its guarantees: outcomes
@@ -373,14 +402,14 @@ class Workers:
         self.close()
 
     def execute(self, tasks: Sequence[Task], on_done: OnDone) -> None:
-        """Run one round of tasks; pass each outcome to ``on_done`` as it arrives."""
+        """Run one round of tasks; pass each outcome to ``on_done`` as it arrives, and run
+        the tasks it returns in the same round."""
         if not tasks:
             return
         if self.client is not None:
             _dask_round(tasks, on_done, self.client, self.retries)
         elif self.workers <= 1:
-            for task in tasks:
-                on_done(task.run())
+            _serial(tasks, on_done)
         else:
             with single_threaded_workers():  # for workers (re)started in this round
                 _pool_loop(tasks, on_done, self.workers, self.retries, kept=self)

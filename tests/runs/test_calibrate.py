@@ -20,7 +20,7 @@ import yaml
 from sim import api
 from sim.cli.main import main
 from sim.runs.calibrate import evaluate_set, run_calibration
-from sim.runs.calibration_design import load_calibration
+from sim.runs.calibration_design import CHECK, load_calibration
 from sim.runs.calibration_results import collect_calibration
 from sim.runs.design import resolve_scenario
 from sim.runs.store import RunStore
@@ -237,6 +237,39 @@ def test_interrupted_on_two_workers_resumes_to_the_same_result(reference, tmp_pa
     # nothing lost, nothing repeated: the resumed calibration ran only what was not stored
     assert counts["runs"] == SMALL_RUNS - 4
     same(collect_calibration(cal, out), reference)
+
+
+def test_the_next_batch_is_queued_while_the_batch_before_it_still_runs(tmp_path,
+                                                                       monkeypatch):
+    """Batch k+1 is proposed as soon as batch k-1 is finished, so the workers always hold a
+    batch in hand: the search starts with two batches' runs, and batch 2 joins the round the
+    moment batch 0's last run is stored, before any run of batch 1 is."""
+    from sim.runs.executors import Workers
+
+    cal = load_calibration(small_spec(tmp_path, budget=9))  # three batches of three
+    rounds, events = [], []
+    real = Workers.execute
+
+    def watched(self, tasks, on_done):
+        rounds.append([t.point for t in tasks])
+
+        def done(outcome):
+            more = on_done(outcome)
+            events.append(("stored", outcome.run_id))
+            if more:
+                events.append(("queued", sorted({t.point for t in more})))
+            return more
+
+        return real(self, tasks, done)
+
+    monkeypatch.setattr(Workers, "execute", watched)
+    counts = run_calibration(cal, tmp_path / "out", progress=False)
+    assert counts["complete"] == 9
+    assert rounds[0] == [0, 1, 2, 3, 4, 5]  # batches 0 and 1 at once (1 replication each)
+    assert len(rounds) == 2 and set(rounds[1]) == {CHECK}  # then the check of the best set
+    queued = [i for i, e in enumerate(events) if e[0] == "queued"]
+    assert [events[i][1] for i in queued] == [[6, 7, 8]]
+    assert queued[0] == 3  # right after the third stored run, batch 0's last
 
 
 def test_kill_9_then_resume_equals_uninterrupted(reference, tmp_path):
