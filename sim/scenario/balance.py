@@ -36,8 +36,8 @@ REFERENCE_DWELLING_CELLS = 2155
 #: Sectors each purpose spends in (as the residents' choice, sim.model.residents).
 PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",),
                    "leisure": ("food_beverage", "leisure")}
-#: middelstad's floor-weighted mean market rent at the start (default parameters; measured
-#: over four seeds: 202-205).
+#: middelstad's floor-weighted mean market rent at the start at rent level 1 and the default A1
+#: rent (measured over four seeds: 202-205); scaled with the level (0.89 by default).
 REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR = 203.0
 RENT_SCALE_LIMITS = (0.4, 2.5)
 #: The scales a balanced town may take, and beyond which a town with given numbers is warned.
@@ -151,8 +151,8 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
 
 def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray) -> float:
     """The factor that brings a balanced town's floor-weighted mean market rent to the
-    calibrated town's (measured: :data:`REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR` at the default
-    rent parameters, scaled with ``economy.rent.level`` and the A1 rent). A compact centre,
+    calibrated town's (measured: :data:`REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR` at rent level 1
+    and the default A1 rent, scaled with ``economy.rent.level`` and the A1 rent). A compact centre,
     whose units all lie near its heart, would otherwise pay middelstad's A1 rents everywhere on
     middelstad's spending per m2; JLL: rents in smaller towns are lower."""
     rent = scenario.economy.rent

@@ -146,7 +146,10 @@ class Rent(Strict):
         "EUR/m2/year", ge=0.0, le=5000.0,
     )
     level: float = param(
-        1.0, "Multiplier on all market rents (for what-ifs and tests). Assumption: 1.", "-",
+        0.89, "Multiplier on all market rents (for what-ifs and tests). Calibrated: the best "
+        "set of calibrations/middelstad.yaml (0.895; sets within tolerance 0.82-1.00, "
+        "docs/calibration.md): JLL's A1 rents with the gradient above leave too many shops "
+        "below break-even for the observed vacancy and closures.", "-",
         gt=0.0, le=10.0,
     )
     lease_years: int = param(
@@ -261,9 +264,11 @@ class Shops(Strict):
         "-", ge=0.0, le=50.0,
     )
     entry_rate_per_year: float = param(
-        1.0,
-        "Highest yearly rate at which a vacant unit finds a tenant (at the best locations). "
-        "Assumption: about a year of vacancy even at the best locations.",
+        0.89,
+        "Highest yearly rate at which a vacant unit finds a tenant (at the best locations): "
+        "about a year of vacancy even at the best locations. Calibrated: the best set of "
+        "calibrations/middelstad.yaml (0.89; sets within tolerance 0.72-1.28, "
+        "docs/calibration.md).",
         "1/year", ge=0.0, le=52.0,
     )
     fit_out_weeks: int = param(
@@ -323,10 +328,11 @@ class Economy(Strict):
         "experiments and the app.", "-", ge=0.0, le=10.0,
     )
     footfall_trend_per_year: float = param(
-        -0.008,
+        -0.010,
         "Background change in visit rates per year, apart from what the model produces itself. "
-        "Locatus: footfall -1 to -1.5% a year before corona; the model's own closures and "
-        "online growth add about -0.5% a year (measured, docs/calibration.md).",
+        "Locatus: footfall -1 to -1.5% a year before corona. Calibrated: the best set of "
+        "calibrations/middelstad.yaml (-1.02%; sets within tolerance -1.4% to -0.5%, "
+        "docs/calibration.md).",
         "1/year", ge=-0.5, le=0.5,
     )
     choice: Choice = Field(default_factory=Choice)
