@@ -12,6 +12,14 @@ region's trips the centre gets) until the town's expected spending per m2 of ret
 equals middelstad's under the same scenario parameters. What-ifs on visit rates or spending
 keep their effect (they change both sides), and middelstad itself is unchanged (scale 1).
 
+Market rents of a balanced town are scaled once, at set-up (:func:`rent_scale`), but only
+down, to middelstad's floor-weighted mean: a compact centre, whose units all lie near its
+heart, would otherwise pay A1 rents everywhere. A large centre's mean rent is lower than
+middelstad's because more of its floor lies far from its heart, where the distance gradient
+already makes it cheap, not because its streets are dearer to trade in; raising its rents to
+middelstad's mean (1.38 times, for the 1,500-premises test town) charged its back streets more
+than middelstad's for the same footfall (docs/own-town.md, "Towns of any size").
+
 Called by the model (:class:`sim.model.residents.Residents`) and by ``binnenstad validate``,
 which warns when a town whose numbers are given cannot cover its floor area or leaves no room
 for entry (:func:`warning`).
@@ -39,7 +47,8 @@ PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",)
 #: middelstad's floor-weighted mean market rent at the start (default parameters; measured
 #: over four seeds: 202-205).
 REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR = 203.0
-RENT_SCALE_LIMITS = (0.4, 2.5)
+#: Rents of a balanced town are scaled down only (see the module docstring): at most 1.
+RENT_SCALE_LIMITS = (0.4, 1.0)
 #: The scales a balanced town may take, and beyond which a town with given numbers is warned.
 SCALE_LIMITS = (0.25, 4.0)
 WARN_BELOW, WARN_ABOVE = 0.7, 1.5
@@ -150,11 +159,13 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
 
 
 def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray) -> float:
-    """The factor that brings a balanced town's floor-weighted mean market rent to the
+    """The factor that brings a balanced town's floor-weighted mean market rent down to the
     calibrated town's (measured: :data:`REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR` at the default
-    rent parameters, scaled with ``economy.rent.level`` and the A1 rent). A compact centre,
-    whose units all lie near its heart, would otherwise pay middelstad's A1 rents everywhere on
-    middelstad's spending per m2; JLL: rents in smaller towns are lower."""
+    rent parameters, scaled with ``economy.rent.level`` and the A1 rent), never up. A compact
+    centre, whose units all lie near its heart, would otherwise pay middelstad's A1 rents
+    everywhere on middelstad's spending per m2; JLL: rents in smaller towns are lower. A large
+    centre's lower mean comes from its many units far from the heart, which the distance
+    gradient already makes cheap: it keeps its rents (scale 1)."""
     rent = scenario.economy.rent
     reference = (REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR * rent.level
                  * rent.a1_eur_per_m2_year / 850.0)

@@ -1,6 +1,6 @@
 """Tests for balance by construction (sim.scenario.balance): a town of any size starts with
-middelstad's spending per m2, middelstad itself is unchanged, and ``validate`` warns when given
-population numbers cannot fit the town."""
+middelstad's spending per m2 and rents no higher than middelstad's mean, middelstad itself is
+unchanged, and ``validate`` warns when given population numbers cannot fit the town."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sim.cli.main import main
 from sim.scenario.balance import (
     REFERENCE_DWELLING_CELLS,
     REFERENCE_FLOOR_M2,
+    REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR,
     balance,
+    rent_scale,
     spending_per_household,
     town_size,
     warning,
@@ -103,3 +105,22 @@ def test_validate_warns_in_one_line(override, words, tmp_path, capsys):
 def test_validate_is_quiet_for_a_balanced_town(capsys):
     assert main(["validate", BASELINE]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_rents_are_scaled_down_only():
+    """A compact centre at A1 rents everywhere is brought down to middelstad's mean; a large
+    centre whose mean is low because most of its floor lies far from its heart keeps its rents
+    (before: raised 1.38 times in the 1,500-premises test town, its back streets above
+    middelstad's for the same footfall)."""
+    scenario = load_scenario(BASELINE)
+    floor = np.full(4, 150.0)
+    compact = rent_scale(scenario, np.array([400.0, 350.0, 300.0, 250.0]), floor)
+    assert compact == pytest.approx(REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR / 325.0)
+    large = np.array([400.0, 150.0, 120.0, 120.0])  # mean 197.5, below middelstad's 203
+    assert rent_scale(scenario, large, floor) == 1.0
+    assert rent_scale(scenario, large / 2, floor) == 1.0
+    # a what-if on the rent level keeps its effect: the doubled rents are scaled as before
+    dearer = load_scenario(BASELINE, ["economy.rent.level=2"])
+    assert rent_scale(dearer, 2 * np.array([400.0, 350.0, 300.0, 250.0]), floor) == (
+        pytest.approx(compact))
+    assert rent_scale(dearer, 2 * large, floor) == 1.0
