@@ -30,7 +30,7 @@ from sim import kernels
 from sim.kernels import tours, visits
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
-from sim.scenario.balance import agent_weight, balance, town_size
+from sim.scenario.balance import agent_weight, town_balance
 from sim.scenario.fields import (
     ENTRY_KINDS,
     GROUPS,
@@ -187,7 +187,7 @@ class Residents:
         self._visit_rates = np.array(
             [getattr(pop.visits_per_week, p).array() for p in PURPOSES])  # (purpose, group)
         town = model.town
-        self.balance = balance(params, *town_size(town, pop.persons_per_household.centre))
+        self.balance = town_balance(params, town)
         self.people = self.balance.people
         self._households = self.balance.households  # (G,)
         self.weight = agent_weight(params, float(self._households.sum()))  # households/agent

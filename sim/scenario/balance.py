@@ -9,8 +9,20 @@ floor area, though, would have less or more spending for its shops, most of all 
 shopping and services. So, when the visitor groups' numbers are derived, the centre's pull on
 them is scaled per trip purpose (:attr:`Balance.visit_scale`: the share of the city's and the
 region's trips the centre gets) until the town's expected spending per m2 of retail floor area
-equals middelstad's under the same scenario parameters. What-ifs on visit rates or spending
-keep their effect (they change both sides), and middelstad itself is unchanged (scale 1).
+equals middelstad's under the same scenario parameters, times the town's agglomeration
+(:func:`agglomeration`): a centre whose shops stand closer together pulls more shoppers per m2,
+as each shop's weight in the destination choice grows with the shops around it (Koster,
+Pasidis & van Ommeren 2019: elasticity 0.25, ``economy.choice.neighbour_elasticity``). What-ifs
+on visit rates or spending keep their effect (they change both sides), and middelstad itself is
+unchanged (scales 1).
+
+Market rents of a balanced town are scaled once, at set-up (:func:`rent_scale`), but only
+down, to middelstad's floor-weighted mean: a compact centre, whose units all lie near its
+heart, would otherwise pay A1 rents everywhere. A large centre's mean rent is lower than
+middelstad's because more of its floor lies far from its heart, where the distance gradient
+already makes it cheap, not because a unit there earns less for its footfall; raising its rents to
+middelstad's mean (1.38 times, for the 1,500-premises test town) charged its back streets more
+than middelstad's for the same footfall (docs/own-town.md, "Towns of any size").
 
 Called by the model (:class:`sim.model.residents.Residents`) and by ``binnenstad validate``,
 which warns when a town whose numbers are given cannot cover its floor area or leaves no room
@@ -20,17 +32,21 @@ for entry (:func:`warning`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.scenario.fields import GROUPS, PURPOSES, SECTORS
+from sim.scenario.town import FloorArea
+from sim.town.maps import load_preset
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
     from sim.town.maps import Town
 
-#: middelstad, the calibrated town: retail floor area (m2) and dwelling cells.
+#: middelstad, the calibrated town (a built-in map): retail floor area (m2) and dwelling cells.
+REFERENCE_PRESET = "middelstad"
 REFERENCE_FLOOR_M2 = 48220.0
 REFERENCE_DWELLING_CELLS = 2155
 #: Sectors each purpose spends in (as the residents' choice, sim.model.residents).
@@ -39,7 +55,8 @@ PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",)
 #: middelstad's floor-weighted mean market rent at the start at rent level 1 and the default A1
 #: rent (measured over four seeds: 202-205); scaled with the level (0.89 by default).
 REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR = 203.0
-RENT_SCALE_LIMITS = (0.4, 2.5)
+#: Rents of a balanced town are scaled down only (see the module docstring): at most 1.
+RENT_SCALE_LIMITS = (0.4, 1.0)
 #: The scales a balanced town may take, and beyond which a town with given numbers is warned.
 SCALE_LIMITS = (0.25, 4.0)
 WARN_BELOW, WARN_ABOVE = 0.7, 1.5
@@ -55,7 +72,10 @@ class Balance:
         visit_scale: (purposes,) multiplier on the visit rates of every group but the
             centre's residents (1 without balancing).
         spending_scale: (purposes,) the factor by which spending per m2 would still have to
-            change to equal the calibrated town's, after the balancing (1: balanced).
+            change to equal the calibrated town's times ``agglomeration``, after the balancing
+            (1: balanced).
+        agglomeration: the town's pull per m2 from its shops' neighbours relative to
+            middelstad's (:func:`agglomeration`; 1 for middelstad).
         balanced: whether the town is balanced by construction (its visitor groups' numbers
             derived and ``population.balance_spending`` true): then its rents are balanced
             too (:func:`rent_scale`).
@@ -66,6 +86,7 @@ class Balance:
     visit_scale: np.ndarray
     spending_scale: np.ndarray
     balanced: bool
+    agglomeration: float = 1.0
 
 
 def town_size(town: Town, persons_per_household: float) -> tuple[float, int, float | None]:
@@ -120,11 +141,46 @@ def _reference_people(scenario: Scenario) -> dict[str, float]:
             "commuter": pop.commuters_per_m2 * REFERENCE_FLOOR_M2}
 
 
+def neighbour_pull(town: Town, scenario: Scenario) -> float:
+    """The floor-weighted mean of ``(1 + n_j) ** neighbour_elasticity`` over the town's
+    premises, ``n_j`` the premises within ``town.neighbour_radius_cells`` of unit ``j``: the
+    factor by which its neighbours raise a m2's weight in the destination choice with every
+    unit open (as :meth:`sim.model.residents.Residents.perceive` weighs it)."""
+    radius = scenario.town.neighbour_radius_cells
+    neighbours = np.asarray(town.premises_neighbours(radius).sum(axis=1)).ravel()
+    elasticity = scenario.economy.choice.neighbour_elasticity
+    return float(np.average((1.0 + neighbours) ** elasticity, weights=town.premises_floor_m2))
+
+
+@lru_cache(maxsize=16)
+def _reference_pull(floor_area_json: str, cell_size_m: float, radius: int,
+                    elasticity: float) -> float:
+    """middelstad's :func:`neighbour_pull` under these settings (its map built once)."""
+    town = load_preset(REFERENCE_PRESET,
+                       floor_area_m2=FloorArea.model_validate_json(floor_area_json).model_dump(),
+                       cell_size_m=cell_size_m)
+    neighbours = np.asarray(town.premises_neighbours(radius).sum(axis=1)).ravel()
+    return float(np.average((1.0 + neighbours) ** elasticity, weights=town.premises_floor_m2))
+
+
+def agglomeration(scenario: Scenario, town: Town) -> float:
+    """The town's :func:`neighbour_pull` relative to middelstad's under the same settings:
+    above 1 where its shops stand closer together than middelstad's (the test towns of 150 and
+    1,500 premises: 1.05, 1.09), below 1 where they stand further apart (30 premises: 0.97).
+    Exactly 1 for middelstad."""
+    cfg = scenario.town
+    reference = _reference_pull(cfg.floor_area_m2.model_dump_json(), cfg.cell_size_m,
+                                cfg.neighbour_radius_cells,
+                                scenario.economy.choice.neighbour_elasticity)
+    return neighbour_pull(town, scenario) / reference
+
+
 def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
-            town_centre_people: float | None = None) -> Balance:
+            town_centre_people: float | None = None, agglomeration: float = 1.0) -> Balance:
     """The people of a town of ``floor_m2`` m2 of retail floor area and ``dwelling_cells``
     dwelling cells (and, if known, the people its dwellings house), and the visit scales that
-    balance its spending per m2 with the calibrated town's, purpose by purpose.
+    balance its spending per m2 with the calibrated town's times ``agglomeration``
+    (:func:`agglomeration`), purpose by purpose.
 
     The visits of the groups outside the centre are scaled only when none of their numbers is
     given and ``population.balance_spending`` is true; otherwise the scales are 1 and
@@ -134,7 +190,7 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
     house = households(people, scenario)
     per_household = spending_per_household(scenario)  # (purposes, G)
     reference = per_household @ households(_reference_people(scenario), scenario)
-    target = reference / REFERENCE_FLOOR_M2 * floor_m2  # (purposes,) EUR a week
+    target = reference / REFERENCE_FLOOR_M2 * floor_m2 * agglomeration  # (purposes,) EUR/week
     centre = per_household[:, 0] * house[0]
     outside = per_household[:, 1:] @ house[1:]
     derived = all(v is None for v in (pop.city_people, pop.region_people,
@@ -146,15 +202,18 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
         scale = np.clip(np.where(outside > 0, wanted, 1.0), *SCALE_LIMITS)
     spending_scale = target / np.maximum(centre + outside * scale, 1e-12)
     return Balance(people=people, households=house, visit_scale=scale,
-                   spending_scale=spending_scale, balanced=balanced)
+                   spending_scale=spending_scale, balanced=balanced,
+                   agglomeration=agglomeration)
 
 
 def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray) -> float:
-    """The factor that brings a balanced town's floor-weighted mean market rent to the
+    """The factor that brings a balanced town's floor-weighted mean market rent down to the
     calibrated town's (measured: :data:`REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR` at rent level 1
-    and the default A1 rent, scaled with ``economy.rent.level`` and the A1 rent). A compact centre,
-    whose units all lie near its heart, would otherwise pay middelstad's A1 rents everywhere on
-    middelstad's spending per m2; JLL: rents in smaller towns are lower."""
+    and the default A1 rent, scaled with ``economy.rent.level`` and the A1 rent), never up. A
+    compact centre, whose units all lie near its heart, would otherwise pay middelstad's A1
+    rents everywhere on middelstad's spending per m2; JLL: rents in smaller towns are lower. A
+    large centre's lower mean comes from its many units far from the heart, which the distance
+    gradient already makes cheap: it keeps its rents (scale 1)."""
     rent = scenario.economy.rent
     reference = (REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR * rent.level
                  * rent.a1_eur_per_m2_year / 850.0)
@@ -162,13 +221,19 @@ def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray
     return float(np.clip(reference / max(mean, 1e-9), *RENT_SCALE_LIMITS))
 
 
+def town_balance(scenario: Scenario, town: Town) -> Balance:
+    """:func:`balance` of ``town`` under ``scenario``: its size, its dwellings' people and its
+    :func:`agglomeration`."""
+    size = town_size(town, scenario.population.persons_per_household.centre)
+    return balance(scenario, *size, agglomeration=agglomeration(scenario, town))
+
+
 def warning(scenario: Scenario, town: Town) -> str | None:
     """One line if ``town`` cannot be balanced under ``scenario``: its spending for a trip
     purpose is far below (shops cannot cover their costs) or above (no room for entry) the
     calibrated town's per m2 of retail floor area."""
-    floor_m2, cells, centre_people = town_size(town,
-                                               scenario.population.persons_per_household.centre)
-    b = balance(scenario, floor_m2, cells, centre_people)
+    floor_m2 = float(town.premises_floor_m2.sum())
+    b = town_balance(scenario, town)
     for purpose, s in zip(PURPOSES, b.spending_scale, strict=True):
         if s > WARN_ABOVE:
             return (f"the population spends too little for {purpose} shopping to cover the "

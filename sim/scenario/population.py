@@ -209,7 +209,9 @@ class Population(Strict):
         "When the visitor groups' numbers are derived from the town's size (none given), "
         "scale the centre's pull on them per trip purpose so that the town's expected "
         "spending per m2 of retail floor area equals that of middelstad, the calibrated town, "
-        "under the same parameters: a town of any size then starts near a realistic vacancy "
+        "under the same parameters, times the town's agglomeration (its shops' neighbours as "
+        "the choice weighs them, relative to middelstad's), and scale its rents down to "
+        "middelstad's mean: a town of any size then starts near a realistic vacancy "
         "(sim/scenario/balance.py; middelstad's scales are 1).", "-",
     )
     agents: int | None = param(

@@ -380,11 +380,17 @@ LOCKDOWN = {"type": "lockdown", "start": "2019-03-04", "end": "2019-09-30",
 
 
 SUPPORT = {"type": "support_scheme", "start": "2019-03-04", "end": "2019-12-30"}
+#: Shops with two months of reserve instead of four, so that a seven-month lockdown breaks the
+#: weaker ones without support: kleinstad's balanced shops (its agglomeration brings them 7%
+#: more spending per m2 than middelstad's) otherwise all come through it, and the support
+#: scheme has no failure to prevent (paired, seeds 3 and 4: 3 exits for losses, cash or a
+#: losing lease without support, none with it).
+FRAGILE = {"shops": {"reserve_months": 2.0}}
 
 
 def test_support_lets_fewer_businesses_fail_and_is_repaid_after():
-    bare = small(shocks=[LOCKDOWN])
-    supported = small(shocks=[LOCKDOWN, SUPPORT])
+    bare = small(shocks=[LOCKDOWN], economy=FRAGILE)
+    supported = small(shocks=[LOCKDOWN, SUPPORT], economy=FRAGILE)
     fail_bare = sum(simulate(bare, s)[1]["closures"].head(52).sum() for s in SEEDS)
     fail_supported = sum(simulate(supported, s)[1]["closures"].head(52).sum() for s in SEEDS)
     assert fail_supported < fail_bare
@@ -402,8 +408,8 @@ def test_support_prevents_lease_end_exits_during_a_lockdown():
             total += int((ev["cause"].isin(["lease_end", "sustained_losses", "insolvent"])
                           & ev["date"].between("2019-03-04", "2019-12-30")).sum())
         return total
-    assert lease_end_exits(small(shocks=[LOCKDOWN, SUPPORT])) == 0
-    assert lease_end_exits(small(shocks=[LOCKDOWN])) > 0
+    assert lease_end_exits(small(shocks=[LOCKDOWN, SUPPORT], economy=FRAGILE)) == 0
+    assert lease_end_exits(small(shocks=[LOCKDOWN], economy=FRAGILE)) > 0
 
 
 def test_lockdown_weeks_do_not_count_in_the_smoothed_accounts():

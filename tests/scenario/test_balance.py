@@ -1,18 +1,24 @@
 """Tests for balance by construction (sim.scenario.balance): a town of any size starts with
-middelstad's spending per m2, middelstad itself is unchanged, and ``validate`` warns when given
-population numbers cannot fit the town."""
+middelstad's spending per m2 and rents no higher than middelstad's mean, middelstad itself is
+unchanged, a town whose shops stand closer together than middelstad's draws more per m2, and
+``validate`` warns when given population numbers cannot fit the town."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sim.cli.main import main
 from sim.scenario.balance import (
     REFERENCE_DWELLING_CELLS,
     REFERENCE_FLOOR_M2,
+    REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR,
+    agglomeration,
     balance,
+    rent_scale,
     spending_per_household,
+    town_balance,
     town_size,
     warning,
 )
@@ -34,6 +40,8 @@ def test_middelstad_is_the_reference():
     assert (floor, cells, people) == (REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS, None)
     b = balance(scenario, floor, cells, people)
     assert b.balanced
+    assert agglomeration(scenario, town) == 1.0
+    np.testing.assert_array_equal(town_balance(scenario, town).visit_scale, b.visit_scale)
     np.testing.assert_allclose(b.visit_scale, 1.0, rtol=1e-12)
     np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-12)
     assert warning(scenario, town) is None
@@ -103,3 +111,61 @@ def test_validate_warns_in_one_line(override, words, tmp_path, capsys):
 def test_validate_is_quiet_for_a_balanced_town(capsys):
     assert main(["validate", BASELINE]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_rents_are_scaled_down_only():
+    """A compact centre at A1 rents everywhere is brought down to middelstad's mean; a large
+    centre whose mean is low because most of its floor lies far from its heart keeps its rents
+    (before: raised 1.38 times in the 1,500-premises test town, its back streets above
+    middelstad's for the same footfall)."""
+    scenario = load_scenario(BASELINE)
+    floor = np.full(4, 150.0)
+    compact = rent_scale(scenario, np.array([400.0, 350.0, 300.0, 250.0]), floor)
+    assert compact == pytest.approx(REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR / 325.0)
+    large = np.array([400.0, 150.0, 120.0, 120.0])  # mean 197.5, below middelstad's 203
+    assert rent_scale(scenario, large, floor) == 1.0
+    assert rent_scale(scenario, large / 2, floor) == 1.0
+    # a what-if on the rent level keeps its effect: the doubled rents are scaled as before
+    dearer = load_scenario(BASELINE, ["economy.rent.level=2"])
+    assert rent_scale(dearer, 2 * np.array([400.0, 350.0, 300.0, 250.0]), floor) == (
+        pytest.approx(compact))
+    assert rent_scale(dearer, 2 * large, floor) == 1.0
+
+
+class _Row:
+    """What :func:`agglomeration` reads of a town: ten units of 150 m2 in a row, each with the
+    ``reach`` nearest on either side as neighbours."""
+
+    premises_floor_m2 = np.full(10, 150.0)
+
+    def __init__(self, reach: int) -> None:
+        self.reach = reach
+
+    def premises_neighbours(self, radius_cells: int) -> sp.csr_array:
+        i, j = np.meshgrid(np.arange(10), np.arange(10), indexing="ij")
+        near = (np.abs(i - j) <= self.reach) & (i != j)
+        return sp.csr_array(near.astype(np.int8))
+
+
+def test_a_denser_centre_draws_more_per_m2():
+    """Spending per m2 follows the shops' neighbours as the choice weighs them (Koster et al.
+    2019, elasticity 0.25): a town whose units each have more neighbours than middelstad's
+    (7.6 within 3 cells) gets more, one with fewer gets less, in proportion to the mean of
+    (1 + neighbours)^0.25; kleinstad's shops stand closer together than middelstad's."""
+    scenario = load_scenario(BASELINE)
+    reference = balance(scenario, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS)
+    per_m2_ref = expected_spending(scenario, reference) / REFERENCE_FLOOR_M2
+    sparse, dense = agglomeration(scenario, _Row(1)), agglomeration(scenario, _Row(9))
+    assert sparse < 0.9 < 1.05 < dense
+    # the row's ends have one neighbour, the other eight two; every unit of the dense one nine
+    assert dense / sparse == pytest.approx(10 ** 0.25 / ((2 * 2 ** 0.25 + 8 * 3 ** 0.25) / 10))
+    for a in (sparse, dense):
+        b = balance(scenario, 5_000.0, 40, agglomeration=a)
+        np.testing.assert_allclose(expected_spending(scenario, b) / 5_000.0, a * per_m2_ref,
+                                   rtol=1e-9)
+        np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-9)
+    klein = load_scenario(BASELINE, ["town.preset=kleinstad"])
+    assert agglomeration(klein, build_town(klein)) > 1.05
+    # without the choice's neighbour term there is nothing to draw on
+    flat = load_scenario(BASELINE, ["economy.choice.neighbour_elasticity=0"])
+    assert agglomeration(flat, _Row(9)) == 1.0
