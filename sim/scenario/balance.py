@@ -147,7 +147,7 @@ def neighbour_pull(town: Town, scenario: Scenario) -> float:
     factor by which its neighbours raise a m2's weight in the destination choice with every
     unit open (as :meth:`sim.model.residents.Residents.perceive` weighs it)."""
     radius = scenario.town.neighbour_radius_cells
-    neighbours = np.asarray(town.premises_neighbours(radius).sum(axis=1)).ravel()
+    neighbours = town.premises_neighbour_counts(radius)
     elasticity = scenario.economy.choice.neighbour_elasticity
     return float(np.average((1.0 + neighbours) ** elasticity, weights=town.premises_floor_m2))
 
@@ -159,7 +159,7 @@ def _reference_pull(floor_area_json: str, cell_size_m: float, radius: int,
     town = load_preset(REFERENCE_PRESET,
                        floor_area_m2=FloorArea.model_validate_json(floor_area_json).model_dump(),
                        cell_size_m=cell_size_m)
-    neighbours = np.asarray(town.premises_neighbours(radius).sum(axis=1)).ravel()
+    neighbours = town.premises_neighbour_counts(radius)
     return float(np.average((1.0 + neighbours) ** elasticity, weights=town.premises_floor_m2))
 
 

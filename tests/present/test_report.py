@@ -208,7 +208,7 @@ def test_scenarios_in_plain_words_in_both_languages(page, english, compare_run):
     assert ("Evenementenprogramma van 1 juli 2019 tot en met 28 juni 2020: ongeveer 10 "
             "evenementen per jaar op de pleinen") in html.unescape(page)
     assert "Kosten € 100.000 per jaar" in html.unescape(page)
-    assert "<code>economy.rent.level</code></td><td>1.0</td><td>0.7</td>" in page
+    assert "<code>economy.rent.level</code></td><td>0.89</td><td>0.7</td>" in page
     assert "Multiplier on all market rents" in page
 
 

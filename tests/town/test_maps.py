@@ -198,3 +198,11 @@ def test_premises_neighbours_chebyshev_radius():
     assert nb.sum(axis=1).tolist() == [1, 2, 2, 2, 1]
     assert nb.diagonal().sum() == 0
     assert (town.premises_neighbours(2) != town.premises_neighbours(2).T).nnz == 0
+
+
+@pytest.mark.parametrize("radius", [0, 1, 3])
+def test_neighbour_counts_without_scipy_equal_the_neighbour_matrix(preset, radius):
+    """The summed-area count ``validate`` uses is the row sum of the scipy neighbour matrix."""
+    counts = preset.premises_neighbour_counts(radius)
+    expected = np.asarray(preset.premises_neighbours(radius).sum(axis=1)).ravel()
+    assert counts.tolist() == expected.tolist()
