@@ -2,17 +2,24 @@
 
 A scenario-picker value forged in the browser is refused with a message and never becomes a
 path; a failing change shows one line without a traceback or a server path; ``--host`` off
-this computer warns that the app has no password. (That ``/resourcez`` answers 404 is tested
-on the running server in test_app_browser.py.)
+this computer warns that the app has no password; a classroom server that dies leaves no
+worker process behind. (That ``/resourcez`` answers 404 is tested on the running server in
+test_app_browser.py.)
 """
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.present.app.live import Settings, choose_file, session_error
+from tests.conftest import REPO
 
 SMALL = "name: {name}\nyears: 1\nwarmup_years: 0\ntown: {{preset: kleinstad}}\n"
 
@@ -63,3 +70,33 @@ def test_a_host_off_this_computer_warns_that_there_is_no_password(monkeypatch, c
     err = capsys.readouterr().err
     assert ("without a password" in err) is warned
     assert len(err.splitlines()) == int(warned)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting for its new parent has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_classroom_worker_ends_when_its_server_is_gone():
+    """A classroom server killed, or ended without stopping its pool, leaves no worker
+    holding memory: each worker checks its server whenever it has waited ``poll_s`` for a
+    request (before, the test suite's app servers left two workers running after every run)."""
+    server = ("import os\n"
+              "from sim.present.app.runner import WorkerPool\n"
+              "pool = WorkerPool(1, poll_s=0.2)\n"
+              "print(pool.processes[0].pid, flush=True)\n"
+              "os._exit(0)\n")  # as a killed server: no exit handlers, the pool not stopped
+    proc = subprocess.Popen([sys.executable, "-c", server], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    worker = int(proc.stdout.readline())
+    assert proc.wait(timeout=60) == 0
+    proc.stdout.close()  # the worker holds the pipe too; we only wait for it to end
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _running(worker):
+        time.sleep(0.1)
+    assert not _running(worker)

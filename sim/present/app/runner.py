@@ -9,7 +9,9 @@ blocks the server's thread, and a session's model never meets another's. The wor
 (:class:`WorkerPool`, one per core by default) are started with ``spawn`` when the first
 classroom session opens. Sessions whose browser is gone are dropped (:meth:`Runner.close`,
 called when Solara ends the session), and a worker drops any model not used for
-``reap_after_s`` seconds. Called by :mod:`sim.present.app.page`.
+``reap_after_s`` seconds. A worker whose server has gone (killed, or ended without stopping
+its pool) exits within ``poll_s`` seconds: no orphan keeps its memory. Called by
+:mod:`sim.present.app.page`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ __all__ = ["Frame", "LocalRunner", "PoolRunner", "SessionModel", "WorkerPool", "
 
 #: A worker drops a session's model after this many seconds without a request.
 REAP_AFTER_S = 30 * 60
+#: A worker waits this long for a request before it reaps, and checks that its server lives.
+POLL_S = 30.0
 
 
 @dataclass
@@ -153,14 +157,18 @@ class LocalRunner:
 
 
 # ------------------------------------------------------------------------ classroom
-def _worker(requests: mp.Queue, replies: mp.Queue, reap_after_s: float) -> None:
-    """A worker process: holds the models of its sessions and answers requests in order."""
+def _worker(requests: mp.Queue, replies: mp.Queue, reap_after_s: float, server: int,
+            poll_s: float = POLL_S) -> None:
+    """A worker process: holds the models of its sessions and answers requests in order;
+    ends when told to, or when its server (process ``server``) is gone."""
     sessions: dict[str, SessionModel] = {}
     while True:
         try:
-            message = requests.get(timeout=30)
+            message = requests.get(timeout=poll_s)
         except queue.Empty:
             message = None
+            if os.getppid() != server:  # the server died or left without stopping us
+                return
         now = time.monotonic()
         for key in [k for k, s in sessions.items() if now - s.last_used > reap_after_s]:
             del sessions[key]  # reaped: nobody asked for it for a long time
@@ -197,14 +205,17 @@ class WorkerPool:
     Args:
         workers: Processes (default: the CPUs available).
         reap_after_s: A worker drops a model not used for this long.
+        poll_s: A worker without requests checks this often that the server still runs.
     """
 
-    def __init__(self, workers: int | None = None, reap_after_s: float = REAP_AFTER_S) -> None:
+    def __init__(self, workers: int | None = None, reap_after_s: float = REAP_AFTER_S,
+                 poll_s: float = POLL_S) -> None:
         ctx = mp.get_context("spawn")  # the server has threads; fork would copy their locks
         n = workers or len(os.sched_getaffinity(0)) or 1
         self.replies: mp.Queue = ctx.Queue()
         self.requests = [ctx.Queue() for _ in range(n)]
-        self.processes = [ctx.Process(target=_worker, args=(q, self.replies, reap_after_s),
+        self.processes = [ctx.Process(target=_worker,
+                                      args=(q, self.replies, reap_after_s, os.getpid(), poll_s),
                                       daemon=True, name=f"binnenstad-worker-{i}")
                           for i, q in enumerate(self.requests)]
         for p in self.processes:
