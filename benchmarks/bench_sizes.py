@@ -20,7 +20,6 @@ Usage: ``python benchmarks/bench_sizes.py [--replications 3] [--sizes 30 150 150
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import tempfile
@@ -34,12 +33,13 @@ SIZES = (30, 150, 1500)
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("make_towns",
-                                                  ROOT / "tests" / "data" / "make_towns.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_towns"] = module
-    spec.loader.exec_module(module)
-    return module
+    """The project's test-town generator, ``tests/data/make_towns.py`` (imported as
+    ``tests.data.make_towns`` from the repository)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.data import make_towns
+
+    return make_towns
 
 
 def _scenario(folder: Path | None, overrides: list[str]):
