@@ -39,7 +39,10 @@ def next_stop(local_cdf: np.ndarray, local_guide: np.ndarray, base: int, width: 
     Every entry before the guide's start lies in a lower bin ``trunc(cdf * M)`` than ``u``,
     and bins never decrease with the value, so those entries are below ``u``: starting
     there finds the binary search's column."""
-    idx = local_guide[base + min(int(u * width), width - 1)]  # u * M rounds up to M near 1
+    b = min(int(u * width), width - 1)  # u * M rounds up to M near 1
+    idx = local_guide[base + b]
+    if b < width - 1 and local_guide[base + b + 1] == idx:
+        return min(idx, width - 1)  # no entry in u's bin: the first above it is the column
     for _ in range(_GUIDE_STEPS):
         if idx >= width - 1 or local_cdf[base + idx] > u:
             return min(idx, width - 1)
