@@ -40,7 +40,7 @@ def next_stop(local_cdf: np.ndarray, local_guide: np.ndarray, base: int, width: 
     and bins never decrease with the value, so those entries are below ``u``: starting
     there finds the binary search's column."""
     b = min(int(u * width), width - 1)  # u * M rounds up to M near 1
-    idx = local_guide[base + b]
+    idx = np.int64(local_guide[base + b])
     if b < width - 1 and local_guide[base + b + 1] == idx:
         return min(idx, width - 1)  # no entry in u's bin: the first above it is the column
     for _ in range(_GUIDE_STEPS):
@@ -147,9 +147,15 @@ def _guides(cdf, width, guide):
         _guide_row(cdf, guide, row * width, width)
 
 
+def guide_dtype(width: int) -> type:
+    """The smallest integer type of a next-stop guide over rows of ``width`` (its entries run
+    to ``width``): one byte for the usual 64 neighbours, so more of the table stays in cache."""
+    return np.uint8 if width < 256 else np.int16
+
+
 def next_stop_guide(local_cdf: np.ndarray, width: int) -> np.ndarray:
     """The guide of a next-stop table given without one (rows of ``width``), as
     :func:`fill_next_stops` writes it."""
-    guide = np.empty(local_cdf.size, dtype=np.int16)
+    guide = np.empty(local_cdf.size, dtype=guide_dtype(width))
     _guides(local_cdf, width, guide)
     return guide

@@ -402,7 +402,7 @@ def _tour_tables(tours, near, local_cdf, local_guide, local_has, legs):
         if local_guide is None:
             local_guide = next_stop_guide(local_cdf, near.shape[1])
         return near, local_cdf, local_guide, local_has, legs
-    return (np.zeros((1, 1), np.int32), np.zeros(1), np.zeros(1, np.int16),
+    return (np.zeros((1, 1), np.int32), np.zeros(1), np.zeros(1, np.uint8),
             np.zeros(1, np.bool_), np.zeros(0))
 
 

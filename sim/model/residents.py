@@ -482,7 +482,7 @@ class Residents:
         if not hasattr(self, "_local_cdf"):
             n_units, width = near.shape
             self._local_cdf = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES), width))
-            self._local_guide = np.empty(self._local_cdf.shape, dtype=np.int16)
+            self._local_guide = np.empty(self._local_cdf.shape, dtype=tours.guide_dtype(width))
             self._local_has = np.empty((len(PURPOSES), n_units, len(TASTE_CLASSES)), bool)
         # Only the rows whose neighbours changed since the last fill (same weights, i.e. no
         # perception since) are recomputed, by the same arithmetic row by row: a large town
