@@ -318,7 +318,19 @@ def _trip_block(gen, lock_gen, u_trip, u_lock, t_lo, t_hi, *args) -> None:
 
 def _stop_block(gen, u_stop, s_lo, s_hi, *args) -> None:
     gen.random(out=u_stop[s_lo:s_hi])
+    args[-1][:] = 0.0  # this block's walkers per leg, zeroed in its own thread
     _stops(*args)
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_blocks(out, parts, lo, hi):
+    """``out[i] += parts[0, i]; out[i] += parts[1, i]; ...`` for ``i`` in ``lo .. hi``: the
+    blocks' sums added in block order, as ``out += parts[b]`` for each block in turn."""
+    for i in range(lo, hi):
+        x = out[i]
+        for b in range(parts.shape[0]):
+            x += parts[b, i]
+        out[i] = x
 
 
 def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, entry_cols,
@@ -382,7 +394,7 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     near, local_cdf, local_guide, local_has, legs = _tour_tables(
         tours, near, local_cdf, local_guide, local_has, legs)
     spend = np.zeros((blocks, 2, revenue.size))
-    block_legs = np.zeros((blocks, legs.size))
+    block_legs = _buffer(work, "block_legs", blocks * legs.size).reshape(blocks, legs.size)
     parallel.map_blocks(_stop_block, [
         (choice_gens[b], u_stop, stop_start[o_lo * per_origin], stop_start[o_hi * per_origin],
          o_lo * per_origin, o_hi * per_origin, start, sorted_data, u_stop,
@@ -393,7 +405,10 @@ def visit_week(rate, purpose_cut, home_origin, taste, entry_cdf, entry_guide, en
     for b in range(blocks):  # in block order: the same sums on any number of threads
         revenue += spend[b, 0]
         potential += spend[b, 1]
-        legs += block_legs[b]
+    if legs.size:
+        parallel.map_blocks(_add_blocks, [(legs, block_legs, lo, hi)
+                                          for lo, hi in _spans(legs.size, blocks)],
+                            items=block_legs.size)
 
 
 def _tour_tables(tours, near, local_cdf, local_guide, local_has, legs):

@@ -67,9 +67,8 @@ class Footfall:
     def start_week(self) -> tuple[np.ndarray, np.ndarray]:
         """No walkers yet this week; returns the arrays the week's walks and legs are added
         to."""
-        routes = self.model.routes
-        self.walks = np.zeros(routes.n_origins * routes.n_doors)
-        self.legs = np.zeros(routes.legs.near.size)
+        self.walks.fill(0.0)  # in place: fresh arrays of 2.5 MB a week on grootstad cost
+        self.legs.fill(0.0)  # page faults besides the zeroing
         return self.walks, self.legs
 
     def add_walks(self, origin: np.ndarray, door: np.ndarray, weight: np.ndarray) -> None:
