@@ -59,18 +59,18 @@ def next_stop(local_cdf: np.ndarray, local_guide: np.ndarray, base: int, width: 
 
 
 @numba.njit(cache=True, inline="always")
-def _guide_row(cdf: np.ndarray, guide: np.ndarray, base: int, width: int) -> None:
-    """``guide[base + b]``: the first column of the row whose bin ``trunc(cdf * M)`` is ``b``
-    or above (``M`` if none), in one pass: bins never decrease along a row."""
-    cur = 0
+def _guide_row(cdf: np.ndarray, guide: np.ndarray, base: int, width: int,
+               in_bin: np.ndarray) -> None:
+    """``guide[base + b]``: the first column of the row whose bin is ``b`` or above, i.e. the
+    number of its entries in lower bins (bins never decrease along a row)."""
+    for b in range(width + 1):
+        in_bin[b] = 0
     for j in range(width):
-        top = min(int(cdf[base + j] * width), width - 1)
-        while cur <= top:
-            guide[base + cur] = j
-            cur += 1
-    while cur < width:
-        guide[base + cur] = width
-        cur += 1
+        in_bin[int(cdf[base + j] * width)] += 1
+    below = 0
+    for b in range(width):
+        guide[base + b] = below
+        below += in_bin[b]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -82,6 +82,7 @@ def _fill_rows(near, key, moved, full, local_w, taste_w, lo, hi, cdf, guide, has
     1.0 at the end); a row without weight is 1.0 throughout and has no choice."""
     n_k = taste_w.shape[0]
     width = near.shape[1]
+    in_bin = np.empty(width + 1, dtype=np.int64)
     for p in range(lo, hi):
         if not full:
             hit = False
@@ -110,7 +111,7 @@ def _fill_rows(near, key, moved, full, local_w, taste_w, lo, hi, cdf, guide, has
             else:
                 for m in range(width):
                     cdf[base + m] = 1.0
-            _guide_row(cdf, guide, base, width)
+            _guide_row(cdf, guide, base, width, in_bin)
 
 
 def fill_next_stops(near: np.ndarray, key: np.ndarray, previous: np.ndarray | None,
@@ -143,8 +144,9 @@ def fill_next_stops(near: np.ndarray, key: np.ndarray, previous: np.ndarray | No
 
 @numba.njit(cache=True, nogil=True)
 def _guides(cdf, width, guide):
+    in_bin = np.empty(width + 1, dtype=np.int64)
     for row in range(cdf.size // width):
-        _guide_row(cdf, guide, row * width, width)
+        _guide_row(cdf, guide, row * width, width, in_bin)
 
 
 def guide_dtype(width: int) -> type:

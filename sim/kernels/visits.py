@@ -212,6 +212,7 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
     taste_w[k, sector_j]`` over the candidates, padded to ``n_cols`` with zero weights."""
     stride = n_cols + 1
     n_cand = cand.size
+    in_bin = np.empty(stride, dtype=np.int64)
     for r in range(row_lo, row_hi):
         o = r // n_tastes
         k = r - o * n_tastes
@@ -222,25 +223,28 @@ def _fill_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, row_lo, row_hi
             cdf[base + j] = acc
         ok = acc > 0
         has_choice[h0 + r] = ok
-        # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
-        # n_cols); bins never decrease along a row, so one pass that divides each entry by
-        # the total also moves the guide up to its bin (issue 17: a third less time than
-        # dividing, then counting the entries per bin; the same numbers). The padding (1.0,
-        # bin n_cols) is not counted: bins past the last candidate's point past it.
-        cur = 0
-        for j in range(n_cand):
-            value = cdf[base + j] / acc if ok else 1.0
-            cdf[base + j] = value
-            top = int(value * n_cols)
-            while cur <= top:
-                guide[base + cur] = base + j
-                cur += 1
-        while cur < stride:
-            guide[base + cur] = base + n_cand
-            cur += 1
+        if ok:
+            for j in range(n_cand):
+                cdf[base + j] /= acc
+        else:
+            for j in range(n_cand):
+                cdf[base + j] = 1.0
         for j in range(n_cand, n_cols):
             cdf[base + j] = 1.0  # zero weight: the cumulative sum stays at the total
         cdf[base + n_cols] = np.inf
+        # guide[b]: the first entry whose bin trunc(cdf * n_cols) is b or above (b = 0 ..
+        # n_cols) = the number of entries in lower bins (bins never decrease along a row);
+        # counted without branches, which a step-by-step search mispredicts. The padding
+        # (1.0, bin n_cols) only counts towards bins above the last, so it is not counted:
+        # the candidates fill 60-70% of grootstad's rows, and every count waits on the last.
+        for b in range(stride):
+            in_bin[b] = 0
+        for j in range(n_cand):
+            in_bin[int(cdf[base + j] * n_cols)] += 1
+        below = 0
+        for b in range(stride):
+            guide[base + b] = base + below
+            below += in_bin[b]
 
 
 def fill_choice_rows(loc, taste_w, cand, cand_sector, n_tastes, n_cols, flat0, h0, cdf,
