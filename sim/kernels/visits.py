@@ -102,19 +102,17 @@ def _trips(lo, hi, first, counts, u_trip, u_lock, lockdown, purpose_cut, home_or
         for t in range(first[i], first[i] + counts[i]):
             key[t] = -1
             u = u_trip[t, 0]
-            purpose = 0
-            if u >= purpose_cut[0, i]:
-                purpose = 1
-            if u >= purpose_cut[1, i]:
-                purpose = 2
+            # counted, not branched on (a random branch mispredicts): the same purpose and
+            # number of stops, as both cut lists increase
+            purpose = np.int64(u >= purpose_cut[0, i]) + np.int64(u >= purpose_cut[1, i])
             origin = home_origin[i]
             if origin < 0:  # -1 - row of an outside group: arrival at an entry point
                 base = (-1 - origin) * entry_stride
                 origin = _draw(entry_cdf, entry_guide, base, entry_cols, u_trip[t, 1])
             u = u_trip[t, 2]
             stops = 1
-            while stops < n_stop_cols + 1 and u >= stop_cdf[purpose, stops - 1]:
-                stops += 1
+            for j in range(n_stop_cols):
+                stops += np.int64(u >= stop_cdf[purpose, j])
             if lockdown and not u_lock[t] < visit_share[purpose]:
                 continue  # a trip not made
             made_trips += 1
