@@ -56,10 +56,7 @@ def _poisson(lam: float, u: float) -> int:
 def _draw(cdf: np.ndarray, guide: np.ndarray, base: int, n_cols: int, u: float) -> int:
     """Column of row ``base // (n_cols + 1)``: the first whose cumulative probability exceeds
     ``u`` (``searchsorted(row, u, side="right")``), via the guide table."""
-    b = int(u * n_cols)
-    idx = guide[base + b]
-    if b < n_cols and guide[base + b + 1] == idx:
-        return idx - base  # no entry in u's bin: the first above it is the column
+    idx = guide[base + int(u * n_cols)]
     for _ in range(_GUIDE_STEPS):
         if cdf[idx] > u:
             return idx - base
