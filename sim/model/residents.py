@@ -27,7 +27,7 @@ import numpy as np
 from mesa import Agent
 
 from sim import kernels
-from sim.kernels import parallel, tours, visits
+from sim.kernels import tours, visits
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
 from sim.scenario.balance import agent_weight, town_balance
@@ -352,30 +352,20 @@ class Residents:
                 routes.trees, np.bincount(access[stock], minlength=routes.n_cells).astype(float)))
             self._units_along_door = np.maximum(along[:, access], 1.0)
         vitality = open_along[:, routes.door] / self._units_along_door
-        # filled by purpose on the threads below, the keys in the purposes' order
-        self._location_weights = dict.fromkeys(PURPOSES)
-        self._location_scale = dict.fromkeys(PURPOSES)
-        self._local_weights = dict.fromkeys(PURPOSES)  # (P, M) next-stop weights, by purpose
+        self._location_weights, self._location_scale = {}, {}
+        self._local_weights = {}  # (P, M) next-stop weights from each premises, by purpose
         legs = routes.legs
         # kernels.location_utility term by term, its parts shared by the purposes (the walk's
         # cost never changes): the same numbers with a third of the passes over O x P
         near_part = log_attr[None, :] + ch.vitality_weight * vitality
-        near_attr = log_attr[legs.near]
-        missing = legs.near < 0
-
-        def weigh(purpose: str) -> None:  # numpy leaves the GIL: the purposes on the threads
+        for purpose in PURPOSES:
             walk_cost, leg_cost = self._walk_costs(purpose)
-            logw = near_attr - leg_cost
-            logw[missing] = -np.inf
+            logw = log_attr[legs.near] - leg_cost
+            logw = np.where(legs.near >= 0, logw, -np.inf)
             top = np.max(logw, axis=1, keepdims=True)
             self._local_weights[purpose] = np.exp(logw - np.where(np.isfinite(top), top, 0.0))
             self._location_weights[purpose], self._location_scale[purpose] = (
                 kernels.scaled_exp(near_part - walk_cost))
-
-        for purpose in PURPOSES:
-            self._walk_costs(purpose)  # computed once, before the threads read them
-        parallel.map_blocks(weigh, [(purpose,) for purpose in PURPOSES],
-                            items=len(PURPOSES) * near_part.size)
         bonus = np.array([[ch.taste_weight if s in TASTE_SECTORS[t] else 0.0 for s in SECTORS]
                           for t in TASTE_CLASSES])
         self._taste_weights = np.exp(bonus)  # (K, S)
