@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from sim.town.flows import accumulate_along_paths
+from sim.town.flows import accumulate_to_destinations
 from sim.town.legs import nearest_premises
 from sim.town.maps import Town, home_zones
 from sim.town.routing import shortest_path_trees
@@ -120,7 +120,7 @@ class Routes:
         distance_m: (O, P) walking distance from each origin to each premises.
         neighbours: (P, P) 0/1 sparse matrix of neighbouring premises.
         neighbour_slots: (P,) number of neighbours of each premises.
-        units_along: (O, C) premises along the route from each origin to each cell.
+        units_along_door: (O, P) premises along the route from each origin to each door.
         legs: the nearest premises of each premises and the routes to them (tours).
         leg_m: (P, M) walking distance of each leg (door to door).
         counting_lines: the cells across the street at each counting point.
@@ -149,7 +149,8 @@ class Routes:
         self.neighbours = town.premises_neighbours(neighbour_radius_cells)
         self.neighbour_slots = np.asarray(self.neighbours.sum(axis=1)).ravel().astype(float)
         self.units_per_cell = np.bincount(town.premises_access, minlength=self.n_cells)
-        self.units_along = accumulate_along_paths(self.trees, self.units_per_cell.astype(float))
+        self.units_along_door = accumulate_to_destinations(
+            self.trees, self.units_per_cell.astype(float))[:, self.door]
         self.legs = nearest_premises(town.adjacency, town.premises_access)
         self.counting_lines = {name: counting_line(town, cell)
                                for name, cell in town.counting_points.items()}
