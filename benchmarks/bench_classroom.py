@@ -8,7 +8,10 @@ samples every session's date and picture for ``--seconds`` seconds. Prints one J
 - simulated weeks per second of every session (min, median) over the measured window;
 - the time between two pictures of a session (median and 95th percentile): the update time a
   pupil sees;
-- the server's memory (web server plus worker processes, resident set, at the end).
+- the server's memory (web server plus worker processes, resident set, at the end);
+- where the CPU went over the measured window: cores used by the web server, by its workers
+  and by the browsers, and the server's (web server plus workers) CPU per picture shown, which
+  says how many pupils a server holds when their browsers run on their own machines.
 
 Goals on the project's 2-core machine: every session at least 1 week a second, p95 update under
 1 s, memory under 4 GB. The browsers run on the same machine and take their share of the two
@@ -42,23 +45,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, MB (from /proc)."""
-    total, todo, seen = 0.0, [pid], set()
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (from /proc)."""
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        if p in seen:
+        if p in out:
             continue
-        seen.add(p)
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, MB (from /proc)."""
+    total = 0.0
+    for p in descendants(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-            for task in Path(f"/proc/{p}/task").iterdir():
-                children = (task / "children").read_text().split()
-                todo.extend(int(c) for c in children)
         except (FileNotFoundError, AttributeError, ProcessLookupError):
             continue
     return total
+
+
+def cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by ``pid`` and its descendants (living ones), by kind: the web
+    server, its worker processes, the browsers (chromium), anything else."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "workers": 0.0, "browsers": 0.0, "other": 0.0}
+    for p in descendants(pid):
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            command = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        kind = ("workers" if "multiprocessing" in command else "server" if "solara" in command
+                else "browsers" if "chrom" in command else "other")
+        out[kind] += used
+    return out
 
 
 def start_server(scenario: Path, workers: int | None) -> tuple[subprocess.Popen, str]:
@@ -128,7 +159,10 @@ def main() -> None:
                     }).observe(document.body, {subtree: true, childList: true,
                                                characterData: true});
                 }""")
+            used_before, started = cpu_s(os.getpid()), time.monotonic()
             time.sleep(args.seconds)
+            used = {k: v - used_before[k] for k, v in cpu_s(os.getpid()).items()}
+            window_s = time.monotonic() - started
             per_session, gaps = [], []
             for page in pages:
                 updates = page.evaluate("window.bsUpdates")
@@ -159,6 +193,9 @@ def main() -> None:
         "update_s_median": round(statistics.median(gaps), 2) if gaps else None,
         "update_s_p95": round(gaps[int(0.95 * (len(gaps) - 1))], 2) if gaps else None,
         "server_memory_mb": round(memory),
+        "cores_used": {k: round(v / window_s, 2) for k, v in used.items()},
+        "server_cpu_ms_per_picture": round(1000 * (used["server"] + used["workers"])
+                                           / max(len(gaps), 1), 1),
         "goals": {"weeks_per_s_min": ">= 1", "update_s_p95": "< 1", "server_memory_mb": "< 4096"},
     }))
 
