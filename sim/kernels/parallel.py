@@ -80,15 +80,13 @@ def map_blocks(fn: Callable[..., Any], args: Sequence[tuple], items: int | None 
         return [fn(*a) for a in args]
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="binnenstad-kernel")
-    # n contiguous runs of blocks: the calling thread does the first, the pool the others
-    # (one hand-over per thread, not per block)
-    edges = [len(args) * t // n for t in range(n + 1)]
-    runs = [args[lo:hi] for lo, hi in itertools.pairwise(edges)]
-    futures = [_pool.submit(_run_blocks, fn, run) for run in runs[1:]]
-    results = _run_blocks(fn, runs[0])
-    for future in futures:
-        results += future.result()
-    return results
+    # thread t runs blocks t, t + n, t + 2n, ... (the calling thread those of t = 0): one
+    # hand-over per thread, not per block, and blocks of uneven cost, such as the residents'
+    # blocks of grootstad's trips (the first has twice the trips of the third), spread
+    futures = [_pool.submit(_run_blocks, fn, args[t::n]) for t in range(1, n)]
+    mine = _run_blocks(fn, args[0::n])
+    runs = [mine] + [future.result() for future in futures]
+    return [runs[i % n][i // n] for i in range(len(args))]
 
 
 def _run_blocks(fn: Callable[..., Any], args: Sequence[tuple]) -> list:

@@ -201,9 +201,11 @@ def accumulate_walks(trees: PathTrees, walks: np.ndarray, legs: Legs, counts: np
     blocks = parallel.BLOCKS
     edges = [n_legs * b // blocks for b in range(blocks + 1)]
     outs = np.zeros((blocks, n_cells))
-    cells = parallel.map_blocks(_run, [(accumulate_paths, trees, walks)] + [
-        (_leg_block, counts, legs.path_start, legs.path_cells, edges[b], edges[b + 1], outs[b])
-        for b in range(blocks)], items=int(legs.path_cells.size))[0]
+    args = [(_leg_block, counts, legs.path_start, legs.path_cells, edges[b], edges[b + 1],
+             outs[b]) for b in range(blocks)]
+    # the routes second: on two threads one runs them and a leg block, the other three blocks
+    args.insert(1, (accumulate_paths, trees, walks))
+    cells = parallel.map_blocks(_run, args, items=int(legs.path_cells.size))[1]
     total = outs[0].copy()  # the legs' blocks in block order, as accumulate_legs adds them
     for b in range(1, blocks):
         total += outs[b]
