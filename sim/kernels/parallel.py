@@ -14,7 +14,6 @@ it to 1 there (their workers already use every core).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
