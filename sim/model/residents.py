@@ -456,7 +456,7 @@ class Residents:
         if "stacked" not in cache or cache["stacked"][0].n_cols != width:
             size = len(PURPOSES) * n_rows * stride
             table = kernels.ChoiceTable(
-                cdf=np.empty(size), guide=np.empty(size, np.int32 if size < 2**31 else np.int64),
+                cdf=np.empty(size), guide=np.empty(size, visits.offsets_dtype(width)),
                 n_cols=width, has_choice=np.empty(len(PURPOSES) * n_rows, dtype=bool))
             cache.clear()
             cache["stacked"] = (table, np.full((len(PURPOSES), width), -1, dtype=np.int64))

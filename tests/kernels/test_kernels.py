@@ -155,7 +155,7 @@ def _visit_inputs(seed, lockdown, uniform_weight, n=400, tours=False):
         entry_guide=entry.guide, entry_cols=entry.n_cols,
         stop_cdf=visits.stop_cdf(np.array([0.3, 1.5, 0.5]), 8),
         visit_share=np.array([0.9, 0.4, 0.2]), lockdown=lockdown, cdf=table.cdf,
-        guide=table.guide, n_cols=table.n_cols, has_choice=table.has_choice,
+        guide=visits.row_offsets(table), n_cols=table.n_cols, has_choice=table.has_choice,
         candidates=candidates, n_origins=n_origins, n_tastes=n_k,
         unit_spend=rng.random(n_units) * 50, unit_online=rng.random(n_units) * 0.5,
         income_factor=rng.random(n) + 0.5, propensity=rng.lognormal(0, 0.5, n), weight=weight,
@@ -210,7 +210,7 @@ def test_visits_draw_poisson_trips_and_stops():
     rate = np.full(n, 1.7)
     inputs.update(rate=rate, has_choice=np.ones_like(inputs["has_choice"]),
                   cdf=choice_table(np.ones((45, 7))).cdf,
-                  guide=choice_table(np.ones((45, 7))).guide)
+                  guide=visits.row_offsets(choice_table(np.ones((45, 7)))))
     out = _run_visits(visits.visit_week, inputs, 7)
     trips = out["trips_out"]
     assert abs(trips.mean() - 1.7) < 4 * np.sqrt(1.7 / n)
@@ -251,7 +251,7 @@ def test_compiled_choice_rows_equal_choice_table(seed):
     taste_w = np.exp(rng.random((n_k, n_sectors)))
     parts = []
     cdf = np.empty(2 * n_o * n_k * (width + 1))
-    guide = np.empty(cdf.size, dtype=np.int32)
+    guide = np.empty(cdf.size, dtype=visits.offsets_dtype(width))
     has_choice = np.empty(2 * n_o * n_k, dtype=bool)
     for b in range(2):
         loc = rng.random((n_o, n_units)) * (rng.random((n_o, 1)) < 0.8)  # some origins: none
@@ -266,7 +266,7 @@ def test_compiled_choice_rows_equal_choice_table(seed):
                                 has_choice)
     want = stack_choice_tables(parts)
     np.testing.assert_array_equal(cdf, want.cdf)
-    np.testing.assert_array_equal(guide, want.guide)
+    np.testing.assert_array_equal(guide, visits.row_offsets(want))
     np.testing.assert_array_equal(has_choice, want.has_choice)
     assert not has_choice.all()
 
