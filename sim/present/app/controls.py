@@ -60,6 +60,15 @@ def _items(scenario) -> list:
     return [*(scenario.interventions or []), *(scenario.shocks or [])]
 
 
+def _slider(label: str, **kwargs) -> None:
+    """A slider with its label (words, unit and value) on a line of its own above the track:
+    beside it, as Vuetify places it, a long label wrapped over the next slider and left the
+    track a few pixels wide in the side bar."""
+    with solara.Column(gap="0px", classes=["bs-slider"]):
+        solara.Text(label, style={"font-size": "0.9em"})
+        solara.SliderFloat("", thumb_label=True, **kwargs)
+
+
 @solara.component
 def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callable[[], None],
                  lines: list[str], show_error: Callable[[str], None]):
@@ -106,17 +115,15 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
         if scenario.description:
             solara.Text(t.description(scenario.description), style={"font-size": "0.85em"})
         growth = settings.online_growth
-        solara.SliderFloat(
+        _slider(
             t.tr("Growth of online shopping: x{value} (1 = as in the scenario)",
                  value=t.plain(growth)),
             value=growth, min=ONLINE_GROWTH_RANGE[0], max=ONLINE_GROWTH_RANGE[1], step=0.1,
-            thumb_label=True,
             on_value=setter(lambda v: setattr(settings, "online_growth", float(v))))
         trend = scenario.economy.footfall_trend_per_year
-        solara.SliderFloat(
+        _slider(
             t.tr("Footfall trend: {value} a year", value=t.signed(100 * trend, 1) + "%"),
             value=trend, min=FOOTFALL_TREND_RANGE[0], max=FOOTFALL_TREND_RANGE[1], step=0.001,
-            thumb_label=True,
             on_value=setter(lambda v: setattr(settings, "footfall_trend", float(v))))
         if not lever_list:
             solara.Text(t.tr("No instruments or shocks in this scenario."),
@@ -131,10 +138,9 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
                 classes=["bs-lever"])
             if lever.field is not None:
                 value = float(getattr(item, lever.field))
-                solara.SliderFloat(
+                _slider(
                     f"{field_label(lever.field, t)}: {_value(lever.field, value, t)}",
                     value=value, min=lever.low, max=lever.high, step=lever.step,
-                    thumb_label=True,
                     on_value=setter(lambda v, k=lever.key: settings.levels.__setitem__(k, v)))
         choices = [t.tr("off")] + [f"{t.title(items[lv.key])} [{lv.key}]" for lv in lever_list]
         keys = [None] + [lv.key for lv in lever_list]
