@@ -81,7 +81,7 @@ def map_blocks(fn: Callable[..., Any], args: Sequence[tuple], items: int | None 
         _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="binnenstad-kernel")
     # thread t runs blocks t, t + n, t + 2n, ... (the calling thread those of t = 0): one
     # hand-over per thread, not per block, and blocks of uneven cost, such as the residents'
-    # blocks of grootstad's trips (the first has twice the trips of the third), spread
+    # blocks of grootstad's trips (the first takes four times as long as the third), spread
     futures = [_pool.submit(_run_blocks, fn, args[t::n]) for t in range(1, n)]
     mine = _run_blocks(fn, args[0::n])
     runs = [mine] + [future.result() for future in futures]
