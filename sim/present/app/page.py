@@ -13,9 +13,10 @@ comparison). The main area has the controls (play/pause, step, reset, speed in w
 the counters, the map large (two maps at half the width each when comparing), the charts and
 the downloads (map and charts as PNG, the run's weeks as CSV).
 
-Playing advances the model in a task of its own: each update asks the runner for as many weeks
-as the chosen speed calls for since the last one (at least one) and shows the pictures it
-returns, so a busy server draws less often but the simulated time keeps its pace. A session
+Playing advances the model in a task of its own: each update asks the runner for every week
+the chosen speed has made due since play began (at least one; :mod:`sim.present.app.pace`) and
+shows the pictures it returns, so a busy server draws less often but the simulated time keeps
+its pace. A session
 nobody touched for ``pause_after_s`` seconds pauses; its model is dropped when the browser has
 gone. The server's configuration comes from ``BINNENSTAD_APP_CONFIG`` (JSON, set by
 ``binnenstad app``).
@@ -34,6 +35,7 @@ import solara.lab
 
 from sim.present.app.controls import ScenarioCard
 from sim.present.app.live import DEFAULT_SCENARIOS, Settings, list_scenarios, session_error
+from sim.present.app.pace import Pace
 from sim.present.app.render import BASE_COLOURS, HEAT_COLOURS, OTHER_COLOURS, SECTOR_COLOURS
 from sim.present.app.runner import Frame, LocalRunner, PoolRunner
 from sim.present.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang, language
@@ -210,17 +212,13 @@ def Page():
         rebuild()
 
     def play_loop():
-        last = time.monotonic()
+        pace = Pace()
         while playing.value:
-            started = time.monotonic()
-            if started - touched[0] > conf["pause_after_s"]:
+            if time.monotonic() - touched[0] > conf["pause_after_s"]:
                 playing.value = False  # nobody is watching: pause
                 break
-            target = speed.value
-            weeks = 1 if not target else max(1, min(26, round(target * (started - last))))
-            last = started
             try:
-                update = runner.advance(weeks)
+                update = runner.advance(pace.weeks(speed.value))
             except Exception as exc:
                 error.value = " ".join(str(exc).split())
                 playing.value = False
@@ -229,8 +227,7 @@ def Page():
             if not update.running:
                 playing.value = False
                 break
-            if target:  # wait for the next week due, so the speed is kept, not exceeded
-                time.sleep(max(0.0, 1.0 / target - (time.monotonic() - started)))
+            time.sleep(pace.wait())  # until the next week is due: the speed kept, not exceeded
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
