@@ -16,6 +16,7 @@ Called by :mod:`sim.present.report`.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,7 +41,7 @@ class Numbers:
     """What the answer about one scenario says, read from the tables (medians over
     replications; ``effect_*`` are paired differences against the baseline)."""
 
-    scenario: str
+    scenario: str  # as the answer names it (its title)
     baseline: str
     years: int
     horizon: str
@@ -63,7 +64,8 @@ class Numbers:
 
 
 def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.DataFrame,
-            effect_sources: pd.DataFrame, spend: pd.DataFrame) -> Numbers:
+            effect_sources: pd.DataFrame, spend: pd.DataFrame,
+            titles: Mapping[str, str] | None = None) -> Numbers:
     """Collect what the answer about ``scenario`` needs.
 
     Args:
@@ -74,6 +76,8 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
         spend: One row per scenario (index: name), columns ``municipal`` and ``cofunding``:
             the median over replications of the spending over the horizon more than the
             baseline's (EUR; see :func:`extra_spending`).
+        titles: Name -> the name the answer uses (:func:`sim.present.sections.titles`); the
+            names themselves if not given.
     """
     at = summary[summary["horizon"]]
     table = at[at["scenario"] == scenario].set_index("metric")
@@ -82,7 +86,9 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
     row = spend.loc[scenario] if scenario in spend.index else None
     muni = float(row["municipal"]) / years if row is not None else float("nan")
     co = float(row["cofunding"]) / years if row is not None else float("nan")
-    return Numbers(scenario, baseline, years, horizon, table, base, src, muni, co)
+    titles = titles or {}
+    return Numbers(titles.get(scenario, scenario), titles.get(baseline, baseline), years, horizon,
+                   table, base, src, muni, co)
 
 
 def _rounded(amount: float) -> float:

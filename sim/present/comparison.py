@@ -43,17 +43,25 @@ def comparison_figures(comparison: Comparison, t: Lang | None = None) -> dict[st
     ``map_<scenario>``. Labels in the language of ``t`` (English if not given).
     """
     t = t or language("en")
-    markers = {s.name: comparison.markers(s) for s in comparison.scenarios}
+    # the figures name the scenarios by their titles (by their names if two titles coincide)
+    label = report.titles(comparison, t)
+    if len(set(label.values())) < len(label):
+        label = {name: name for name in comparison.names}
+
+    def relabel(by_name: dict) -> dict:
+        return {label[name]: value for name, value in by_name.items()}
+
+    markers = relabel({s.name: comparison.markers(s) for s in comparison.scenarios})
     span = comparison.span()
     figs: dict[str, Figure] = {}
     for metric in HEADLINE_METRICS:
         figs[f"trajectory_{metric}"] = plots.comparison_trajectories(
-            comparison.bands(metric), metric, markers, span, comparison.replications, t)
+            relabel(comparison.bands(metric)), metric, markers, span, comparison.replications, t)
     if len(comparison.scenarios) > 1:
         for metric in HEADLINE_METRICS:
             figs[f"effect_{metric}"] = plots.effect_figure(
-                comparison.bands(metric, paired=True), metric, comparison.names, markers, span,
-                t)
+                relabel(comparison.bands(metric, paired=True)), metric,
+                [label[name] for name in comparison.names], markers, span, t)
         spending = spending_per_year(comparison)
         titles = report.instrument_titles(comparison, t)
         for name in comparison.names[1:]:
@@ -70,9 +78,9 @@ def comparison_figures(comparison: Comparison, t: Lang | None = None) -> dict[st
         for name in comparison.names[1:]:
             pair = (base, name)
             figs[f"map_{name}"] = plots.map_comparison(
-                {n: comparison.footfall_maps[n][rep] for n in pair},
-                {n: comparison.occupancy_maps[n][rep] for n in pair},
-                {n: comparison.vacant_share(n) for n in pair},
+                {label[n]: comparison.footfall_maps[n][rep] for n in pair},
+                {label[n]: comparison.occupancy_maps[n][rep] for n in pair},
+                {label[n]: comparison.vacant_share(n) for n in pair},
                 rep, comparison.replications, grid.cell_size_m, town, t, geometry)
     return figs
 

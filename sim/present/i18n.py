@@ -220,6 +220,11 @@ class Lang:
                       share=self.percent(round_.match_share, 0), which=which,
                       cap=self.eur(round_.cap_eur), cond=cond)
 
+    def scenario(self, scenario: Any) -> str:
+        """A scenario's name as readers see it: its ``title`` (a shipped scenario's
+        translated, as :meth:`description`), else its ``name``."""
+        return self.description(scenario.title) if scenario.title else scenario.name
+
     def description(self, text: str) -> str:
         """A scenario's description: the registry's translation of a shipped scenario's text,
         else the text as its author wrote it."""

@@ -48,6 +48,8 @@ VACANT_SHARE_CMAP = LinearSegmentedColormap.from_list(
     "vacant_share", ["#f2f2f2", "#f4b183", VACANT_COLOUR, "#7a2e00"])
 #: Scenario colours after the baseline's grey (Okabe & Ito, without the grey and yellow).
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+#: A map panel's title wraps at this many characters (scenario titles can be long).
+PANEL_TITLE_CHARS = 56
 #: Street names written on a map panel of an imported town: a handful, so the map stays legible.
 MAP_STREET_LABELS = 5
 
@@ -350,8 +352,9 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
     for col, n in enumerate(names):
         im = _footfall_panel(
             axes[0, col], footfall[n], occupancy[n], norm,
-            t.tr("{scenario}: footfall, open and vacant units (replication {replication})",
-                scenario=n, replication=replication), cell_size_m, t, geometry)
+            _wrap(t.tr("{scenario}: footfall, open and vacant units (replication {replication})",
+                       scenario=n, replication=replication), PANEL_TITLE_CHARS),
+            cell_size_m, t, geometry)
     axes[0, 1].legend(loc="lower right", fontsize=7, markerscale=2)
     fig.colorbar(im, ax=axes[0, :], shrink=0.8, label=t.tr("passers-by per week"))
     shares = None
@@ -366,8 +369,8 @@ def map_comparison(footfall: Mapping[str, np.ndarray], occupancy: Mapping[str, n
                   interpolation="nearest")
         shares = ax.imshow(vacant_share[n], cmap=VACANT_SHARE_CMAP, vmin=0, vmax=top,
                            interpolation="nearest")
-        ax.set_title(t.tr("{scenario}: share of {n} replications vacant at the horizon",
-                         scenario=n, n=replications), fontsize=9)
+        ax.set_title(_wrap(t.tr("{scenario}: share of {n} replications vacant at the horizon",
+                                scenario=n, n=replications), PANEL_TITLE_CHARS), fontsize=9)
         _under_and_around(ax, footfall[n].shape, cell_size_m, t, geometry, 0)
     fig.colorbar(shares, ax=axes[1, :], shrink=0.8, label=t.tr("share of replications vacant"))
     return fig

@@ -40,13 +40,14 @@ from sim.present.sections import (
     sources_table,
     spending_section,
     summary_table,
+    titles,
     town_name,
 )
 from sim.runs.compare import Comparison
 from sim.scenario.loading import display_path
 
 __all__ = ["CSS", "format_effect", "format_value", "instrument_titles", "key_assumptions",
-           "render", "render_summary", "reproduce_command", "town_name"]
+           "render", "render_summary", "reproduce_command", "titles", "town_name"]
 
 CSS = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -86,16 +87,17 @@ def reproduce_command(comparison: Comparison, lang: str | None = None) -> str:
 
 
 def _title(comparison: Comparison, t: Lang) -> tuple[str, str]:
-    others = comparison.names[1:]
+    others = [t.scenario(s) for s in comparison.scenarios[1:]]
     what = t.join(others) if others else t.tr("nothing")
     return what, t.tr("What if? {what} against {baseline} in {town}", what=what,
-                     baseline=comparison.baseline.name, town=town_name(comparison, t))
+                     baseline=t.scenario(comparison.baseline), town=town_name(comparison, t))
 
 
 def _question(comparison: Comparison, t: Lang, what: str) -> str:
     return t.tr("The question: what happens to vacancy and footfall in {town} if we do {what}, "
                "compared with doing nothing ({baseline}), and how sure are we?",
-               town=town_name(comparison, t), what=what, baseline=comparison.baseline.name)
+               town=town_name(comparison, t), what=what,
+               baseline=t.scenario(comparison.baseline))
 
 
 def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
@@ -169,7 +171,7 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
              'per vacant unit avoided at the horizon and per 1% of footfall gained in the last '
              'year. Where the effect\u2019s 90% interval includes zero there is no honest '
              'ratio, and the line says so.'))}</p>
-{cost_lines(costs, t)}
+{cost_lines(costs, t, titles(comparison, t))}
 
 <h2>{esc(t.tr('The scenarios'))}</h2>
 <p>{esc(t.tr('Every scenario runs from {start} for {years} years ({warmup}).',
@@ -179,7 +181,7 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
 <h2>{esc(t.tr('Figures'))}</h2>
 <p>{esc(t.tr('Dashed vertical lines mark the start, dotted lines the end of an instrument or '
              'shock.'))}</p>
-{figures_section(figures, t)}
+{figures_section(figures, t, titles(comparison, t))}
 
 <h2>{esc(t.tr('Assumptions and sources'))}</h2>
 {assumptions_section(comparison, t)}

@@ -27,7 +27,7 @@ from sim.scenario.reference import differences, field_doc
 __all__ = ["answers", "assumptions_section", "cost_lines", "effect_class", "esc",
            "figures_section", "format_effect", "format_value", "headline_table",
            "instrument_titles", "interval", "key_assumptions", "scenario_section",
-           "sources_table", "spending_section", "summary_table", "town_name"]
+           "sources_table", "spending_section", "summary_table", "titles", "town_name"]
 
 #: Settings of an instrument that its plain-words description already gives.
 _PLAIN_KEYS = {"type", "start", "end", "enabled", "label", "name"}
@@ -80,6 +80,12 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def titles(comparison: Comparison, t: Lang) -> dict[str, str]:
+    """Each scenario's name -> its name as readers see it (:meth:`Lang.scenario`: its title,
+    translated for a shipped scenario, else its name)."""
+    return {s.name: t.scenario(s) for s in comparison.scenarios}
+
+
 def town_name(comparison: Comparison, t: Lang) -> str:
     """The town's own name (``town.name``), else its town folder's (the name the import gave
     it, capitalised if written in lower case), else its preset's, else "the centre"."""
@@ -99,11 +105,12 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
              with_sources: bool) -> str:
     spend = extra_spending(comparison)
     horizon = str(comparison.timeseries["date"].max())
+    title = titles(comparison, t)
     parts = []
     for name in comparison.names[1:]:
         n = numbers(name, comparison.baseline.name, comparison.years, horizon, summary, src,
-                    spend)
-        parts.append(f"<div class='answer' id='answer-{esc(name)}'><h3>{esc(name)}</h3>"
+                    spend, title)
+        parts.append(f"<div class='answer' id='answer-{esc(name)}'><h3>{esc(title[name])}</h3>"
                      f"<p>{answer(n, t)}</p>"
                      + (f"<p class='sources'><b>{esc(t.tr('Where it comes from:'))}</b> "
                         f"{sources(n, t)}</p>" if with_sources else "") + "</div>")
@@ -136,6 +143,7 @@ def _source_label(source: str, t: Lang) -> str:
 
 def sources_table(comparison: Comparison, src: pd.DataFrame, t: Lang) -> str:
     base = comparison.baseline.name
+    title = titles(comparison, t)
     parts = []
     for name in comparison.names[1:]:
         mine = src[src["scenario"] == name].set_index("source")
@@ -158,9 +166,9 @@ def sources_table(comparison: Comparison, src: pd.DataFrame, t: Lang) -> str:
                 f"{interval(t, format_effect, metric, r['effect_low'], r['effect_high'])}"
                 "</span></td></tr>")
         parts.append(
-            f"<h3>{esc(name)}</h3><div class='wrap'><table><tr>"
-            f"<th class='l'>{esc(t.tr('over the horizon'))}</th><th>{esc(base)}</th>"
-            f"<th>{esc(name)}</th><th>{esc(t.tr('difference, paired'))}<br>"
+            f"<h3>{esc(title[name])}</h3><div class='wrap'><table><tr>"
+            f"<th class='l'>{esc(t.tr('over the horizon'))}</th><th>{esc(title[base])}</th>"
+            f"<th>{esc(title[name])}</th><th>{esc(t.tr('difference, paired'))}<br>"
             f"<span class='small'>{esc(t.tr('median (90% interval)'))}</span></th></tr>"
             + "".join(rows) + "</table></div>")
     return "\n".join(parts)
@@ -169,14 +177,15 @@ def sources_table(comparison: Comparison, src: pd.DataFrame, t: Lang) -> str:
 def headline_table(comparison: Comparison, summary: pd.DataFrame, year: int, t: Lang) -> str:
     at = summary[summary["year"] == year]
     base = comparison.baseline.name
+    title = titles(comparison, t)
     parts = []
     for name in comparison.names[1:] or [base]:
-        head = (f"<tr><th class='l'>{esc(t.tr('metric'))}</th><th>{esc(base)}<br>"
+        head = (f"<tr><th class='l'>{esc(t.tr('metric'))}</th><th>{esc(title[base])}<br>"
                 f"<span class='small'>{esc(t.tr('median (90% interval)'))}</span></th>")
         if name != base:
-            head += (f"<th>{esc(name)}<br><span class='small'>"
+            head += (f"<th>{esc(title[name])}<br><span class='small'>"
                      f"{esc(t.tr('median (90% interval)'))}</span></th>"
-                     f"<th>{esc(t.tr('effect of {scenario}', scenario=name))}<br>"
+                     f"<th>{esc(t.tr('effect of {scenario}', scenario=title[name]))}<br>"
                      f"<span class='small'>{esc(t.tr('paired, median (90% interval)'))}"
                      "</span></th>")
         rows = []
@@ -196,8 +205,8 @@ def headline_table(comparison: Comparison, summary: pd.DataFrame, year: int, t: 
                     f"{interval(t, format_effect, metric, r['effect_low'], r['effect_high'])}"
                     "</span></td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        title = f"<h3>{esc(name)}</h3>" if name != base else ""
-        parts.append(f"{title}<div class='wrap'><table>{head}</tr>{''.join(rows)}"
+        heading = f"<h3>{esc(title[name])}</h3>" if name != base else ""
+        parts.append(f"{heading}<div class='wrap'><table>{head}</tr>{''.join(rows)}"
                      "</table></div>")
     return "\n".join(parts)
 
@@ -213,7 +222,8 @@ def instrument_titles(comparison: Comparison, t: Lang) -> dict[str, str]:
 
 
 def spending_section(comparison: Comparison, spending: pd.DataFrame, t: Lang) -> str:
-    titles = instrument_titles(comparison, t)
+    instruments = instrument_titles(comparison, t)
+    title = titles(comparison, t)
     parts, over = [], []
     for name in comparison.names:
         rows = spending[spending["scenario"] == name]
@@ -234,7 +244,8 @@ def spending_section(comparison: Comparison, spending: pd.DataFrame, t: Lang) ->
                              f"{esc(t.tr('max {value}', value=t.number(r['max'])))}"
                              "</span></td>")
                 if r["over"]:
-                    over.append((name, titles.get(kind, kind), y, r["max"], r["limit_eur"]))
+                    over.append((title[name], instruments.get(kind, kind), y, r["max"],
+                                 r["limit_eur"]))
             kinds = set(part["limit_kind"])
             limits = part["limit_eur"].dropna()
             if "budget" in kinds and len(limits):
@@ -246,9 +257,10 @@ def spending_section(comparison: Comparison, spending: pd.DataFrame, t: Lang) ->
                 limit = t.tr("no yearly budget: pays per case")
             else:
                 limit = ""
-            body.append(f"<tr><td class='l'>{esc(titles.get(kind, kind))}</td>"
+            body.append(f"<tr><td class='l'>{esc(instruments.get(kind, kind))}</td>"
                         + "".join(cells) + f"<td class='l small'>{esc(limit)}</td></tr>")
-        parts.append(f"<h3>{esc(name)}</h3><div class='wrap'><table>{head}{''.join(body)}"
+        parts.append(f"<h3>{esc(title[name])}</h3><div class='wrap'><table>{head}"
+                     f"{''.join(body)}"
                      "</table></div>")
     if over:
         items = "".join(
@@ -262,7 +274,8 @@ def spending_section(comparison: Comparison, spending: pd.DataFrame, t: Lang) ->
     return "\n".join(parts)
 
 
-def cost_lines(costs: pd.DataFrame, t: Lang) -> str:
+def cost_lines(costs: pd.DataFrame, t: Lang, title: Mapping[str, str] | None = None) -> str:
+    title = title or {}
     if costs.empty:
         return f"<p>{esc(t.tr('No scenario to compare.'))}</p>"
     lines = []
@@ -290,7 +303,8 @@ def cost_lines(costs: pd.DataFrame, t: Lang) -> str:
         else:
             text = t.tr("worse than doing nothing: {what} {effect}; spending {spend}.",
                        what=what, effect=effect, spend=spend)
-        lines.append(f"<li><b>{esc(r['scenario'])}</b>, {esc(t.tr('per'))} {esc(per)}: "
+        lines.append(f"<li><b>{esc(title.get(r['scenario'], r['scenario']))}</b>, "
+                     f"{esc(t.tr('per'))} {esc(per)}: "
                      f"{esc(text)}</li>")
     return "<ul>" + "".join(lines) + "</ul>"
 
@@ -300,7 +314,9 @@ def scenario_section(comparison: Comparison, t: Lang) -> str:
     parts = []
     for i, scenario in enumerate(comparison.scenarios):
         role = t.tr("baseline: no intervention") if i == 0 else t.tr("scenario")
-        parts.append(f"<h3>{esc(scenario.name)} <span class='small'>({esc(role)})</span></h3>")
+        name = f", <code>{esc(scenario.name)}</code>" if scenario.title else ""
+        parts.append(f"<h3>{esc(t.scenario(scenario))} <span class='small'>({esc(role)}{name})"
+                     "</span></h3>")
         if scenario.description:
             parts.append(f"<p>{esc(t.description(scenario.description))}</p>")
         items = []
@@ -314,7 +330,7 @@ def scenario_section(comparison: Comparison, t: Lang) -> str:
             items.append(f"<li>{esc(t.tr('No instruments, shocks or co-funding rounds.'))}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
         if i > 0:
-            diffs = differences(base, scenario, skip=("name", "description", "seed",
+            diffs = differences(base, scenario, skip=("name", "title", "description", "seed",
                                                       "interventions", "shocks", "funding"))
             if diffs:
                 rows = "".join(
@@ -323,16 +339,19 @@ def scenario_section(comparison: Comparison, t: Lang) -> str:
                     for path, old, new in diffs)
                 parts.append(
                     f"<p>{esc(t.tr('Other settings that differ from {baseline}:',
-                                  baseline=base.name))}"
+                                  baseline=t.scenario(base)))}"
                     f"</p><div class='wrap'><table>"
-                    f"<tr><th class='l'>{esc(t.tr('setting'))}</th><th>{esc(base.name)}</th>"
-                    f"<th>{esc(scenario.name)}</th><th class='l'>"
+                    f"<tr><th class='l'>{esc(t.tr('setting'))}</th>"
+                    f"<th>{esc(t.scenario(base))}</th>"
+                    f"<th>{esc(t.scenario(scenario))}</th><th class='l'>"
                     f"{esc(t.tr('meaning and source (from the scenario schema)'))}</th></tr>"
                     f"{rows}</table></div>")
     return "\n".join(parts)
 
 
-def figures_section(figures: Mapping[str, bytes], t: Lang) -> str:
+def figures_section(figures: Mapping[str, bytes], t: Lang,
+                    title: Mapping[str, str] | None = None) -> str:
+    title = title or {}
     groups = (("trajectory_", t.tr("Trajectories: median and 90% band over replications")),
               ("effect_", t.tr("Effects: paired difference against the baseline")),
               ("spending_", t.tr("Spending per year beside the budget")),
@@ -345,8 +364,9 @@ def figures_section(figures: Mapping[str, bytes], t: Lang) -> str:
         parts.append(f"<h3>{esc(heading)}</h3>")
         for stem in stems:
             rest = stem[len(prefix):]
-            caption = (t.tr("{scenario}: baseline and scenario side by side", scenario=rest)
-                       if prefix == "map_" else rest if prefix == "spending_"
+            caption = (t.tr("{scenario}: baseline and scenario side by side",
+                            scenario=title.get(rest, rest))
+                       if prefix == "map_" else title.get(rest, rest) if prefix == "spending_"
                        else metric_label(rest, t))
             data = base64.b64encode(figures[stem]).decode("ascii")
             parts.append(f"<figure id='{esc(stem)}'><img alt='{esc(stem)}' "
@@ -390,7 +410,7 @@ def assumptions_section(comparison: Comparison, t: Lang) -> str:
     for scenario in comparison.scenarios[1:]:
         items = []
         for path, _, new in differences(comparison.baseline, scenario,
-                                        skip=("name", "description", "seed")):
+                                        skip=("name", "title", "description", "seed")):
             settings = ({f"{path}.{k}": v for k, v in new.items() if k not in _PLAIN_KEYS}
                         if isinstance(new, dict) else {path: new})
             for sub, value in settings.items():
@@ -402,8 +422,8 @@ def assumptions_section(comparison: Comparison, t: Lang) -> str:
             parts.append(f"<p>{esc(t.tr('What {scenario} sets differently from {baseline}, with '
                                         'the meaning and source of each setting (from the '
                                         'scenario schema, see docs/scenarios.md):',
-                                    scenario=scenario.name,
-                                    baseline=comparison.baseline.name))}"
+                                    scenario=t.scenario(scenario),
+                                    baseline=t.scenario(comparison.baseline)))}"
                          f"</p><ul>{''.join(items)}</ul>")
     parts.append(f"<p>{esc(t.tr('Key assumptions of the model (docs/ODD.md describes every '
                                 'rule):'))}</p><ul>")
@@ -426,6 +446,7 @@ def _plain(value: object) -> str:
 def summary_table(comparison: Comparison, summary: pd.DataFrame, t: Lang) -> str:
     at = summary[summary["horizon"]].set_index(["scenario", "metric"])
     base = comparison.baseline.name
+    title = titles(comparison, t)
     rows = []
     for name in comparison.names:
         def cell(metric, name=name):
@@ -441,7 +462,7 @@ def summary_table(comparison: Comparison, summary: pd.DataFrame, t: Lang) -> str
                     f"<br><span class='small'>"
                     f"{interval(t, format_effect, metric, r['effect_low'], r['effect_high'])}"
                     "</span>")
-        rows.append(f"<tr><td class='l'>{esc(name)}</td><td>{cell('vacant_units')}</td>"
+        rows.append(f"<tr><td class='l'>{esc(title[name])}</td><td>{cell('vacant_units')}</td>"
                     f"<td>{cell('vacancy_rate')}</td><td>{effect('vacancy_rate')}</td>"
                     f"<td>{cell('footfall_core')}</td><td>{cell('footfall')}</td>"
                     f"<td>{cell('municipal_spend')}</td><td>{cell('cofunding_spend')}</td></tr>")

@@ -45,7 +45,7 @@ __all__ = [
 #: Scenario lists whose items act only from their ``start``, each compared as a whole.
 TIMED_LISTS = ("interventions", "shocks", "funding")
 #: Settings that never reach the model (only the outputs' labels).
-LABELS = ("name", "description")
+LABELS = ("name", "title", "description")
 #: Never: the scenarios behave alike to the horizon.
 NEVER = dt.date.max
 

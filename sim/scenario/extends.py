@@ -18,9 +18,12 @@ from sim.limits import MAX_EXTENDS_DEPTH
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_lines import KeyPath, LineIndex, ReadError, load_yaml, read_text
 
-__all__ = ["EXTENDS", "load_resolved", "scenario_parent"]
+__all__ = ["EXTENDS", "OWN_KEYS", "load_resolved", "scenario_parent"]
 
 EXTENDS = "extends"
+#: A file's own words about itself, never taken from its parent: a scenario that builds on the
+#: baseline is not "the baseline, without any intervention" in its report.
+OWN_KEYS = ("title", "description")
 # Keys of which a mapping may give only one: a child that gives one drops the parent's others.
 _EXCLUSIVE: dict[KeyPath, frozenset[str]] = {("town",): frozenset({"preset", "map", "map_file"})}
 
@@ -101,6 +104,7 @@ def _resolve(label: str, chain: tuple[tuple[str, Path], ...]) -> tuple[dict, Lin
                 f"{parent_label}: {exc.message}", file=label, line=del_line, key_path=EXTENDS
             ) from None
     parent, parent_lines = _resolve(parent_label, chain)
+    parent = {k: v for k, v in parent.items() if k not in OWN_KEYS}
     merged = LineIndex(label)
     result = _merge(parent, data, (), parent_lines, lines, merged)
     _rebase_map_file(result, merged, label)

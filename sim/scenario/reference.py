@@ -45,7 +45,8 @@ SCHEMA_ID = "https://binnenstad.invalid/scenario.schema.json"  # an identifier, 
 _EXTENDS = {
     "type": "string",
     "description": "Another scenario file this one builds on, relative to this file. Mappings "
-    "are merged key by key; other values, lists included, replace the other file's.",
+    "are merged key by key; other values, lists included, replace the other file's; `title` "
+    "and `description` are never taken from the other file.",
 }
 
 

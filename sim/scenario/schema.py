@@ -74,6 +74,10 @@ class Scenario(Strict):
         ..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80,
         description="Short name used for output folders (letters, digits, _ . -).",
     )
+    title: str = Field(
+        "", max_length=120,
+        description="Its name in plain words, as the report shows it (`name` if empty); "
+        "a shipped scenario's title is translated.")
     description: str = Field("", description="What the scenario represents, in plain words.")
     seed: int = param(20190107, "Master seed of the run; replications derive from it.", "-",
                    ge=0, le=2**63 - 1)

@@ -223,3 +223,29 @@ def test_cost_lines_say_when_there_is_no_measurable_effect(compare_run):
     for _, r in costs.iterrows():
         if r["verdict"] == "no measurable effect":
             assert f"<b>{r['scenario']}</b>, per {r['per']}: no measurable effect" in text
+
+
+def test_scenarios_are_called_by_their_titles(compare_run):
+    """A scenario's title names it wherever the report speaks of it; a shipped title in
+    Dutch from the registry; a scenario without a title by its name."""
+    import dataclasses
+
+    base, same, rent = compare_run.scenarios
+    titled = dataclasses.replace(compare_run, scenarios=[
+        base.model_copy(update={"title": "Nothing done"}), same,
+        rent.model_copy(update={"title": "Vacancy ordinance"})])
+    args = (titled.summary(), titled.cost_effectiveness(), {})
+    kwargs = {"effect_sources": effect_sources(titled), "spending": spending_per_year(titled)}
+    dutch = _text(render(titled, *args, **kwargs, t=NL))
+    assert dutch.startswith("Wat als? same en Leegstandsverordening vergeleken met Nulscenario")
+    assert "als we same en Leegstandsverordening doen, vergeleken met niets doen (Nulscenario)" \
+        in dutch
+    assert "Met Leegstandsverordening staan na" in dutch
+    # the name only beside the title in the list of scenarios (and in the command to rerun)
+    assert "cheaper_rent" not in dutch.split("De scenario\u2019s")[0]
+    assert dutch.count("cheaper_rent") == 1 + dutch.split("Reproduceren")[1].count("cheaper_rent")
+    page = render(titled, *args, **kwargs, t=EN)
+    english = _text(page)
+    assert "With Vacancy ordinance, " in english and "effect of Vacancy ordinance" in english
+    # the name beside the title in the list of scenarios
+    assert "Vacancy ordinance <span class='small'>(scenario, <code>cheaper_rent</code>)" in page

@@ -109,6 +109,7 @@ def test_divergence_is_the_first_start_that_differs(scenarios):
     assert history.divergence(base, events) == dt.date(2019, 7, 1)  # the late fund
     assert history.divergence(base, scenarios["corona"]) == dt.date(2020, 3, 16)
     assert history.divergence(base, _variant(base, name="other")) == history.NEVER
+    assert history.divergence(base, _variant(base, title="Other", description="b")) == history.NEVER
     assert history.shared_weeks(base, _variant(base, name="other")) == 3 * 52
     # Mondays before 2019-07-01 from 2018-01-08: 77 weeks
     assert history.shared_weeks(base, events) == 77

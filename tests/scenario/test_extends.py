@@ -68,6 +68,16 @@ economy:
     assert list(data) == ["name", "years", "seed", "town", "population", "economy"]
 
 
+def test_title_and_description_are_the_files_own(write):
+    write("s/base.yaml", "title: Nothing done\ndescription: No intervention at all.\n" + BASE)
+    write("s/x.yaml", "extends: base.yaml\nname: x\n")
+    write("s/y.yaml", "extends: base.yaml\nname: y\ntitle: Ordinance\ndescription: With it.\n")
+    x, y = load_scenario("s/x.yaml"), load_scenario("s/y.yaml")
+    assert (x.title, x.description, x.seed) == ("", "", 7)  # not "Nothing done": the rest is
+    assert (y.title, y.description) == ("Ordinance", "With it.")
+    assert load_scenario("s/base.yaml").title == "Nothing done"
+
+
 def test_scenario_parent(write):
     write("s/base.yaml", BASE)
     write("s/x.yaml", "extends: base.yaml\nname: x\n")

@@ -161,7 +161,7 @@ def test_out_of_range_names_line_and_key(write):
         ("name: x\neconomy:\n  rent:\n    levl: 2\n",
          "x.yaml:4: economy.rent.levl: unknown key; did you mean 'level'?"),
         ("name: x\nzzz: 1\n",
-         "x.yaml:2: zzz: unknown key; allowed keys: name, description, seed, start, years, "
+         "x.yaml:2: zzz: unknown key; allowed keys: name, title, description, seed, start, years, "
          "warmup_years, town, population, economy, landlords, culture, municipality, "
          "funding, interventions, shocks"),
         ("name: x\ntown:\n  preset: kleinstad\n  map_file: m.txt\n",
