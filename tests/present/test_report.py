@@ -232,7 +232,7 @@ def test_scenarios_are_called_by_their_titles(compare_run):
 
     base, same, rent = compare_run.scenarios
     titled = dataclasses.replace(compare_run, scenarios=[
-        base.model_copy(update={"title": "Nothing done"}), same,
+        base.model_copy(update={"title": "Baseline"}), same,
         rent.model_copy(update={"title": "Vacancy ordinance"})])
     args = (titled.summary(), titled.cost_effectiveness(), {})
     kwargs = {"effect_sources": effect_sources(titled), "spending": spending_per_year(titled)}
