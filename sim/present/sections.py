@@ -260,8 +260,7 @@ def spending_section(comparison: Comparison, spending: pd.DataFrame, t: Lang) ->
             body.append(f"<tr><td class='l'>{esc(instruments.get(kind, kind))}</td>"
                         + "".join(cells) + f"<td class='l small'>{esc(limit)}</td></tr>")
         parts.append(f"<h3>{esc(title[name])}</h3><div class='wrap'><table>{head}"
-                     f"{''.join(body)}"
-                     "</table></div>")
+                     f"{''.join(body)}</table></div>")
     if over:
         items = "".join(
             f"<li>{esc(t.tr('{scenario}: {instrument} spent up to {spent} in {year}, against a '
