@@ -88,7 +88,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from sim.files import folder_lock
-    from sim.present.comparison import clear_outputs, write_comparison
+    from sim.present.comparison import clear_outputs, headlines, write_comparison
     from sim.runs.compare import run_comparison
     from sim.scenario.loading import load_scenario
 
@@ -104,5 +104,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             overrides=args.overrides, paired=not args.unpaired,
         )
         report = write_comparison(comparison, out_dir, started=started, lang=args.lang)
+    for line in headlines(comparison, args.lang):
+        print(line)
     print(f"report: {report}")
     return EXIT_OK

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.present.i18n import Lang
 
-__all__ = ["Numbers", "answer", "extra_spending", "numbers", "sources"]
+__all__ = ["Numbers", "answer", "extra_spending", "headline", "numbers", "sources"]
 
 
 def extra_spending(comparison) -> pd.DataFrame:
@@ -154,6 +154,24 @@ def answer(n: Numbers, t: Lang) -> str:
         parts.append(t.tr("It costs the municipality and co-funders nothing more than "
                          "{baseline}.", baseline=esc(n.baseline)))
     return " ".join(parts)
+
+
+def headline(n: Numbers, t: Lang) -> str:
+    """The answer about one scenario in one line of plain text (for the terminal): vacancy at
+    the horizon with and without, and the paired effect with its interval."""
+    low, high = n.value("vacancy_rate", "effect_low"), n.value("vacancy_rate", "effect_high")
+    return t.tr("{scenario}: vacancy {rate} at the horizon, against {base_rate} ({baseline}); "
+                "effect {effect} (90%: {low} to {high}), {verdict}.",
+                scenario=n.scenario, rate=t.percent(n.value("vacancy_rate")),
+                base_rate=t.percent(n.base_value("vacancy_rate")), baseline=n.baseline,
+                effect=t.points(n.value("vacancy_rate", "effect_median")), low=t.points(low),
+                high=t.points(high), verdict=_verdict_short(t, low, high))
+
+
+def _verdict_short(t: Lang, low: float, high: float) -> str:
+    if low <= 0 <= high:
+        return t.tr("not distinguishable from zero")
+    return t.tr("lower than doing nothing") if high < 0 else t.tr("higher than doing nothing")
 
 
 def sources(n: Numbers, t: Lang) -> str:

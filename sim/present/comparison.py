@@ -15,12 +15,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import __version__
 from sim.files import atomic_write_text, folder_lock
 from sim.fingerprint import code_fingerprint
 from sim.present import plots, report
+from sim.present.answer import headline, numbers
 from sim.present.i18n import Lang, language, resolve_language
 from sim.present.tables import CSV_FILES, WORKBOOK, write_tables
 from sim.runs.breakdown import effect_sources, spending_per_year
@@ -28,7 +30,7 @@ from sim.runs.compare import HEADLINE_METRICS, Comparison
 from sim.scenario.loading import build_town
 from sim.town.townfile import map_geometry
 
-__all__ = ["OUTPUT_FILES", "clear_outputs", "comparison_figures", "write_comparison"]
+__all__ = ["OUTPUT_FILES", "clear_outputs", "comparison_figures", "headlines", "write_comparison"]
 
 #: Files of a comparison; removed before a new one starts, so none of them looks current.
 OUTPUT_FILES = ("manifest.json", "report.html", "summary.html", "summary.csv",
@@ -83,6 +85,19 @@ def comparison_figures(comparison: Comparison, t: Lang | None = None) -> dict[st
                 {label[n]: comparison.vacant_share(n) for n in pair},
                 rep, comparison.replications, grid.cell_size_m, town, t, geometry)
     return figs
+
+
+def headlines(comparison: Comparison, lang: str | None = None) -> list[str]:
+    """The answer about each scenario in one line (:func:`sim.present.answer.headline`), in the
+    report's language: what ``binnenstad compare`` prints before the report's path."""
+    t = language(resolve_language(lang, comparison.baseline))
+    summary = comparison.summary()
+    empty = pd.DataFrame(columns=["scenario", "source"])
+    title = report.titles(comparison, t)
+    horizon = str(comparison.timeseries["date"].max())
+    return [headline(numbers(name, comparison.baseline.name, comparison.years, horizon,
+                             summary, empty, pd.DataFrame(), title), t)
+            for name in comparison.names[1:]]
 
 
 def write_comparison(comparison: Comparison, out_dir: Path, *, started: dt.datetime | None = None,

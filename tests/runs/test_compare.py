@@ -15,6 +15,7 @@ from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.kernels.streams import replication_seeds
 from sim.model.model import METRICS
+from sim.present.i18n import language
 from sim.runs.compare import HEADLINE_METRICS, Comparison, metric_kind, run_comparison, year_marks
 from sim.scenario.loading import load_scenario
 
@@ -205,7 +206,19 @@ def test_same_seed_any_workers_same_outputs(compare_files, tmp_path, capsys):
         code, stdout, _ = run(capsys, "compare", compare_files["base"], compare_files["rent"],
                               "-r", "3", "--seed", "4", "--set", "years=1", "--workers", workers,
                               "--quiet", "--out", out)
-        assert (code, stdout) == (0, f"report: {out / 'report.html'}\n")
+        # the answer in a line per scenario, in the report's language, then the report
+        summary = pd.read_csv(out / "summary.csv").query("horizon and metric == 'vacancy_rate'")
+        rent = summary.set_index("scenario").loc["cheaper_rent"]
+        nl = language("nl")
+        assert code == 0 and stdout.splitlines() == [
+            f"cheaper_rent: leegstand {nl.percent(rent['median'])} aan het eind, tegen "
+            f"{nl.percent(summary.set_index('scenario').loc['base', 'median'])} (base); effect "
+            f"{nl.points(rent['effect_median'])} (90%: {nl.points(rent['effect_low'])} tot "
+            f"{nl.points(rent['effect_high'])}), " + (
+                "niet te onderscheiden van nul" if rent["effect_low"] <= 0 <= rent["effect_high"]
+                else "lager dan niets doen" if rent["effect_high"] < 0
+                else "hoger dan niets doen") + ".",
+            f"report: {out / 'report.html'}"]
         outputs[workers] = out
     one, two = (output_files(outputs[w]) for w in ("1", "2"))
     assert {"summary.csv", "timeseries.csv", "report.html",
