@@ -37,6 +37,7 @@ population:
   agents: 3000
 """
 EVENTS = """\
+title: Recovery agenda
 interventions:
   - type: events_programme
     start: 2019-03-04
@@ -249,6 +250,7 @@ def test_both_languages(session):
     session.wait_until(lambda: "Scenariobestand" in session.page.inner_text("body"))
     body = session.page.inner_text("body")
     assert "Leegstaande panden" in body and "Evenementenprogramma" in body
+    assert "Herstelagenda" in body  # the scenario's title, translated
     assert "budget (euro per jaar): € 100.000" in body
     session.page.get_by_role("button", name="Lessen").click()
     session.wait_until(lambda: "Lessen met de levende binnenstad" in session.page.inner_text(

@@ -112,6 +112,8 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
     with solara.Card(t.tr("Scenario"), classes=["bs-scenario"]):
         solara.Select(t.tr("Scenario file"), values=[f.name for f in files],
                       value=settings.scenario_file.name, on_value=on_file)
+        if scenario.title:
+            solara.Text(t.scenario(scenario), style={"font-weight": "bold"})
         if scenario.description:
             solara.Text(t.description(scenario.description), style={"font-size": "0.85em"})
         growth = settings.online_growth
