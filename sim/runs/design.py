@@ -33,7 +33,7 @@ from sim import __version__
 from sim.errors import ScenarioError, format_key_path, show_value
 from sim.limits import MAX_MAP_BYTES, MAX_POINTS, MAX_RUNS
 from sim.runs.spec import DEFAULT_ANALYSES, DESIGNS, ExperimentSpec, Param, spec_error
-from sim.runs.tasks import RunTask, canonical_json
+from sim.runs.tasks import RunTask, canonical_json, settings_of
 from sim.scenario.loading import (
     build_town,
     load_scenario,
@@ -142,12 +142,14 @@ def run_seed(experiment_seed: int, values: dict[str, Any], replication: int,
 
 
 def run_id(scenario: dict, point: int, values: dict[str, Any], seed: int) -> str:
-    """sha256 of the canonical JSON of (resolved scenario, point, seed, package version).
+    """sha256 of the canonical JSON of (resolved scenario without its title and description,
+    point, seed, package version).
 
     The point is its number in the design and its values, so a design that lists the same
     values twice (Morris trajectories may meet) stores two runs.
     """
-    text = canonical_json({"scenario": scenario, "point": {"index": point, "values": values},
+    text = canonical_json({"scenario": settings_of(scenario),
+                           "point": {"index": point, "values": values},
                            "seed": seed, "version": __version__})
     return hashlib.sha256(text.encode()).hexdigest()
 

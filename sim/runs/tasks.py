@@ -49,6 +49,7 @@ __all__ = [
     "reduce_outcomes",
     "replication_id",
     "run_task",
+    "settings_of",
     "task_frame",
 ]
 
@@ -91,6 +92,16 @@ def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the same data always gives the same text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False, default=str)
+
+
+#: Keys of a scenario that are words about it, not settings: a run's id leaves them out, so a
+#: scenario titled or described anew keeps its stored runs (its ``name`` still counts).
+WORDS = ("title", "description")
+
+
+def settings_of(scenario: dict) -> dict:
+    """A resolved scenario (as data) without its :data:`WORDS`: what a run's id hashes."""
+    return {key: value for key, value in scenario.items() if key not in WORDS}
 
 
 def _one_line(exc: BaseException) -> str:

@@ -65,6 +65,15 @@ def test_loading_twice_gives_the_same_runs(base, write):
         [t.run_id for t in load_experiment(path).tasks]
 
 
+def test_a_new_title_or_description_keeps_the_runs_a_new_setting_does_not(base, write):
+    path = write("x.yaml", GOOD)
+    before = [t.run_id for t in load_experiment(path).tasks]
+    write("base.yaml", "title: Another title\ndescription: Other words.\n" + BASE)
+    assert [t.run_id for t in load_experiment(path).tasks] == before
+    write("base.yaml", BASE.replace("years: 1", "years: 2"))
+    assert not set(before) & {t.run_id for t in load_experiment(path).tasks}
+
+
 def test_designs_lhs_morris_sobol_and_list(base, write):
     head = GOOD.split("uncertainties:")[0]
     params = """\
