@@ -28,9 +28,10 @@ from mesa import Agent
 
 from sim import kernels
 from sim.kernels import tours, visits
+from sim.kernels.rates import visit_rates
 from sim.kernels.streams import stream
 from sim.model.premises import CULTURE, SHOP
-from sim.scenario.balance import agent_weight, town_balance
+from sim.scenario.balance import PURPOSE_SECTORS, agent_weight, town_balance
 from sim.scenario.fields import (
     ENTRY_KINDS,
     GROUPS,
@@ -45,20 +46,11 @@ from sim.town.flows import accumulate_to_destinations
 if TYPE_CHECKING:
     from sim.model.model import CityCentre
 
-#: Sectors a trip purpose can go to.
-PURPOSE_SECTORS = {
-    "daily": ("daily", "services"),
-    "comparison": ("comparison",),
-    "leisure": ("food_beverage", "leisure"),
-}
 #: Weeks over which a normal week's retail spending is smoothed (an exponential average).
 NORMAL_WEEKS = 8
 #: Sectors each taste class prefers.
-TASTE_SECTORS = {
-    "run": ("daily", "services"),
-    "fun": ("comparison", "leisure"),
-    "food": ("food_beverage",),
-}
+TASTE_SECTORS = {"run": ("daily", "services"), "fun": ("comparison", "leisure"),
+                 "food": ("food_beverage",)}
 #: Most stops of one visit.
 MAX_STOPS = 8
 
@@ -302,33 +294,40 @@ class Residents:
         ``economy.choice.visit_elasticity``). Also keeps what the weekly draws need per
         resident: its home origin and income multiplier, and the entry table."""
         res = self.state
-        routes = self.model.routes
         n_k = len(TASTE_CLASSES)
-        base = getattr(self, "_rate_base", None)
-        if base is None or base.shape[1] != res.home_type.size:
-            # what only changes when residents are added: base rates, pull group, home
-            # origin (-1 - row of the outside group), income multiplier, the entry table
-            self._rate_base = self._visit_rates[:, res.home_type] * res.frequency  # (purpose, N)
-            centre = res.home_type == 0
-            origin = routes.n_entries + res.zone
-            outside = routes.n_origins * n_k + (res.home_type.astype(np.int32) - 1) * n_k
-            self._pull_group = np.where(centre, origin * n_k, outside) + res.taste
-            self._home_origin = np.where(centre, origin, -res.home_type.astype(np.int32))
-            self._income_factor = self.income_multiplier[res.income]
+        if getattr(self, "_rate_base", None) is None:  # the first call: every resident
             self._entry_table = kernels.choice_table(self.entry_probabilities())
-        rates = self._rate_base  # (purpose, N)
+            (self._rate_base, self._pull_group, self._home_origin,
+             self._income_factor) = self._resident_terms(slice(None))
+        elif (known := self._rate_base.shape[1]) != res.home_type.size:  # residents added
+            (self._rate_base, self._pull_group, self._home_origin, self._income_factor) = (
+                np.concatenate([old, new], axis=-1) for old, new in zip(
+                    (self._rate_base, self._pull_group, self._home_origin, self._income_factor),
+                    self._resident_terms(slice(known, None)), strict=True))
+        by_group = None
         if self._pull is not None:
             pull = self._pull
             by_group = np.concatenate([
                 pull[0].reshape(len(PURPOSES), -1),
                 pull[1].reshape(len(PURPOSES), len(OUTSIDE_GROUPS) * n_k)], axis=1)
-            rates = rates * np.take(by_group, self._pull_group, axis=1)
-        self.visit_rate_total = rates.sum(axis=0)
-        total = np.maximum(self.visit_rate_total, 1e-300)
-        # (2, N) cumulative purpose shares (the same sums as a cumsum over axis 0, faster)
-        self._purpose_cut = np.stack([rates[0], rates[0] + rates[1]]) / total
-        leisure = rates[PURPOSES.index("leisure")]
-        self.leisure_cdf = np.cumsum(leisure) / max(leisure.sum(), 1e-300)
+        # total, (2, N) cumulative purpose shares, leisure rates and their running sum
+        self.visit_rate_total, self._purpose_cut, leisure, cum = visit_rates(
+            self._rate_base, by_group, self._pull_group)
+        self.leisure_cdf = cum / max(leisure.sum(), 1e-300)
+
+    def _resident_terms(self, who: slice) -> tuple[np.ndarray, ...]:
+        """What only changes when residents are added, for residents ``who``: base rates
+        (purpose, n), pull group, home origin (-1 - row of the outside group) and income
+        multiplier."""
+        res, routes, n_k = self.state, self.model.routes, len(TASTE_CLASSES)
+        home = res.home_type[who]
+        centre = home == 0
+        origin = routes.n_entries + res.zone[who]
+        outside = routes.n_origins * n_k + (home.astype(np.int32) - 1) * n_k
+        return (self._visit_rates[:, home] * res.frequency[who],
+                np.where(centre, origin * n_k, outside) + res.taste[who],
+                np.where(centre, origin, -home.astype(np.int32)),
+                self.income_multiplier[res.income[who]])
 
     # ------------------------------------------------------------------ what they know
     def perceive(self) -> None:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 REFERENCE_PRESET = "middelstad"
 REFERENCE_FLOOR_M2 = 48220.0
 REFERENCE_DWELLING_CELLS = 2155
-#: Sectors each purpose spends in (as the residents' choice, sim.model.residents).
+#: Sectors each purpose spends in (the residents' choice, sim.model.residents, uses these).
 PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",),
                    "leisure": ("food_beverage", "leisure")}
 #: middelstad's floor-weighted mean market rent at the start at rent level 1 and the default A1
