@@ -41,16 +41,22 @@ class TownGrid(OrthogonalVonNeumannGrid):
 
     def _connect_cells_2d(self) -> None:
         n_rows, n_cols = self.dimensions
-        cells, torus = self._cells, self.torus
-        for cell in self.all_cells:
-            row, col = cell.coordinate
-            links = cell.connections
-            for key in self._OFFSETS:
-                r, c = row + key[0], col + key[1]
-                if torus:
-                    r, c = r % n_rows, c % n_cols
-                if 0 <= r < n_rows and 0 <= c < n_cols:
-                    links[key] = cells[r, c]
+        torus = self.torus
+        rows = [[self._cells[r, c] for c in range(n_cols)] for r in range(n_rows)]
+        up, left, right, down = self._OFFSETS
+        for r, row in enumerate(rows):  # row by row, each cell's links in Mesa's key order
+            above = rows[r - 1] if r > 0 or torus else None
+            below = rows[(r + 1) % n_rows] if r < n_rows - 1 or torus else None
+            for c, cell in enumerate(row):
+                links = cell.connections
+                if above is not None:
+                    links[up] = above[c]
+                if c > 0 or torus:
+                    links[left] = row[c - 1]
+                if c < n_cols - 1 or torus:
+                    links[right] = row[(c + 1) % n_cols]
+                if below is not None:
+                    links[down] = below[c]
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the cells (and the cached collection of them)."""
