@@ -138,9 +138,13 @@ def nearest_premises(adjacency: sp.csr_array, access: np.ndarray,
     # chunks of premises, so that the (chunk, C) search parents stay small
     chunk = max(1, min(n_premises, 2**22 // max(n_cells, 1)))
     lengths, cells = [], []
+    # one buffer for every chunk: a fresh one of 16 MB each time cost grootstad 0.19 s of
+    # page faults at set-up
+    parents = np.empty((chunk, n_cells), dtype=np.int32)
     for lo in range(0, n_premises, chunk):
         hi = min(n_premises, lo + chunk)
-        parent = np.full((hi - lo, n_cells), -1, dtype=np.int32)
+        parent = parents[:hi - lo]
+        parent.fill(-1)
         _search(indptr, indices, access, at_cell_start, at_cell, sources, width, near, steps,
                 parent, lo, hi)
         length = np.where(near[lo:hi] >= 0, steps[lo:hi] + 1, 0).ravel().astype(np.int64)
