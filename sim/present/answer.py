@@ -7,9 +7,11 @@ points, and what it costs per year to the municipality and to co-funders. Then
 (:func:`sources`) where the effect on vacancy comes from: units converted to homes (which leave
 the stock the vacancy rate is measured over), new tenants, closures avoided, meanwhile and
 cultural use, shops that moved, and the vacancy rate had the converted units stayed in the
-stock. Every number comes from the tables of :mod:`sim.runs.compare` and
-:mod:`sim.runs.breakdown`; the words from the catalogues of :mod:`sim.present.i18n`. The
-sentences are plain text (names escaped), so the report and the one-page summary can use them.
+stock. A comparison of different places (``--unpaired``) is told as the difference between
+the places, never as an effect or as something avoided. Every number comes from the tables of
+:mod:`sim.runs.compare` and :mod:`sim.runs.breakdown`; the words from the catalogues of
+:mod:`sim.present.i18n`. The sentences are plain text (names escaped), so the report and the
+one-page summary can use them.
 Called by :mod:`sim.present.report`.
 """
 
@@ -50,6 +52,7 @@ class Numbers:
     sources: pd.DataFrame  # effect_sources rows of the scenario, by source
     spend_per_year: float  # municipal, more than the baseline, mean per year
     cofunding_per_year: float
+    paired: bool = True  # False: different places, their differences are no effects
 
     def value(self, metric: str, column: str = "median") -> float:
         return float(self.table.loc[metric, column]) if metric in self.table.index else float(
@@ -65,7 +68,7 @@ class Numbers:
 
 def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.DataFrame,
             effect_sources: pd.DataFrame, spend: pd.DataFrame,
-            titles: Mapping[str, str] | None = None) -> Numbers:
+            titles: Mapping[str, str] | None = None, *, paired: bool = True) -> Numbers:
     """Collect what the answer about ``scenario`` needs.
 
     Args:
@@ -78,6 +81,8 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
             baseline's (EUR; see :func:`extra_spending`).
         titles: Name -> the name the answer uses (:func:`sim.present.sections.titles`); the
             names themselves if not given.
+        paired: False if the scenarios simulate different places
+            (:attr:`sim.runs.compare.Comparison.paired`).
     """
     at = summary[summary["horizon"]]
     table = at[at["scenario"] == scenario].set_index("metric")
@@ -88,7 +93,7 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
     co = float(row["cofunding"]) / years if row is not None else float("nan")
     titles = titles or {}
     return Numbers(titles.get(scenario, scenario), titles.get(baseline, baseline), years, horizon,
-                   table, base, src, muni, co)
+                   table, base, src, muni, co, paired)
 
 
 def _rounded(amount: float) -> float:
@@ -116,24 +121,35 @@ def _change(t: Lang, value: float, base: float) -> str:
 def answer(n: Numbers, t: Lang) -> str:
     """The answer about one scenario as plain text (a paragraph)."""
     esc = html.escape
-    parts = [t.tr(
-        "With {scenario}, {vacant} of the {stock} premises in the centre are vacant after "
-        "{years} years ({date}): a vacancy rate of {rate}, against {base_vacant} of "
-        "{base_stock} ({base_rate}) when nothing is done ({baseline}).",
-        scenario=esc(n.scenario), vacant=t.number(n.value("vacant_units")),
-        stock=t.number(n.source("stock_units", "median")), years=n.years,
-        date=t.date(n.horizon), rate=t.percent(n.value("vacancy_rate")),
-        base_vacant=t.number(n.base_value("vacant_units")),
-        base_stock=t.number(float(n.sources.loc["stock_units", "median"]
-                                  - n.sources.loc["stock_units", "effect_median"])
-                            if "stock_units" in n.sources.index else float("nan")),
-        base_rate=t.percent(n.base_value("vacancy_rate")), baseline=esc(n.baseline))]
+    counts = {
+        "scenario": esc(n.scenario), "vacant": t.number(n.value("vacant_units")),
+        "stock": t.number(n.source("stock_units", "median")), "years": n.years,
+        "date": t.date(n.horizon), "rate": t.percent(n.value("vacancy_rate")),
+        "base_vacant": t.number(n.base_value("vacant_units")),
+        "base_stock": t.number(float(n.sources.loc["stock_units", "median"]
+                                     - n.sources.loc["stock_units", "effect_median"])
+                               if "stock_units" in n.sources.index else float("nan")),
+        "base_rate": t.percent(n.base_value("vacancy_rate")), "baseline": esc(n.baseline)}
     low, high = n.value("vacancy_rate", "effect_low"), n.value("vacancy_rate", "effect_high")
-    parts.append(t.tr(
-        "The paired effect on the vacancy rate is {effect} (90% of the replications between "
-        "{low} and {high}): {verdict}.",
-        effect=t.points(n.value("vacancy_rate", "effect_median")), low=t.points(low),
-        high=t.points(high), verdict=_verdict(t, low, high)))
+    effect = {"effect": t.points(n.value("vacancy_rate", "effect_median")),
+              "low": t.points(low), "high": t.points(high)}
+    if n.paired:
+        parts = [t.tr(
+            "With {scenario}, {vacant} of the {stock} premises in the centre are vacant after "
+            "{years} years ({date}): a vacancy rate of {rate}, against {base_vacant} of "
+            "{base_stock} ({base_rate}) when nothing is done ({baseline}).", **counts),
+            t.tr("The paired effect on the vacancy rate is {effect} (90% of the replications "
+                 "between {low} and {high}): {verdict}.", **effect,
+                 verdict=_verdict(t, low, high))]
+    else:
+        parts = [t.tr(
+            "In {scenario}, {vacant} of the {stock} premises are vacant after {years} years "
+            "({date}): a vacancy rate of {rate}, against {base_vacant} of {base_stock} "
+            "({base_rate}) in {baseline}.", **counts),
+            t.tr("These are different places, so the difference in the vacancy rate, {effect} "
+                 "(90% of the replications between {low} and {high}; {verdict}), is the "
+                 "difference between the places, not the effect of an intervention.", **effect,
+                 verdict=_verdict_places(t, low, high, esc(n.baseline)))]
     if "footfall_core" in n.table.index:
         parts.append(t.tr(
             "Footfall in the core: {core} passers-by a week at the doors of its premises "
@@ -158,14 +174,31 @@ def answer(n: Numbers, t: Lang) -> str:
 
 def headline(n: Numbers, t: Lang) -> str:
     """The answer about one scenario in one line of plain text (for the terminal): vacancy at
-    the horizon with and without, and the paired effect with its interval."""
+    the horizon with and without, and the paired effect with its interval (or, for different
+    places, the difference)."""
     low, high = n.value("vacancy_rate", "effect_low"), n.value("vacancy_rate", "effect_high")
+    if not n.paired:
+        return t.tr("{scenario}: vacancy {rate} at the horizon, against {base_rate} in "
+                    "{baseline}; a difference between places, not an effect: {effect} (90%: "
+                    "{low} to {high}), {verdict}.",
+                    scenario=n.scenario, rate=t.percent(n.value("vacancy_rate")),
+                    base_rate=t.percent(n.base_value("vacancy_rate")), baseline=n.baseline,
+                    effect=t.points(n.value("vacancy_rate", "effect_median")),
+                    low=t.points(low), high=t.points(high),
+                    verdict=_verdict_places(t, low, high, n.baseline))
     return t.tr("{scenario}: vacancy {rate} at the horizon, against {base_rate} ({baseline}); "
                 "effect {effect} (90%: {low} to {high}), {verdict}.",
                 scenario=n.scenario, rate=t.percent(n.value("vacancy_rate")),
                 base_rate=t.percent(n.base_value("vacancy_rate")), baseline=n.baseline,
                 effect=t.points(n.value("vacancy_rate", "effect_median")), low=t.points(low),
                 high=t.points(high), verdict=_verdict_short(t, low, high))
+
+
+def _verdict_places(t: Lang, low: float, high: float, baseline: str) -> str:
+    if low <= 0 <= high:
+        return t.tr("not distinguishable from zero")
+    return (t.tr("lower than in {baseline}", baseline=baseline) if high < 0
+            else t.tr("higher than in {baseline}", baseline=baseline))
 
 
 def _verdict_short(t: Lang, low: float, high: float) -> str:
@@ -175,8 +208,13 @@ def _verdict_short(t: Lang, low: float, high: float) -> str:
 
 
 def sources(n: Numbers, t: Lang) -> str:
-    """Where the effect on vacancy comes from, as plain text (a paragraph)."""
+    """Where the effect on vacancy comes from, as plain text (a paragraph); for different
+    places, that there is no effect to break down."""
     esc = html.escape
+    if not n.paired:
+        return t.tr("{scenario} and {baseline} are different places: the counts below "
+                    "describe each place, and their differences are no effects.",
+                    scenario=esc(n.scenario), baseline=esc(n.baseline))
     fewer = -n.source("vacant_units")
     conv = n.source("conversions")
     parts = []

@@ -63,7 +63,8 @@ def comparison_figures(comparison: Comparison, t: Lang | None = None) -> dict[st
         for metric in HEADLINE_METRICS:
             figs[f"effect_{metric}"] = plots.effect_figure(
                 relabel(comparison.bands(metric, paired=True)), metric,
-                [label[name] for name in comparison.names], markers, span, t)
+                [label[name] for name in comparison.names], markers, span, t,
+                paired=comparison.paired)
         spending = spending_per_year(comparison)
         titles = report.instrument_titles(comparison, t)
         for name in comparison.names[1:]:
@@ -96,7 +97,8 @@ def headlines(comparison: Comparison, lang: str | None = None) -> list[str]:
     title = report.titles(comparison, t)
     horizon = str(comparison.timeseries["date"].max())
     return [headline(numbers(name, comparison.baseline.name, comparison.years, horizon,
-                             summary, empty, pd.DataFrame(), title), t)
+                             summary, empty, pd.DataFrame(), title, paired=comparison.paired),
+                     t)
             for name in comparison.names[1:]]
 
 

@@ -227,7 +227,7 @@ def comparison_trajectories(bands: Mapping[str, pd.DataFrame], metric: str, mark
 
 def effect_figure(effects: Mapping[str, pd.DataFrame], metric: str, names: Sequence[str],
                   markers: Markers, span: tuple[pd.Timestamp, pd.Timestamp],
-                  t: Lang | None = None):
+                  t: Lang | None = None, *, paired: bool = True):
     """Paired difference scenario minus baseline (median and 90% band over replications).
 
     Args:
@@ -238,6 +238,8 @@ def effect_figure(effects: Mapping[str, pd.DataFrame], metric: str, names: Seque
         markers: Scenario name -> its instruments and shocks (start and end).
         span: First and last reported week.
         t: The language of the labels (English if not given).
+        paired: False if the scenarios simulate different places: the title then says
+            that the differences are between places, not effects.
     """
     t = t or language("en")
     colours = _colours(names)
@@ -251,7 +253,9 @@ def effect_figure(effects: Mapping[str, pd.DataFrame], metric: str, names: Seque
     _mark_interventions(ax, markers, span, colours, t)
     ax.set_ylabel(_wrap(t.tr("difference in {what}", what=metric_label(metric, t))), fontsize=9)
     ax.set_title(t.tr("Effect on {what}: paired difference, median and 90% band",
-                     what=metric_label(metric, t)), fontsize=10)
+                      what=metric_label(metric, t)) if paired else
+                 t.tr("Difference in {what} between the places, median and 90% band",
+                      what=metric_label(metric, t)), fontsize=10)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig

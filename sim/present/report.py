@@ -87,6 +87,11 @@ def reproduce_command(comparison: Comparison, lang: str | None = None) -> str:
 
 
 def _title(comparison: Comparison, t: Lang) -> tuple[str, str]:
+    if not comparison.paired:  # different places: each named with its town
+        places = [t.tr("{scenario} ({town})", scenario=t.scenario(s),
+                       town=town_name(comparison, t, s)) for s in comparison.scenarios]
+        what = t.join(places[1:]) if places[1:] else t.tr("nothing")
+        return what, t.tr("{what} beside {baseline}", what=what, baseline=places[0])
     others = [t.scenario(s) for s in comparison.scenarios[1:]]
     what = t.join(others) if others else t.tr("nothing")
     return what, t.tr("What if? {what} against {baseline} in {town}", what=what,
@@ -94,10 +99,71 @@ def _title(comparison: Comparison, t: Lang) -> tuple[str, str]:
 
 
 def _question(comparison: Comparison, t: Lang, what: str) -> str:
+    if not comparison.paired:
+        return t.tr("The question: how do vacancy and footfall in {what} differ from "
+                    "{baseline} ({town}), and how sure are we? These are different places "
+                    "(--unpaired): their differences are not the effects of an intervention.",
+                    what=what, baseline=t.scenario(comparison.baseline),
+                    town=town_name(comparison, t))
     return t.tr("The question: what happens to vacancy and footfall in {town} if we do {what}, "
                "compared with doing nothing ({baseline}), and how sure are we?",
                town=town_name(comparison, t), what=what,
                baseline=t.scenario(comparison.baseline))
+
+
+def _texts(comparison: Comparison, t: Lang) -> dict[str, str]:
+    """The report's explanations that differ between a paired comparison (one place, with
+    and without) and one of different places (``--unpaired``)."""
+    n, start = comparison.replications, t.date(comparison.baseline.start)
+    if comparison.paired:
+        return {
+            "runs": t.tr('binnenstad {version}: agent-based model of a Dutch city centre. '
+                         '{n} replications per scenario, paired seeds.', version=__version__,
+                         n=n),
+            "sources_heading": t.tr('Where the effect comes from'),
+            "sources": t.tr(
+                'Counts over the whole horizon, in the median replication, and the paired '
+                'difference against the baseline. A unit converted to homes leaves the stock the '
+                'vacancy rate is measured over, so it lowers vacancy without a new tenant.'),
+            "headline": t.tr(
+                'Each scenario ran {n} times. Replication i of every scenario uses the same seed '
+                'and the same random streams, so the difference between a scenario and the '
+                'baseline in one replication comes from the intervention, not from chance. The '
+                'effect is the median of these paired differences, with the interval in which '
+                '90% of them fall. Blue and bold: a clear improvement; orange and bold: a clear '
+                'deterioration; grey: the interval includes zero. Rates are in % of premises, '
+                'effects on rates in percentage points (pp); footfall and turnover are the mean '
+                'week of the year, closures, conversions and spending the total since {start}.',
+                n=n, start=start)}
+    return {
+        "runs": t.tr('binnenstad {version}: agent-based model of a Dutch city centre. {n} '
+                     'replications per scenario, unpaired: the scenarios simulate different '
+                     'places.', version=__version__, n=n),
+        "sources_heading": t.tr('Counts over the horizon'),
+        "sources": t.tr(
+            'Counts over the whole horizon, in the median replication, and the difference '
+            'between the places. A unit converted to homes leaves the stock the vacancy rate is '
+            'measured over.'),
+        "headline": t.tr(
+            'Each scenario ran {n} times. The scenarios simulate different places, so their '
+            'replications are not paired: the difference is the median of the differences '
+            'between replication i of a scenario and of the baseline, with the interval in '
+            'which 90% of them fall, and it measures how the places differ, not what an '
+            'intervention does. Rates are in % of premises, differences of rates in percentage '
+            'points (pp); footfall and turnover are the mean week of the year, closures, '
+            'conversions and spending the total since {start}.', n=n, start=start)}
+
+
+def _cost_section(comparison: Comparison, costs: pd.DataFrame, t: Lang) -> str:
+    if not comparison.paired:
+        return (f"<p>{esc(t.tr('The scenarios simulate different places, so no vacant unit is '
+                                'avoided and no footfall gained by spending: there is no '
+                                'cost-effectiveness to show.'))}</p>")
+    return (f"<p>{esc(t.tr('Municipal plus co-funded spending over the horizon, more than in '
+                           'the baseline, per vacant unit avoided at the horizon and per 1% of '
+                           'footfall gained in the last year. Where the effect\u2019s 90% '
+                           'interval includes zero there is no honest ratio, and the line says '
+                           'so.'))}</p>\n{cost_lines(costs, t, titles(comparison, t))}")
 
 
 def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
@@ -117,6 +183,7 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
     t = t or language()
     base = comparison.baseline
     what, title = _title(comparison, t)
+    text = _texts(comparison, t)
     horizon_date = comparison.timeseries["date"].max()  # the last reported week
     other_years = [y for y in sorted(summary["year"].unique()) if y != comparison.years]
     by_year = "".join(
@@ -130,32 +197,20 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
 <title>binnenstad: {esc(title)}</title>
 <style>{CSS}</style></head><body>
 <h1>{esc(title)}</h1>
-<p class="small">{esc(t.tr('binnenstad {version}: agent-based model of a Dutch city centre. '
-                           '{n} replications per scenario, paired seeds.', version=__version__,
-                           n=comparison.replications))}
+<p class="small">{esc(text['runs'])}
 {esc(t.tr('Summary on one page: summary.html; the tables: tables.xlsx and the CSV files.'))}</p>
 <p class="question">{esc(_question(comparison, t, what))}</p>
 
 <h2>{esc(t.tr('The answer'))}</h2>
 {answers(comparison, summary, effect_sources, t, with_sources=True)}
 
-<h2>{esc(t.tr('Where the effect comes from'))}</h2>
-<p>{esc(t.tr('Counts over the whole horizon, in the median replication, and the paired '
-             'difference against the baseline. A unit converted to homes leaves the stock the '
-             'vacancy rate is measured over, so it lowers vacancy without a new tenant.'))}</p>
+<h2>{esc(text['sources_heading'])}</h2>
+<p>{esc(text['sources'])}</p>
 {sources_table(comparison, effect_sources, t)}
 
 <h2>{esc(t.tr('Headline results at the horizon ({years} years, {date})',
               years=comparison.years, date=t.date(horizon_date)))}</h2>
-<p>{esc(t.tr('Each scenario ran {n} times. Replication i of every scenario uses the same seed '
-             'and the same random streams, so the difference between a scenario and the '
-             'baseline in one replication comes from the intervention, not from chance. The '
-             'effect is the median of these paired differences, with the interval in which '
-             '90% of them fall. Blue and bold: a clear improvement; orange and bold: a clear '
-             'deterioration; grey: the interval includes zero. Rates are in % of premises, '
-             'effects on rates in percentage points (pp); footfall and turnover are the mean '
-             'week of the year, closures, conversions and spending the total since {start}.',
-             n=comparison.replications, start=t.date(base.start)))}</p>
+<p>{esc(text['headline'])}</p>
 {headline_table(comparison, summary, comparison.years, t)}
 <details><summary>{esc(t.tr('The same tables at earlier years'))}</summary>
 {by_year or '<p>-</p>'}</details>
@@ -167,11 +222,7 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
 {spending_section(comparison, spending, t)}
 
 <h2>{esc(t.tr('Cost-effectiveness'))}</h2>
-<p>{esc(t.tr('Municipal plus co-funded spending over the horizon, more than in the baseline, '
-             'per vacant unit avoided at the horizon and per 1% of footfall gained in the last '
-             'year. Where the effect\u2019s 90% interval includes zero there is no honest '
-             'ratio, and the line says so.'))}</p>
-{cost_lines(costs, t, titles(comparison, t))}
+{_cost_section(comparison, costs, t)}
 
 <h2>{esc(t.tr('The scenarios'))}</h2>
 <p>{esc(t.tr('Every scenario runs from {start} for {years} years ({warmup}).',
@@ -181,7 +232,7 @@ def render(comparison: Comparison, summary: pd.DataFrame, costs: pd.DataFrame,
 <h2>{esc(t.tr('Figures'))}</h2>
 <p>{esc(t.tr('Dashed vertical lines mark the start, dotted lines the end of an instrument or '
              'shock.'))}</p>
-{figures_section(figures, t, titles(comparison, t))}
+{figures_section(figures, t, titles(comparison, t), paired=comparison.paired)}
 
 <h2>{esc(t.tr('Assumptions and sources'))}</h2>
 {assumptions_section(comparison, t)}

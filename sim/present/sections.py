@@ -23,6 +23,7 @@ from sim.present.plots import metric_label
 from sim.runs.compare import HEADLINE_METRICS, Comparison
 from sim.scenario.loading import build_town
 from sim.scenario.reference import differences, field_doc
+from sim.scenario.schema import Scenario
 
 __all__ = ["answers", "assumptions_section", "cost_lines", "effect_class", "esc",
            "figures_section", "format_effect", "format_value", "headline_table",
@@ -86,14 +87,16 @@ def titles(comparison: Comparison, t: Lang) -> dict[str, str]:
     return {s.name: t.scenario(s) for s in comparison.scenarios}
 
 
-def town_name(comparison: Comparison, t: Lang) -> str:
-    """The town's own name (``town.name``), else its town folder's (the name the import gave
-    it, capitalised if written in lower case), else its preset's, else "the centre"."""
-    town = comparison.baseline.town
+def town_name(comparison: Comparison, t: Lang, scenario: Scenario | None = None) -> str:
+    """The name of the baseline's town (or ``scenario``'s): its own name (``town.name``),
+    else its town folder's (the name the import gave it, capitalised if written in lower
+    case), else its preset's, else "the centre"."""
+    scenario = scenario or comparison.baseline
+    town = scenario.town
     if getattr(town, "name", None):
         return town.name
     if town.dir:
-        name = build_town(comparison.baseline).name  # cached on the scenario by the runs
+        name = build_town(scenario).name  # cached on the scenario by the runs
         return name[:1].upper() + name[1:] if name.islower() else name
     if town.preset:
         return town.preset.capitalize()
@@ -109,11 +112,12 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
     parts = []
     for name in comparison.names[1:]:
         n = numbers(name, comparison.baseline.name, comparison.years, horizon, summary, src,
-                    spend, title)
+                    spend, title, paired=comparison.paired)
+        label = (f"<b>{esc(t.tr('Where it comes from:'))}</b> " if comparison.paired else "")
         parts.append(f"<div class='answer' id='answer-{esc(name)}'><h3>{esc(title[name])}</h3>"
                      f"<p>{answer(n, t)}</p>"
-                     + (f"<p class='sources'><b>{esc(t.tr('Where it comes from:'))}</b> "
-                        f"{sources(n, t)}</p>" if with_sources else "") + "</div>")
+                     + (f"<p class='sources'>{label}{sources(n, t)}</p>" if with_sources
+                        else "") + "</div>")
     if not parts:
         parts.append(f"<p>{esc(t.tr('There is no scenario beside the baseline.'))}</p>")
     return "\n".join(parts)
@@ -144,19 +148,22 @@ def _source_label(source: str, t: Lang) -> str:
 def sources_table(comparison: Comparison, src: pd.DataFrame, t: Lang) -> str:
     base = comparison.baseline.name
     title = titles(comparison, t)
+    difference = (t.tr("difference, paired") if comparison.paired
+                  else t.tr("difference between the places"))
     parts = []
     for name in comparison.names[1:]:
         mine = src[src["scenario"] == name].set_index("source")
         theirs = src[src["scenario"] == base].set_index("source")
         rows = []
         for source in _SOURCE_ROWS:
-            if source not in mine.index:
+            if source not in mine.index or (source == "vacancy_rate_if_kept"
+                                            and not comparison.paired):
                 continue
             metric = "vacancy_rate" if source == "vacancy_rate_if_kept" else "count"
             r, b = mine.loc[source], theirs.loc[source]
             cls = effect_class("vacan" if source.startswith("vacan") else source,
                                 r["effect_low"], r["effect_high"]) if source in (
-                "vacant_units", "closures") else "none"
+                "vacant_units", "closures") and comparison.paired else "none"
             rows.append(
                 f"<tr><td class='l'>{esc(_source_label(source, t))}</td>"
                 f"<td>{format_value(metric, b['median'], t)}</td>"
@@ -168,7 +175,7 @@ def sources_table(comparison: Comparison, src: pd.DataFrame, t: Lang) -> str:
         parts.append(
             f"<h3>{esc(title[name])}</h3><div class='wrap'><table><tr>"
             f"<th class='l'>{esc(t.tr('over the horizon'))}</th><th>{esc(title[base])}</th>"
-            f"<th>{esc(title[name])}</th><th>{esc(t.tr('difference, paired'))}<br>"
+            f"<th>{esc(title[name])}</th><th>{esc(difference)}<br>"
             f"<span class='small'>{esc(t.tr('median (90% interval)'))}</span></th></tr>"
             + "".join(rows) + "</table></div>")
     return "\n".join(parts)
@@ -183,10 +190,15 @@ def headline_table(comparison: Comparison, summary: pd.DataFrame, year: int, t: 
         head = (f"<tr><th class='l'>{esc(t.tr('metric'))}</th><th>{esc(title[base])}<br>"
                 f"<span class='small'>{esc(t.tr('median (90% interval)'))}</span></th>")
         if name != base:
+            if comparison.paired:
+                effect_head = t.tr("effect of {scenario}", scenario=title[name])
+                effect_note = t.tr("paired, median (90% interval)")
+            else:
+                effect_head = t.tr("difference from {baseline}", baseline=title[base])
+                effect_note = t.tr("between places, median (90% interval)")
             head += (f"<th>{esc(title[name])}<br><span class='small'>"
                      f"{esc(t.tr('median (90% interval)'))}</span></th>"
-                     f"<th>{esc(t.tr('effect of {scenario}', scenario=title[name]))}<br>"
-                     f"<span class='small'>{esc(t.tr('paired, median (90% interval)'))}"
+                     f"<th>{esc(effect_head)}<br><span class='small'>{esc(effect_note)}"
                      "</span></th>")
         rows = []
         for metric in HEADLINE_METRICS:
@@ -198,7 +210,8 @@ def headline_table(comparison: Comparison, summary: pd.DataFrame, year: int, t: 
                     f"{interval(t, format_value, metric, r['low'], r['high'])}</span></td>")
             if name != base:
                 r = at[(at["metric"] == metric) & (at["scenario"] == name)].iloc[0]
-                cls = effect_class(metric, r["effect_low"], r["effect_high"])
+                cls = (effect_class(metric, r["effect_low"], r["effect_high"])
+                       if comparison.paired else "none")  # places: no better or worse
                 cells.append(
                     f"<td class='{cls}'>{format_effect(metric, r['effect_median'], t)}<br>"
                     f"<span class='small'>"
@@ -349,10 +362,11 @@ def scenario_section(comparison: Comparison, t: Lang) -> str:
 
 
 def figures_section(figures: Mapping[str, bytes], t: Lang,
-                    title: Mapping[str, str] | None = None) -> str:
+                    title: Mapping[str, str] | None = None, *, paired: bool = True) -> str:
     title = title or {}
     groups = (("trajectory_", t.tr("Trajectories: median and 90% band over replications")),
-              ("effect_", t.tr("Effects: paired difference against the baseline")),
+              ("effect_", t.tr("Effects: paired difference against the baseline") if paired
+               else t.tr("Differences from the baseline: different places, not effects")),
               ("spending_", t.tr("Spending per year beside the budget")),
               ("map_", t.tr("Maps at the horizon")))
     parts = []
@@ -456,7 +470,8 @@ def summary_table(comparison: Comparison, summary: pd.DataFrame, t: Lang) -> str
             if name == base or (name, metric) not in at.index:
                 return ""
             r = at.loc[(name, metric)]
-            cls = effect_class(metric, r["effect_low"], r["effect_high"])
+            cls = (effect_class(metric, r["effect_low"], r["effect_high"])
+                   if comparison.paired else "none")
             return (f"<span class='{cls}'>{format_effect(metric, r['effect_median'], t)}</span>"
                     f"<br><span class='small'>"
                     f"{interval(t, format_effect, metric, r['effect_low'], r['effect_high'])}"
@@ -466,7 +481,9 @@ def summary_table(comparison: Comparison, summary: pd.DataFrame, t: Lang) -> str
                     f"<td>{cell('footfall_core')}</td><td>{cell('footfall')}</td>"
                     f"<td>{cell('municipal_spend')}</td><td>{cell('cofunding_spend')}</td></tr>")
     head = "".join(f"<th>{esc(h)}</th>" for h in (
-        t.tr("vacant units"), t.tr("vacancy rate"), t.tr("effect on the vacancy rate"),
+        t.tr("vacant units"), t.tr("vacancy rate"),
+        t.tr("effect on the vacancy rate") if comparison.paired
+        else t.tr("difference in the vacancy rate"),
         t.tr("footfall in the core a week"), t.tr("footfall at the counting points a week"),
         t.tr("municipal spending, total"), t.tr("co-funded spending, total")))
     return (f"<table><tr><th class='l'>{esc(t.tr('scenario'))}</th>{head}</tr>"

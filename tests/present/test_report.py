@@ -249,3 +249,33 @@ def test_scenarios_are_called_by_their_titles(compare_run):
     assert "With Vacancy ordinance, " in english and "effect of Vacancy ordinance" in english
     # the name beside the title in the list of scenarios
     assert "Vacancy ordinance <span class='small'>(scenario, <code>cheaper_rent</code>)" in page
+
+
+def test_different_places_are_never_called_effects(compare_run):
+    """An unpaired comparison (``--unpaired``: different towns) is told as the difference
+    between places: no "paired effect", nothing "avoided" or "when nothing is done", no
+    colours of better or worse, in both languages and in the terminal's lines."""
+    import dataclasses
+
+    from sim.present.comparison import headlines
+
+    places = dataclasses.replace(compare_run, paired=False)
+    args = (places.summary(), places.cost_effectiveness(), {})
+    kwargs = {"effect_sources": effect_sources(places), "spending": spending_per_year(places)}
+    page = render(places, *args, **kwargs, t=EN)
+    english = _text(page)
+    assert "unpaired: the scenarios simulate different places" in english
+    assert "is the difference between the places, not the effect of an intervention" in english
+    for claim in ("paired effect", "when nothing is done", "doing nothing", "avoided at the",
+                  "clear improvement", "had the extra conversions stayed vacant"):
+        assert claim not in english, claim
+    assert "class='better'" not in page and "class='worse'" not in page
+    dutch = _text(render(places, *args, **kwargs, t=NL))
+    assert "verschil tussen de plaatsen, niet het effect van een ingreep" in dutch
+    assert "gepaarde effect" not in dutch and "als er niets gebeurt" not in dutch
+    lines = headlines(places, "en")
+    assert lines and all("a difference between places, not an effect" in line
+                         and "doing nothing" not in line for line in lines)
+    # the same runs told as one place with and without: the paired words are back
+    assert "The paired effect on the vacancy rate" in _text(render(compare_run, *args, **kwargs,
+                                                                   t=EN))
