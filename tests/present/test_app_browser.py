@@ -247,10 +247,10 @@ def test_play_advances_the_date_and_the_charts_gain_points(session):
 def test_both_languages(session):
     session.page.get_by_role("button", name="NL", exact=True).click()
     session.wait_until(lambda: "Datum" in session.text("bs-date"))
-    session.wait_until(lambda: "Scenariobestand" in session.page.inner_text("body"))
+    session.wait_until(lambda: "Kies een scenario" in session.page.inner_text("body"))
     body = session.page.inner_text("body")
     assert "Leegstaande panden" in body and "Evenementenprogramma" in body
-    assert "Herstelagenda" in body  # the scenario's title, translated
+    assert "Herstelagenda (events.yaml)" in body  # the scenario's title, translated
     assert "budget (euro per jaar): € 100.000" in body
     session.page.get_by_role("button", name="Lessen").click()
     session.wait_until(lambda: "Lessen met de levende binnenstad" in session.page.inner_text(
@@ -286,7 +286,7 @@ def test_the_picker_offers_every_scenario_file(session):
     options = session.page.locator(".v-menu__content .v-list-item")
     options.first.wait_for()
     names = options.all_inner_texts()
-    assert names == ["baseline.yaml", "events.yaml"]
+    assert names == ["baseline.yaml", "Recovery agenda (events.yaml)"]  # by title if it has one
     session.page.get_by_text("baseline.yaml", exact=True).last.click()
     session.wait_until(lambda: "No instrument" in session.text("bs-scenario-summary"))
 

@@ -18,7 +18,8 @@ import pytest
 
 from sim.cli.main import main
 from sim.errors import ScenarioError
-from sim.present.app.live import Settings, choose_file, session_error
+from sim.present.app.live import Settings, choose_file, picker_labels, session_error
+from sim.present.i18n import language
 from tests.conftest import REPO
 
 SMALL = "name: {name}\nyears: 1\nwarmup_years: 0\ntown: {{preset: kleinstad}}\n"
@@ -44,6 +45,20 @@ def test_a_picker_value_that_is_offered_is_taken(files):
     settings = Settings(files[1])
     assert choose_file(settings, files, "a.yaml") == ""
     assert settings.scenario_file == files[0]
+
+
+def test_the_picker_names_scenarios_by_title_and_survives_a_broken_file(files, write):
+    titled = write("scen/c.yaml", SMALL.format(name="c") + "title: Baseline\n")
+    broken = write("scen/d.yaml", "name: [unclosed\n")
+    every = [*files, titled, broken]
+    assert picker_labels(every, language("en")) == {
+        "a.yaml": "a.yaml", "b.yaml": "b.yaml", "Baseline (c.yaml)": "c.yaml",
+        "d.yaml": "d.yaml"}
+    assert "Nulscenario (c.yaml)" in picker_labels(every, language("nl"))  # translated
+    # a label is looked up, never used as a path; the broken file's error shows when chosen
+    settings = Settings(files[0])
+    assert choose_file(settings, every, picker_labels(every, language("en")).get(
+        "Baseline (c.yaml)")) == "" and settings.scenario_file == titled
 
 
 def test_session_errors_show_no_traceback_and_no_server_path(workdir):

@@ -22,6 +22,7 @@ from sim.present.app.live import (
     build_scenario,
     choose_file,
     levers,
+    picker_labels,
     session_error,
 )
 from sim.present.i18n import Lang
@@ -89,8 +90,10 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
         set_revision(revision + 1)
 
     folder = files[0].parent if files else None
+    labels = picker_labels(files, t)  # title (file name) -> file name
 
-    def on_file(name: str):
+    def on_file(label: str):
+        name = labels.get(label) if isinstance(label, str) else None
         problem = choose_file(settings, files, name)  # a forged name is refused, not a path
         if problem:
             show_error(problem)
@@ -110,10 +113,10 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
     scenario = build_scenario(settings)
     lever_list: list[Lever] = levers(scenario)
     with solara.Card(t.tr("Scenario"), classes=["bs-scenario"]):
-        solara.Select(t.tr("Scenario file"), values=[f.name for f in files],
-                      value=settings.scenario_file.name, on_value=on_file)
-        if scenario.title:
-            solara.Text(t.scenario(scenario), style={"font-weight": "bold"})
+        current = next((label for label, name in labels.items()
+                        if name == settings.scenario_file.name), settings.scenario_file.name)
+        solara.Select(t.tr("Choose a scenario"), values=list(labels), value=current,
+                      on_value=on_file)
         if scenario.description:
             solara.Text(t.description(scenario.description), style={"font-size": "0.85em"})
         growth = settings.online_growth

@@ -75,6 +75,22 @@ def _load(path: str, mtime_ns: int, overrides: tuple[str, ...]) -> Scenario:
     return load_scenario(path, list(overrides))
 
 
+def picker_labels(files: Sequence[Path], t) -> dict[str, str]:
+    """What the scenario picker shows for each file -> the file's name: the scenario's title
+    in the page's language (``t``, a :class:`sim.present.i18n.Lang`) with the file's name
+    beside it (``Vacancy ordinance (vacancy_ordinance.yaml)``); the name alone for a file
+    without a title or that does not load (choosing it then shows its error)."""
+    labels = {}
+    for path in files:
+        try:
+            scenario = _load(str(path), path.stat().st_mtime_ns, ())
+        except Exception:  # shown when chosen, with its one-line message
+            scenario = None
+        title = t.scenario(scenario) if scenario is not None and scenario.title else ""
+        labels[f"{title} ({path.name})" if title else path.name] = path.name
+    return labels
+
+
 def load_base(path: Path | str, overrides: Sequence[str] = ()) -> Scenario:
     """The scenario in ``path`` with ``--set`` overrides; cached until the file changes.
 
