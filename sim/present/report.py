@@ -86,10 +86,19 @@ def reproduce_command(comparison: Comparison, lang: str | None = None) -> str:
                      *([f"--lang {lang}"] if lang else [])])
 
 
+def _places(comparison: Comparison, t: Lang) -> list[str]:
+    """Each scenario as a comparison of different places names it: its title with its town's
+    name, or the title alone where the towns' names do not tell them apart."""
+    towns = [town_name(comparison, t, s) for s in comparison.scenarios]
+    if len(set(towns)) < len(towns):
+        return [t.scenario(s) for s in comparison.scenarios]
+    return [t.tr("{scenario} ({town})", scenario=t.scenario(s), town=town)
+            for s, town in zip(comparison.scenarios, towns, strict=True)]
+
+
 def _title(comparison: Comparison, t: Lang) -> tuple[str, str]:
-    if not comparison.paired:  # different places: each named with its town
-        places = [t.tr("{scenario} ({town})", scenario=t.scenario(s),
-                       town=town_name(comparison, t, s)) for s in comparison.scenarios]
+    if not comparison.paired:  # different places
+        places = _places(comparison, t)
         what = t.join(places[1:]) if places[1:] else t.tr("nothing")
         return what, t.tr("{what} beside {baseline}", what=what, baseline=places[0])
     others = [t.scenario(s) for s in comparison.scenarios[1:]]
@@ -101,10 +110,9 @@ def _title(comparison: Comparison, t: Lang) -> tuple[str, str]:
 def _question(comparison: Comparison, t: Lang, what: str) -> str:
     if not comparison.paired:
         return t.tr("The question: how do vacancy and footfall in {what} differ from "
-                    "{baseline} ({town}), and how sure are we? These are different places "
+                    "{baseline}, and how sure are we? These are different places "
                     "(--unpaired): their differences are not the effects of an intervention.",
-                    what=what, baseline=t.scenario(comparison.baseline),
-                    town=town_name(comparison, t))
+                    what=what, baseline=_places(comparison, t)[0])
     return t.tr("The question: what happens to vacancy and footfall in {town} if we do {what}, "
                "compared with doing nothing ({baseline}), and how sure are we?",
                town=town_name(comparison, t), what=what,

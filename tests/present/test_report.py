@@ -265,6 +265,14 @@ def test_different_places_are_never_called_effects(compare_run):
     page = render(places, *args, **kwargs, t=EN)
     english = _text(page)
     assert "unpaired: the scenarios simulate different places" in english
+    # the same town's name for all three tells them apart no better than their titles
+    assert english.startswith("same and cheaper_rent beside base ")
+    assert "in same and cheaper_rent differ from base, and how sure" in english
+    named = dataclasses.replace(places, scenarios=[
+        s.model_copy(update={"town": s.town.model_copy(update={"name": town})})
+        for s, town in zip(places.scenarios, ("Zutphen", "Deventer", "Kampen"), strict=True)])
+    assert _text(render(named, *args, **kwargs, t=EN)).startswith(
+        "same (Deventer) and cheaper_rent (Kampen) beside base (Zutphen) ")
     assert "is the difference between the places, not the effect of an intervention" in english
     for claim in ("paired effect", "when nothing is done", "doing nothing", "avoided at the",
                   "clear improvement", "had the extra conversions stayed vacant"):
