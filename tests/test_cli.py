@@ -127,6 +127,7 @@ def fake_write_run(monkeypatch):
         return Path(out_dir)
 
     monkeypatch.setattr(sim.present.run, "write_run", write_run)
+    monkeypatch.setattr(sim.present.run, "result_line", lambda out_dir: "tiny: what it found")
     return calls
 
 
@@ -134,7 +135,7 @@ def test_run_calls_write_run(write, capsys, fake_write_run):
     write("ok.yaml", VALID)
     code, out, err = run(capsys, "run", "ok.yaml")
     assert (code, err) == (0, RUN_LINE + "\n")
-    assert out == f"tiny: outputs in {Path('results', 'tiny')}\n"
+    assert out == f"tiny: what it found\ntiny: outputs in {Path('results', 'tiny')}\n"
     [(scenario, out_dir, replications, seed, progress)] = fake_write_run
     assert (scenario.name, out_dir, replications, seed, progress) == (
         "tiny", Path("results/tiny"), 1, None, True)

@@ -114,12 +114,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         # takes seconds: the user sees at once that the command has started (issue 17).
         print(printable(run_line(scenario, args.replications, out_dir)), file=sys.stderr,
               flush=True)
-    from sim.present.run import write_run
+    from sim.present.run import result_line, write_run
 
     written = write_run(
         scenario, out_dir, replications=args.replications, seed=args.seed,
         progress=not args.quiet,
     )
+    print(printable(result_line(written)))
     print(f"{scenario.name}: outputs in {written}")
     return EXIT_OK
 

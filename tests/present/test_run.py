@@ -9,7 +9,7 @@ import pytest
 
 from sim.kernels.streams import replication_seeds
 from sim.model.model import EVENT_KINDS, METRICS
-from sim.present.run import write_run
+from sim.present.run import result_line, write_run
 from sim.runs import output
 from sim.scenario.schema import Scenario
 
@@ -63,3 +63,18 @@ def test_a_crashed_run_leaves_no_manifest(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_run(tiny(), out, progress=False)
     assert not (out / "manifest.json").exists()  # old files are no longer vouched for
+
+
+def test_the_result_line_says_what_the_run_found(tmp_path):
+    """One replication: its own numbers; several: the medians and the vacancy's 90% range."""
+    one = write_run(tiny(years=2), tmp_path / "one", progress=False)
+    frame = pd.read_csv(one / "timeseries.csv")
+    last = frame.iloc[-1]
+    footfall = frame[frame["step"] > 52]["footfall"].mean()
+    assert result_line(one) == (
+        f"tiny: at the horizon ({last['date']}) {100 * last['vacancy_rate']:.1f}% vacant "
+        f"({last['vacant_units']:,.0f} of {last['open_units'] + last['vacant_units']:,.0f} "
+        f"premises), {footfall:,.0f} passers-by a week at a counting point in the last year, "
+        f"{frame['closures'].sum():,.0f} closures in 2 years")
+    three = result_line(write_run(tiny(), tmp_path / "three", replications=3, progress=False))
+    assert "premises; 90% of 3 replications: " in three and three.endswith("in 1 year")
