@@ -11,7 +11,7 @@ from sim.cli.common import EXIT_OK, Formatter, positive_int, seed
 #: Where the command reads its input and writes by default (relative to the working directory:
 #: the repository's root).
 TARGETS = Path("docs/validation/targets.yaml")
-INSTRUMENTS = Path("docs/validation/instruments.yaml")
+INSTRUMENTS = Path(__file__).resolve().parents[1] / "runs" / "instruments.yaml"  # the package's
 SCENARIOS = Path("scenarios")
 OUT = Path("docs")
 
@@ -24,7 +24,7 @@ def add_validation(sub) -> argparse.ArgumentParser:
         "each with paired seeds (replication i of every scenario has the seed 'binnenstad "
         "compare' gives it), measure every target of docs/validation/targets.yaml and every "
         "instrument's effect at the horizon against its evidence in "
-        "docs/validation/instruments.yaml, and write validation.md (pass/fail tables, the "
+        "sim/runs/instruments.yaml, and write validation.md (pass/fail tables, the "
         "recovery agenda's decomposition, where evidence is missing, what does not match), "
         "figures/validation_*.png, the tables as validation/results_*.csv and, last, "
         "validation/manifest.json. By default into docs/, so the run regenerates "
@@ -67,7 +67,8 @@ def add_validation(sub) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--instruments", type=Path, default=INSTRUMENTS, metavar="FILE",
-        help=f"the instruments' evidence file (default: {INSTRUMENTS})",
+        help="the instruments' evidence file (default: the package's, "
+        "sim/runs/instruments.yaml)",
     )
     parser.add_argument(
         "--scenarios", type=Path, default=SCENARIOS, metavar="DIR",

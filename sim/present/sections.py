@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sim.present.answer import answer, extra_spending, numbers, sources
+from sim.present.evidence import evidence_sentences
 from sim.present.i18n import Lang, language
 from sim.present.plots import metric_label
 from sim.runs.compare import HEADLINE_METRICS, Comparison
@@ -109,15 +110,22 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
     spend = extra_spending(comparison)
     horizon = str(comparison.timeseries["date"].max())
     title = titles(comparison, t)
+    scenarios = {s.name: s for s in comparison.scenarios}
     parts = []
     for name in comparison.names[1:]:
         n = numbers(name, comparison.baseline.name, comparison.years, horizon, summary, src,
                     spend, title, paired=comparison.paired)
         label = (f"<b>{esc(t.tr('Where it comes from:'))}</b> " if comparison.paired else "")
+        known = evidence_sentences(scenarios[name], comparison, t) if (
+            with_sources and comparison.paired) else []
         parts.append(f"<div class='answer' id='answer-{esc(name)}'><h3>{esc(title[name])}</h3>"
                      f"<p>{answer(n, t)}</p>"
                      + (f"<p class='sources'>{label}{sources(n, t)}</p>" if with_sources
-                        else "") + "</div>")
+                        else "")
+                     + (f"<p class='evidence'><b>{esc(t.tr('What the Dutch record says:'))}"
+                        "</b></p><ul class='evidence'>"
+                        + "".join(f"<li>{line}</li>" for line in known) + "</ul>"
+                        if known else "") + "</div>")
     if not parts:
         parts.append(f"<p>{esc(t.tr('There is no scenario beside the baseline.'))}</p>")
     return "\n".join(parts)

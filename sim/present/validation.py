@@ -362,7 +362,7 @@ def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: 
         f"`docs/validation/targets.yaml` lists each observed fact (vacancy, closures, footfall "
         f"in and between the lockdowns, the online share, the centre's residents, the busiest "
         f"counting point) with its source and the range the model must land in; "
-        f"`docs/validation/instruments.yaml` lists what is known of each instrument's effect. "
+        f"`sim/runs/instruments.yaml` lists what is known of each instrument's effect. "
         f"The baseline (`{base.name}`: {_town(base.town)} from "
         f"{first.date()} to {last.date()}), the corona years "
         f"({', '.join(f'`{k}`' for k in dict.fromkeys(others))}) and every instrument scenario "

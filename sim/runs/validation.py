@@ -395,7 +395,7 @@ def run_validation(
 
     Args:
         targets_file: The targets (``docs/validation/targets.yaml``).
-        instruments_file: The instruments' evidence (``docs/validation/instruments.yaml``).
+        instruments_file: The instruments' evidence (``sim/runs/instruments.yaml``).
         scenarios_dir: The folder of the scenario files the two files name (``scenarios/``;
             ``<name>.yaml``, with ``baseline.yaml``).
         replications: Replications per scenario, >= 1.

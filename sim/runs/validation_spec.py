@@ -1,13 +1,14 @@
 """What the validation files may say: their schema, and their problems as one line.
 
-Two files hold the Dutch record the model is held against (``docs/validation/``):
+Two files hold the Dutch record the model is held against:
 
-- ``targets.yaml``: each observed fact, the scenario it is held against, how the model
-  measures it (a metric of one of the kinds in :data:`METRIC_KINDS`), the range the model must
-  land in, its unit and source (:class:`Target`).
-- ``instruments.yaml``: per instrument scenario, the evidence range of its paired effect (or a
-  floor under its level) with the source, or ``evidence: none`` with the assumption the model
-  makes (:class:`InstrumentEvidence`).
+- ``docs/validation/targets.yaml``: each observed fact, the scenario it is held against, how
+  the model measures it (a metric of one of the kinds in :data:`METRIC_KINDS`), the range the
+  model must land in, its unit and source (:class:`Target`).
+- ``sim/runs/instruments.yaml`` (:data:`INSTRUMENTS_FILE`, shipped with the package, as every
+  comparison's report shows it): per instrument scenario, the evidence range of its paired
+  effect (or a floor under its level) with the source, or ``evidence: none`` with the
+  assumption the model makes (:class:`InstrumentEvidence`).
 
 :func:`load_targets` and :func:`load_instruments` read them with the project's safe YAML reader
 (line numbers kept) and turn any problem into one line naming the file, the line and the key::
@@ -15,7 +16,8 @@ Two files hold the Dutch record the model is held against (``docs/validation/``)
     docs/validation/targets.yaml:23: targets[1].metric.column: unknown column 'closure'; did
     you mean 'closures'?
 
-Called by :mod:`sim.runs.validation` (which measures the targets) and its tests.
+Called by :mod:`sim.runs.validation` (which measures the targets), the report's evidence
+(:mod:`sim.present.evidence`) and their tests.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ __all__ = [
 #: Timeseries columns of the counting points' passers-by: ``footfall_count_<n>``.
 COUNTING_PREFIX = "footfall_count_"
 #: Effects of an instrument scenario that its evidence may bound (see sim.runs.validation).
+#: The instruments' evidence that ships with the package.
+INSTRUMENTS_FILE = Path(__file__).with_name("instruments.yaml")
 INSTRUMENT_METRICS = ("vacancy_rate", "vacancy_rate_core", "footfall", "footfall_core",
                       "visitors", "converted_m2")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"

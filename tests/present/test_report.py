@@ -287,3 +287,41 @@ def test_different_places_are_never_called_effects(compare_run):
     # the same runs told as one place with and without: the paired words are back
     assert "The paired effect on the vacancy rate" in _text(render(compare_run, *args, **kwargs,
                                                                    t=EN))
+
+
+def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, page):
+    """Beside each scenario's answer, the evidence of the instruments it adds (or that none
+    is quantified, with the model's assumption), in both languages; nothing for a scenario
+    without instruments. A bound the evidence sets is checked against this comparison's
+    last-year mean."""
+    import dataclasses
+
+    from sim.present.evidence import applicable
+    from sim.scenario.schema import Scenario
+
+    text = _text(english[0])
+    rent = text.split("With cheaper_rent,")[1].split("Headline results")[0]
+    assert ("What the Dutch record says: Events programme: no quantified evidence of its "
+            "effect was found. The model assumes 1,000 visitors per event") in rent
+    assert "What the Dutch record says" not in text.split("With same,")[1].split(
+        "With cheaper_rent")[0]
+    assert ("Wat er in Nederland over bekend is: Evenementenprogramma: er is geen "
+            "gekwantificeerd bewijs van het effect gevonden.") in _text(page)
+    # the same runs told as if cheaper_rent were a vacancy ordinance: its evidence bounds the
+    # effect on the vacancy rate to -1 to 0 points
+    base, same, rent_s = compare_run.scenarios
+    ordinance = Scenario.model_validate(rent_s.model_dump(mode="json") | {"interventions": [
+        {"type": "vacancy_ordinance", "start": "2019-07-01"}]})
+    assert [e.scenario for e in applicable(ordinance, base)] == ["vacancy_ordinance"]
+    assert applicable(ordinance, ordinance) == []  # the baseline has it too: nothing added
+    told = dataclasses.replace(compare_run, scenarios=[base, same, ordinance])
+    ts = told.timeseries
+    year = ts[ts["step"] > ts["step"].max() - 52].groupby(["replication", "scenario"])[
+        "vacancy_rate"].mean().unstack("scenario")
+    effect = (year["cheaper_rent"] - year["base"]).median()
+    args = (told.summary(), told.cost_effectiveness(), {})
+    kwargs = {"effect_sources": effect_sources(told), "spending": spending_per_year(told)}
+    said = _text(render(told, *args, **kwargs, t=EN)).split("With cheaper_rent,")[1]
+    assert "Vacancy ordinance: 26-31 municipalities have an ordinance" in said
+    verdict = "inside that range" if -0.01 <= effect <= 0 else "outside that range"
+    assert f"Here (last year's mean): {EN.points(effect)}, {verdict}" in said

@@ -255,7 +255,7 @@ def test_bad_instruments_file_is_one_line(write, text, message):
 
 def test_the_shipped_files_are_valid():
     targets = load_targets(REPO / "docs/validation/targets.yaml")
-    instruments = load_instruments(REPO / "docs/validation/instruments.yaml")
+    instruments = load_instruments(REPO / "sim/runs/instruments.yaml")
     assert {t.scenario for t in targets} == {"baseline", "corona"}
     for name in [t.scenario for t in targets] + [i.scenario for i in instruments]:
         assert (REPO / "scenarios" / f"{name}.yaml").is_file()
@@ -273,7 +273,7 @@ def test_bad_targets_file_exits_2_with_one_line(write, capsys):
 def test_a_target_naming_a_missing_scenario_exits_2(write, capsys):
     path = write("t.yaml", GOOD_TARGET.replace("scenario: baseline", "scenario: nowhere"))
     code = main(["validation", "--targets", str(path), "--scenarios", str(REPO / "scenarios"),
-                 "--instruments", str(REPO / "docs/validation/instruments.yaml"), "--quick",
+                 "--instruments", str(REPO / "sim/runs/instruments.yaml"), "--quick",
                  "--out", "out"])
     _, err = capsys.readouterr()
     assert code == 2
@@ -284,10 +284,10 @@ def test_a_target_naming_a_missing_scenario_exits_2(write, capsys):
 # ------------------------------------------------------------------------- end to end
 def test_quick_validation_writes_every_table_figure_and_section(workdir, capsys):
     targets = load_targets(REPO / "docs/validation/targets.yaml")
-    instruments = load_instruments(REPO / "docs/validation/instruments.yaml")
+    instruments = load_instruments(REPO / "sim/runs/instruments.yaml")
     code = main(["validation", "--quick", "--workers", "2", "--quiet", "--out", "out",
                  "--targets", str(REPO / "docs/validation/targets.yaml"),
-                 "--instruments", str(REPO / "docs/validation/instruments.yaml"),
+                 "--instruments", str(REPO / "sim/runs/instruments.yaml"),
                  "--scenarios", str(REPO / "scenarios")])
     out, _ = capsys.readouterr()
     assert code == 0, out

@@ -1,0 +1,102 @@
+"""What the Dutch record says of a scenario's instruments, beside the effect a comparison found.
+
+The report shows, for each scenario, the evidence of ``sim/runs/instruments.yaml`` (the file
+``binnenstad validation`` holds the shipped scenarios against) that applies to it: the entry
+named after the scenario itself (a shipped package such as the recovery agenda), and the entry
+of the type of every instrument the scenario switches on that the baseline does not. Where the
+evidence bounds the vacancy rate (the paired effect, or a floor under the core's level), the
+sentence says whether this comparison's median lies inside, measured as the validation
+measures it: the mean of the last reported year, per replication. Where nothing quantified
+was found, it says so and gives the model's assumption. So a planner reads every answer next
+to what is known, or is told that nothing is. The evidence's words are English in the file and
+Dutch in the registry catalogue (``evidence:<name>``, ``assumption:<name>``). Called by
+:mod:`sim.present.sections`.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+import pandas as pd
+
+from sim.present.i18n import Lang
+from sim.runs.compare import Comparison
+from sim.runs.validation_spec import INSTRUMENTS_FILE, InstrumentEvidence, load_instruments
+from sim.scenario.schema import Scenario
+
+__all__ = ["applicable", "evidence_sentences"]
+
+#: Quantities of the evidence file that are checked here (the rest: the validation's).
+_CHECKED = ("vacancy_rate", "vacancy_rate_core")
+#: Weeks of the last reported year, over which the check averages (as the validation does).
+_YEAR = 52
+
+
+@lru_cache(maxsize=1)
+def _entries() -> dict[str, InstrumentEvidence]:
+    return {e.scenario: e for e in load_instruments(INSTRUMENTS_FILE)}
+
+
+def _enabled_types(scenario: Scenario) -> list[str]:
+    return [i.type for i in scenario.interventions or [] if getattr(i, "enabled", True)]
+
+
+def applicable(scenario: Scenario, baseline: Scenario) -> list[InstrumentEvidence]:
+    """The evidence that applies to ``scenario`` against ``baseline``: its own entry (by its
+    name) and those of the instruments it switches on that the baseline does not, in that
+    order, each once."""
+    entries = _entries()
+    names = [scenario.name] + [kind for kind in _enabled_types(scenario)
+                                if kind not in _enabled_types(baseline)]
+    return [entries[name] for name in dict.fromkeys(names) if name in entries]
+
+
+def _last_year(comparison: Comparison, metric: str) -> pd.DataFrame:
+    """The mean of ``metric`` over the last reported year: replications x scenarios."""
+    ts = comparison.timeseries
+    rows = ts[ts["step"] > ts["step"].max() - _YEAR]
+    return rows.groupby(["replication", "scenario"])[metric].mean().unstack("scenario")
+
+
+def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang) -> str:
+    """This comparison's median against the entry's bound, or "" for a quantity checked only
+    by the validation."""
+    if entry.metric not in _CHECKED or entry.metric not in comparison.timeseries.columns:
+        return ""
+    year = _last_year(comparison, entry.metric)
+    if entry.range is not None:
+        value = float((year[name] - year[comparison.baseline.name]).median())
+        low, high = entry.range
+        words = {"value": t.points(value), "low": t.points(low), "high": t.points(high)}
+        return (t.tr("Here (last year's mean): {value}, inside that range ({low} to {high}).",
+                     **words) if low <= value <= high else
+                t.tr("Here (last year's mean): {value}, outside that range ({low} to "
+                     "{high}): hold this answer with caution.", **words))
+    value = float(year[name].median())
+    words = {"value": t.percent(value), "floor": t.percent(entry.floor)}
+    return (t.tr("Here (last year's mean): {value}, not below {floor}.", **words)
+            if value >= entry.floor else
+            t.tr("Here (last year's mean): {value}, below {floor}: hold this answer with "
+                 "caution.", **words))
+
+
+def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> list[str]:
+    """What is known of ``scenario``'s instruments (a scenario of ``comparison``, against
+    its baseline), one sentence or two per entry, as plain text with names escaped."""
+    items = {i.type: i for i in scenario.interventions or []}
+    out = []
+    for entry in applicable(scenario, comparison.baseline):
+        name = (t.scenario(scenario) if entry.scenario == scenario.name
+                else t.title(items[entry.scenario]))
+        if entry.quantified:
+            words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
+            sentence = t.tr("{name}: {evidence} Source: {source}.", name=html.escape(name),
+                            evidence=words or entry.evidence, source=entry.source or "")
+            out.append(f"{sentence} {_check(entry, comparison, scenario.name, t)}".strip())
+        else:
+            words = t.lookup(f"assumption:{entry.scenario}") if t.code != "en" else None
+            out.append(t.tr("{name}: no quantified evidence of its effect was found. "
+                            "{assumption}", name=html.escape(name),
+                            assumption=words or entry.assumption or ""))
+    return out
