@@ -1,9 +1,11 @@
-"""What the Dutch record says of a scenario's instruments, beside the effect a comparison found.
+"""What the Dutch record says of a scenario's instruments and shocks, beside the effect a
+comparison found.
 
 The report shows, for each scenario, the evidence of ``sim/runs/instruments.yaml`` (the file
-``binnenstad validation`` holds the shipped scenarios against) that applies to it: the entry
-named after the scenario itself (a shipped package such as the recovery agenda), and the entry
-of the type of every instrument the scenario switches on that the baseline does not. Where the
+``binnenstad validation`` holds the shipped scenarios against) and ``sim/runs/shocks.yaml``
+(the shocks' aftermath) that applies to it: the entry named after the scenario itself (a
+shipped package such as the recovery agenda or the corona years), and the entry of the type
+of every instrument or shock the scenario switches on that the baseline does not. Where the
 evidence bounds the vacancy rate (the paired effect, or a floor under the core's level), the
 sentence says whether this comparison's median lies inside, measured as the validation
 measures it: the mean of the last reported year, per replication. Where nothing quantified
@@ -22,7 +24,12 @@ import pandas as pd
 
 from sim.present.i18n import Lang
 from sim.runs.compare import Comparison
-from sim.runs.validation_spec import INSTRUMENTS_FILE, InstrumentEvidence, load_instruments
+from sim.runs.validation_spec import (
+    INSTRUMENTS_FILE,
+    SHOCKS_FILE,
+    InstrumentEvidence,
+    load_instruments,
+)
 from sim.scenario.schema import Scenario
 
 __all__ = ["applicable", "evidence_sentences"]
@@ -35,20 +42,23 @@ _YEAR = 52
 
 @lru_cache(maxsize=1)
 def _entries() -> dict[str, InstrumentEvidence]:
-    return {e.scenario: e for e in load_instruments(INSTRUMENTS_FILE)}
+    return {e.scenario: e for path in (INSTRUMENTS_FILE, SHOCKS_FILE)
+            for e in load_instruments(path)}
 
 
-def _enabled_types(scenario: Scenario) -> list[str]:
-    return [i.type for i in scenario.interventions or [] if getattr(i, "enabled", True)]
+def _items(scenario: Scenario) -> list:
+    """The scenario's switched-on instruments and shocks."""
+    return [i for i in [*(scenario.interventions or []), *(scenario.shocks or [])]
+            if getattr(i, "enabled", True)]
 
 
 def applicable(scenario: Scenario, baseline: Scenario) -> list[InstrumentEvidence]:
     """The evidence that applies to ``scenario`` against ``baseline``: its own entry (by its
-    name) and those of the instruments it switches on that the baseline does not, in that
-    order, each once."""
+    name) and those of the instruments and shocks it switches on that the baseline does not,
+    in that order, each once."""
     entries = _entries()
-    names = [scenario.name] + [kind for kind in _enabled_types(scenario)
-                                if kind not in _enabled_types(baseline)]
+    theirs = {i.type for i in _items(baseline)}
+    names = [scenario.name] + [i.type for i in _items(scenario) if i.type not in theirs]
     return [entries[name] for name in dict.fromkeys(names) if name in entries]
 
 
@@ -82,10 +92,10 @@ def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang
 
 
 def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> list[str]:
-    """What is known of ``scenario``'s instruments (a scenario of ``comparison``, against
-    its baseline), one sentence or two per entry, as plain text with names escaped."""
-    items = {i.type: i for i in scenario.interventions or []}
-    out = []
+    """What is known of ``scenario``'s instruments and shocks (a scenario of ``comparison``,
+    against its baseline), one sentence or two per entry, as plain text with names escaped."""
+    items = {i.type: i for i in _items(scenario)}
+    out, checked = [], set()
     for entry in applicable(scenario, comparison.baseline):
         name = (t.scenario(scenario) if entry.scenario == scenario.name
                 else t.title(items[entry.scenario]))
@@ -93,7 +103,10 @@ def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> l
             words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
             sentence = t.tr("{name}: {evidence} Source: {source}.", name=html.escape(name),
                             evidence=words or entry.evidence, source=entry.source or "")
-            out.append(f"{sentence} {_check(entry, comparison, scenario.name, t)}".strip())
+            bound = (entry.metric, entry.range, entry.floor)
+            check = "" if bound in checked else _check(entry, comparison, scenario.name, t)
+            checked.add(bound)  # the same bound checked once: one number, one verdict
+            out.append(f"{sentence} {check}".strip())
         else:
             words = t.lookup(f"assumption:{entry.scenario}") if t.code != "en" else None
             out.append(t.tr("{name}: no quantified evidence of its effect was found. "

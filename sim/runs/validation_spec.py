@@ -64,6 +64,9 @@ COUNTING_PREFIX = "footfall_count_"
 #: Effects of an instrument scenario that its evidence may bound (see sim.runs.validation).
 #: The instruments' evidence that ships with the package.
 INSTRUMENTS_FILE = Path(__file__).with_name("instruments.yaml")
+#: What is known of the shocks' aftermath, in the same form (shown by the reports; the corona
+#: years are held against ``docs/validation/targets.yaml`` in detail).
+SHOCKS_FILE = Path(__file__).with_name("shocks.yaml")
 INSTRUMENT_METRICS = ("vacancy_rate", "vacancy_rate_core", "footfall", "footfall_core",
                       "visitors", "converted_m2")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"

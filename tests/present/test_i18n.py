@@ -66,13 +66,14 @@ def test_shipped_scenarios_in_dutch():
 
 
 def test_the_dutch_record_in_dutch():
-    """Every entry of the instruments' evidence has its words in Dutch, and every entry names
-    a shipped scenario or an instrument type (so it reaches the reports)."""
-    from sim.runs.validation_spec import INSTRUMENTS_FILE, load_instruments
+    """Every entry of the instruments' and shocks' evidence has its words in Dutch, and every
+    entry names a shipped scenario (so it reaches the reports)."""
+    from sim.runs.validation_spec import INSTRUMENTS_FILE, SHOCKS_FILE, load_instruments
 
-    for entry in load_instruments(INSTRUMENTS_FILE, REPO / "scenarios"):
-        key = "evidence" if entry.quantified else "assumption"
-        assert NL.lookup(f"{key}:{entry.scenario}"), entry.scenario
+    for path in (INSTRUMENTS_FILE, SHOCKS_FILE):
+        for entry in load_instruments(path, REPO / "scenarios"):
+            key = "evidence" if entry.quantified else "assumption"
+            assert NL.lookup(f"{key}:{entry.scenario}"), entry.scenario
 
 
 def test_dutch_numbers_dates_and_plurals():

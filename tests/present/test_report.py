@@ -314,6 +314,10 @@ def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, pag
         {"type": "vacancy_ordinance", "start": "2019-07-01"}]})
     assert [e.scenario for e in applicable(ordinance, base)] == ["vacancy_ordinance"]
     assert applicable(ordinance, ordinance) == []  # the baseline has it too: nothing added
+    shocked = Scenario.model_validate(base.model_dump(mode="json") | {"shocks": [
+        {"type": "chain_bankruptcy", "start": "2019-07-01"}]})
+    assert [e.scenario for e in applicable(shocked, base)] == ["chain_bankruptcy"]  # shocks too
+    assert not applicable(shocked, base)[0].quantified
     told = dataclasses.replace(compare_run, scenarios=[base, same, ordinance])
     ts = told.timeseries
     year = ts[ts["step"] > ts["step"].max() - 52].groupby(["replication", "scenario"])[
