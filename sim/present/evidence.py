@@ -93,7 +93,7 @@ def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang
 
 def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> list[str]:
     """What is known of ``scenario``'s instruments and shocks (a scenario of ``comparison``,
-    against its baseline), one sentence or two per entry, as plain text with names escaped."""
+    against its baseline), one sentence or two per entry, as HTML text (everything escaped)."""
     items = {i.type: i for i in _items(scenario)}
     out, checked = [], set()
     for entry in applicable(scenario, comparison.baseline):
@@ -102,7 +102,8 @@ def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> l
         if entry.quantified:
             words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
             sentence = t.tr("{name}: {evidence} Source: {source}.", name=html.escape(name),
-                            evidence=words or entry.evidence, source=entry.source or "")
+                            evidence=html.escape(words or entry.evidence),
+                            source=html.escape(entry.source or ""))
             bound = (entry.metric, entry.range, entry.floor)
             check = "" if bound in checked else _check(entry, comparison, scenario.name, t)
             checked.add(bound)  # the same bound checked once: one number, one verdict
@@ -111,5 +112,5 @@ def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> l
             words = t.lookup(f"assumption:{entry.scenario}") if t.code != "en" else None
             out.append(t.tr("{name}: no quantified evidence of its effect was found. "
                             "{assumption}", name=html.escape(name),
-                            assumption=words or entry.assumption or ""))
+                            assumption=html.escape(words or entry.assumption or "")))
     return out
