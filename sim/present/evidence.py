@@ -32,7 +32,7 @@ from sim.runs.validation_spec import (
 )
 from sim.scenario.schema import Scenario
 
-__all__ = ["applicable", "evidence_sentences"]
+__all__ = ["applicable", "evidence_sentences", "evidence_verdict"]
 
 #: Quantities of the evidence file that are checked here (the rest: the validation's).
 _CHECKED = ("vacancy_rate", "vacancy_rate_core")
@@ -69,36 +69,76 @@ def _last_year(comparison: Comparison, metric: str) -> pd.DataFrame:
     return rows.groupby(["replication", "scenario"])[metric].mean().unstack("scenario")
 
 
-def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang) -> str:
-    """This comparison's median against the entry's bound, or "" for a quantity checked only
-    by the validation."""
+def _measured(entry: InstrumentEvidence, comparison: Comparison, name: str
+              ) -> tuple[float, bool] | None:
+    """This comparison's median of the quantity the entry bounds (the paired effect for a
+    ``range``, the level for a ``floor``) and whether it lies inside; None for a quantity
+    checked only by the validation."""
     if entry.metric not in _CHECKED or entry.metric not in comparison.timeseries.columns:
-        return ""
+        return None
     year = _last_year(comparison, entry.metric)
     if entry.range is not None:
         value = float((year[name] - year[comparison.baseline.name]).median())
+        return value, entry.range[0] <= value <= entry.range[1]
+    value = float(year[name].median())
+    return value, value >= entry.floor
+
+
+def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang) -> str:
+    """This comparison's median against the entry's bound, in a sentence ("" if unchecked)."""
+    measured = _measured(entry, comparison, name)
+    if measured is None:
+        return ""
+    value, inside = measured
+    if entry.range is not None:
         low, high = entry.range
         words = {"value": t.points(value), "low": t.points(low), "high": t.points(high)}
         return (t.tr("Here (last year's mean): {value}, inside that range ({low} to {high}).",
-                     **words) if low <= value <= high else
+                     **words) if inside else
                 t.tr("Here (last year's mean): {value}, outside that range ({low} to "
                      "{high}): hold this answer with caution.", **words))
-    value = float(year[name].median())
     words = {"value": t.percent(value), "floor": t.percent(entry.floor)}
-    return (t.tr("Here (last year's mean): {value}, not below {floor}.", **words)
-            if value >= entry.floor else
-            t.tr("Here (last year's mean): {value}, below {floor}: hold this answer with "
-                 "caution.", **words))
+    return (t.tr("Here (last year's mean): {value}, not below {floor}.", **words) if inside
+            else t.tr("Here (last year's mean): {value}, below {floor}: hold this answer with "
+                      "caution.", **words))
+
+
+def evidence_verdict(scenario: Scenario, comparison: Comparison, t: Lang) -> str:
+    """The evidence of :func:`evidence_sentences` in one short line for the one-page summary
+    (HTML text, escaped): each bound's verdict, the instruments without quantified evidence
+    together; "" if no evidence applies."""
+    parts, unknown, checked = [], [], set()
+    for entry, name in _named(scenario, comparison.baseline, t):
+        if not entry.quantified:
+            unknown.append(name)
+            continue
+        bound = (entry.metric, entry.range, entry.floor)
+        measured = None if bound in checked else _measured(entry, comparison, scenario.name)
+        checked.add(bound)
+        if measured is None:
+            parts.append(t.tr("{name}: evidence in report.html", name=name))
+        else:
+            parts.append(t.tr("{name}: inside the record", name=name) if measured[1] else
+                         t.tr("{name}: outside the record, hold with caution", name=name))
+    if unknown:
+        parts.append(t.tr("no quantified evidence for {names}", names=t.join(unknown)))
+    return html.escape("; ".join(parts) + ".") if parts else ""
+
+
+def _named(scenario: Scenario, baseline: Scenario, t: Lang
+           ) -> list[tuple[InstrumentEvidence, str]]:
+    """:func:`applicable` with the name each entry goes by in ``t``'s language."""
+    items = {i.type: i for i in _items(scenario)}
+    return [(entry, t.scenario(scenario) if entry.scenario == scenario.name
+             else t.title(items[entry.scenario]))
+            for entry in applicable(scenario, baseline)]
 
 
 def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> list[str]:
     """What is known of ``scenario``'s instruments and shocks (a scenario of ``comparison``,
     against its baseline), one sentence or two per entry, as HTML text (everything escaped)."""
-    items = {i.type: i for i in _items(scenario)}
     out, checked = [], set()
-    for entry in applicable(scenario, comparison.baseline):
-        name = (t.scenario(scenario) if entry.scenario == scenario.name
-                else t.title(items[entry.scenario]))
+    for entry, name in _named(scenario, comparison.baseline, t):
         if entry.quantified:
             words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
             sentence = t.tr("{name}: {evidence} Source: {source}.", name=html.escape(name),

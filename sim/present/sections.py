@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sim.present.answer import answer, extra_spending, numbers, sources
-from sim.present.evidence import evidence_sentences
+from sim.present.evidence import evidence_sentences, evidence_verdict
 from sim.present.i18n import Lang, language
 from sim.present.plots import metric_label
 from sim.runs.compare import HEADLINE_METRICS, Comparison
@@ -118,6 +118,8 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
         label = (f"<b>{esc(t.tr('Where it comes from:'))}</b> " if comparison.paired else "")
         known = evidence_sentences(scenarios[name], comparison, t) if (
             with_sources and comparison.paired) else []
+        verdict = evidence_verdict(scenarios[name], comparison, t) if (
+            not with_sources and comparison.paired) else ""  # the one-page summary's line
         parts.append(f"<div class='answer' id='answer-{esc(name)}'><h3>{esc(title[name])}</h3>"
                      f"<p>{answer(n, t)}</p>"
                      + (f"<p class='sources'>{label}{sources(n, t)}</p>" if with_sources
@@ -125,7 +127,9 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
                      + (f"<p class='evidence'><b>{esc(t.tr('What the Dutch record says:'))}"
                         "</b></p><ul class='evidence'>"
                         + "".join(f"<li>{line}</li>" for line in known) + "</ul>"
-                        if known else "") + "</div>")
+                        if known else "")
+                     + (f"<p class='evidence small'><b>{esc(t.tr('What the Dutch record says:'))}"
+                        f"</b> {verdict}</p>" if verdict else "") + "</div>")
     if not parts:
         parts.append(f"<p>{esc(t.tr('There is no scenario beside the baseline.'))}</p>")
     return "\n".join(parts)

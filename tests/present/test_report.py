@@ -307,6 +307,9 @@ def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, pag
         "With cheaper_rent")[0]
     assert ("Wat er in Nederland over bekend is: Evenementenprogramma: er is geen "
             "gekwantificeerd bewijs van het effect gevonden.") in _text(page)
+    # the one-page summary in one line
+    summary = _text((english[1] / "summary.html").read_text(encoding="utf-8"))
+    assert "What the Dutch record says: no quantified evidence for Events programme." in summary
     # the same runs told as if cheaper_rent were a vacancy ordinance: its evidence bounds the
     # effect on the vacancy rate to -1 to 0 points
     base, same, rent_s = compare_run.scenarios
@@ -329,3 +332,8 @@ def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, pag
     assert "Vacancy ordinance: 26-31 municipalities have an ordinance" in said
     verdict = "inside that range" if -0.01 <= effect <= 0 else "outside that range"
     assert f"Here (last year's mean): {EN.points(effect)}, {verdict}" in said
+    from sim.present.evidence import evidence_verdict
+
+    line = evidence_verdict(ordinance, told, EN)
+    assert line == ("Vacancy ordinance: inside the record." if -0.01 <= effect <= 0 else
+                    "Vacancy ordinance: outside the record, hold with caution.")
