@@ -6,9 +6,10 @@ The report shows, for each scenario, the evidence of ``sim/runs/instruments.yaml
 (the shocks' aftermath) that applies to it: the entry named after the scenario itself (a
 shipped package such as the recovery agenda or the corona years), and the entry of the type
 of every instrument or shock the scenario switches on that the baseline does not. Where the
-evidence bounds the vacancy rate (the paired effect, or a floor under the core's level), the
-sentence says whether this comparison's median lies inside, measured as the validation
-measures it: the mean of the last reported year, per replication. Where nothing quantified
+evidence bounds the vacancy rate (the paired effect, or a floor under the core's level) or the
+floor area converted to homes, the sentence says whether this comparison's median lies inside,
+measured as the validation measures it: the mean of the last reported year, and the floor
+area of the conversions over the reported years, per replication. Where nothing quantified
 was found, it says so and gives the model's assumption. So a planner reads every answer next
 to what is known, or is told that nothing is. The evidence's words are English in the file and
 Dutch in the registry catalogue (``evidence:<name>``, ``assumption:<name>``). Called by
@@ -30,12 +31,14 @@ from sim.runs.validation_spec import (
     InstrumentEvidence,
     load_instruments,
 )
+from sim.scenario.loading import build_town
 from sim.scenario.schema import Scenario
 
 __all__ = ["applicable", "evidence_sentences", "evidence_verdict"]
 
-#: Quantities of the evidence file that are checked here (the rest: the validation's).
-_CHECKED = ("vacancy_rate", "vacancy_rate_core")
+#: Quantities of the evidence file that are checked here: the vacancy rates (last year's
+#: mean) and the floor area converted to homes over the horizon (of the conversion events).
+_CHECKED = ("vacancy_rate", "vacancy_rate_core", "converted_m2")
 #: Weeks of the last reported year, over which the check averages (as the validation does).
 _YEAR = 52
 
@@ -69,14 +72,29 @@ def _last_year(comparison: Comparison, metric: str) -> pd.DataFrame:
     return rows.groupby(["replication", "scenario"])[metric].mean().unstack("scenario")
 
 
+def _converted_m2(comparison: Comparison) -> pd.DataFrame:
+    """Floor area converted to homes over the reported weeks: replications x scenarios (as
+    :func:`sim.runs.validation.converted_floor_m2` counts it)."""
+    floor = {s.name: build_town(s).premises_floor_m2 for s in comparison.scenarios}
+    events = comparison.events[comparison.events["event"] == "conversion"]
+    m2 = [floor[s][int(p)] for s, p in zip(events["scenario"], events["premises"], strict=True)]
+    table = events.assign(m2=m2).groupby(["replication", "scenario"])["m2"].sum().unstack(
+        "scenario")
+    return table.reindex(index=range(comparison.replications),
+                         columns=comparison.names).fillna(0.0)
+
+
 def _measured(entry: InstrumentEvidence, comparison: Comparison, name: str
               ) -> tuple[float, bool] | None:
     """This comparison's median of the quantity the entry bounds (the paired effect for a
     ``range``, the level for a ``floor``) and whether it lies inside; None for a quantity
     checked only by the validation."""
-    if entry.metric not in _CHECKED or entry.metric not in comparison.timeseries.columns:
+    if entry.metric == "converted_m2":
+        year = _converted_m2(comparison)
+    elif entry.metric in _CHECKED and entry.metric in comparison.timeseries.columns:
+        year = _last_year(comparison, entry.metric)
+    else:
         return None
-    year = _last_year(comparison, entry.metric)
     if entry.range is not None:
         value = float((year[name] - year[comparison.baseline.name]).median())
         return value, entry.range[0] <= value <= entry.range[1]
@@ -90,6 +108,13 @@ def _check(entry: InstrumentEvidence, comparison: Comparison, name: str, t: Lang
     if measured is None:
         return ""
     value, inside = measured
+    if entry.metric == "converted_m2":  # a range on the extra floor area converted
+        words = {"value": t.number(value), "low": t.number(entry.range[0]),
+                 "high": t.number(entry.range[1])}
+        return (t.tr("Here: {value} m2 more converted to homes over the horizon, inside that "
+                     "range ({low} to {high} m2).", **words) if inside else
+                t.tr("Here: {value} m2 more converted to homes over the horizon, outside that "
+                     "range ({low} to {high} m2): hold this answer with caution.", **words))
     if entry.range is not None:
         low, high = entry.range
         words = {"value": t.points(value), "low": t.points(low), "high": t.points(high)}

@@ -332,8 +332,21 @@ def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, pag
     assert "Vacancy ordinance: 26-31 municipalities have an ordinance" in said
     verdict = "inside that range" if -0.01 <= effect <= 0 else "outside that range"
     assert f"Here (last year's mean): {EN.points(effect)}, {verdict}" in said
-    from sim.present.evidence import evidence_verdict
+    from sim.present.evidence import evidence_sentences, evidence_verdict
+    from sim.scenario.loading import build_town
 
+    # told as a transformation subsidy: the extra floor area converted, against 0-4,000 m2
+    subsidy = Scenario.model_validate(rent_s.model_dump(mode="json") | {"interventions": [
+        {"type": "transformation_subsidy", "start": "2019-07-01"}]})
+    as_subsidy = dataclasses.replace(compare_run, scenarios=[base, same, subsidy])
+    floor = build_town(base).premises_floor_m2
+    conv = compare_run.events[compare_run.events["event"] == "conversion"]
+    m2 = conv.assign(m2=floor[conv["premises"].astype(int)]).groupby(
+        ["replication", "scenario"])["m2"].sum().unstack("scenario").reindex(
+        index=range(5), columns=["base", "same", "cheaper_rent"]).fillna(0.0)
+    extra = (m2["cheaper_rent"] - m2["base"]).median()
+    [sentence] = evidence_sentences(subsidy, as_subsidy, EN)
+    assert f"Here: {EN.number(extra)} m2 more converted to homes over the horizon" in sentence
     line = evidence_verdict(ordinance, told, EN)
     assert line == ("Vacancy ordinance: inside the record." if -0.01 <= effect <= 0 else
                     "Vacancy ordinance: outside the record, hold with caution.")
