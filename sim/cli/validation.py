@@ -12,6 +12,7 @@ from sim.cli.common import EXIT_OK, Formatter, positive_int, seed
 #: the repository's root).
 TARGETS = Path("docs/validation/targets.yaml")
 INSTRUMENTS = Path(__file__).resolve().parents[1] / "runs" / "instruments.yaml"  # the package's
+SHOCKS = INSTRUMENTS.with_name("shocks.yaml")
 SCENARIOS = Path("scenarios")
 OUT = Path("docs")
 
@@ -71,6 +72,11 @@ def add_validation(sub) -> argparse.ArgumentParser:
         "sim/runs/instruments.yaml)",
     )
     parser.add_argument(
+        "--shocks", type=Path, default=SHOCKS, metavar="FILE",
+        help="the shocks' evidence file, in the same form (default: the package's, "
+        "sim/runs/shocks.yaml)",
+    )
+    parser.add_argument(
         "--scenarios", type=Path, default=SCENARIOS, metavar="DIR",
         help=f"folder of the scenario files the two files name (default: {SCENARIOS})",
     )
@@ -100,7 +106,8 @@ def cmd_validation(args: argparse.Namespace) -> int:
                                          else DEFAULT_REPLICATIONS)
     started = dt.datetime.now(dt.UTC)
     validation = run_validation(
-        args.targets, args.instruments, args.scenarios, replications=replications,
+        args.targets, args.instruments, args.scenarios, shocks_file=args.shocks,
+        replications=replications,
         seed=args.seed, workers=args.workers, scheduler=args.scheduler,
         progress=not args.quiet, overrides=args.overrides, quick=args.quick,
     )
@@ -121,6 +128,7 @@ def _command(args: argparse.Namespace, replications: int) -> list[str]:
         command.append("--quick")
     for flag, value, default in (("--targets", args.targets, TARGETS),
                                  ("--instruments", args.instruments, INSTRUMENTS),
+                                 ("--shocks", args.shocks, SHOCKS),
                                  ("--scenarios", args.scenarios, SCENARIOS),
                                  ("--out", args.out, OUT)):
         if Path(value) != default:

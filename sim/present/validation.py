@@ -39,7 +39,7 @@ from sim.runs.validation_spec import PAIRED_KINDS, Target
 __all__ = ["FIGURE_PREFIX", "figures", "markdown", "write_validation"]
 
 FIGURE_PREFIX = "validation_"
-SECTIONS = ("Targets: the corona years and the baseline", "Instruments",
+SECTIONS = ("Targets: the corona years and the baseline", "Instruments and shocks",
             "The recovery agenda: where its effect comes from", "Where evidence is missing",
             "What does not match", "How to rerun")
 
@@ -158,17 +158,18 @@ def _instruments_section(v: Validation, effects: pd.DataFrame, checks: pd.DataFr
     inside = int(quantified["inside"].astype(bool).sum())
     lines = [
         f"## {SECTIONS[1]}", "",
-        f"Every instrument scenario of `scenarios/` against the baseline: the paired effect at "
+        f"Every instrument and shock scenario of `scenarios/` against the baseline (the shocks "
+        f"last): the paired effect at "
         f"the horizon (the mean of the last reported year), median and 90% interval of "
         f"{v.replications} paired replications. Vacancy in points (percentage points of the "
         "share of premises), footfall (passers-by at the counting points), footfall at the "
         "doors of the core's premises and visitors in % of the baseline; floor area converted "
         "to homes over the horizon in m2; the cost a year is the municipality's own and the "
         "co-funded spending from the start of the first intervention to the horizon, a year. "
-        f"**{inside} of {len(quantified)} instruments with quantified evidence lie inside "
-        f"their evidence range;** {len(checks) - len(quantified)} have no quantified "
+        f"**{inside} of {len(quantified)} instruments and shocks with quantified evidence lie "
+        f"inside their evidence range;** {len(checks) - len(quantified)} have no quantified "
         "evidence.", "",
-        "| instrument | vacancy | core vacancy | footfall | footfall core | visitors | "
+        "| instrument or shock | vacancy | core vacancy | footfall | footfall core | visitors | "
         "converted m2 | cost a year: municipal; co-funded (EUR) | evidence | inside? |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -181,7 +182,7 @@ def _instruments_section(v: Validation, effects: pd.DataFrame, checks: pd.DataFr
                 f"{number(mine.loc['cofunding_eur_per_year', 'median'], 1.0)}")
         lines.append(f"| `{key}` | {' | '.join(cells)} | {cost} | {_evidence_cell(check)} | "
                      f"{_inside(check)} |")
-    lines += ["", f"![Instruments against their evidence](figures/{FIGURE_PREFIX}"
+    lines += ["", f"![Instruments and shocks against their evidence](figures/{FIGURE_PREFIX}"
                   "instruments.png)"]
     return lines
 
@@ -255,7 +256,8 @@ def _agenda_section(v: Validation) -> list[str]:
 
 def _missing_section(v: Validation, checks: pd.DataFrame) -> list[str]:
     lines = [f"## {SECTIONS[3]}", "",
-             "No quantified Dutch evaluation was found for these instruments; the model's "
+             "No quantified Dutch evaluation was found for these instruments and shocks; the "
+             "model's "
              "effect rests on the assumption named, and its size should be read as "
              "illustrative:", ""]
     for _, check in checks[~checks["quantified"]].iterrows():
@@ -290,11 +292,12 @@ def _mismatch_section(v: Validation, table: pd.DataFrame, checks: pd.DataFrame) 
     for _, check in checks[checks["quantified"]].iterrows():
         if not check["inside"]:
             found = True
-            lines.append(f"- Instrument `{check['scenario']}`: {_bound_text(check)}, outside "
-                         "its evidence.")
+            lines.append(f"- `{check['scenario']}`: {_bound_text(check)}, outside its "
+                         "evidence.")
     if not found:
         lines.append("Nothing: every target's median lies in its range with its whole 90% "
-                     "interval, and every instrument with quantified evidence lies inside it.")
+                     "interval, and every instrument and shock with quantified evidence lies "
+                     "inside it.")
     return [*lines, ""]
 
 
@@ -362,16 +365,18 @@ def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: 
         f"`docs/validation/targets.yaml` lists each observed fact (vacancy, closures, footfall "
         f"in and between the lockdowns, the online share, the centre's residents, the busiest "
         f"counting point) with its source and the range the model must land in; "
-        f"`sim/runs/instruments.yaml` lists what is known of each instrument's effect. "
+        f"`sim/runs/instruments.yaml` lists what is known of each instrument's effect and "
+        f"`sim/runs/shocks.yaml` of each shock's aftermath. "
         f"The baseline (`{base.name}`: {_town(base.town)} from "
         f"{first.date()} to {last.date()}), the corona years "
-        f"({', '.join(f'`{k}`' for k in dict.fromkeys(others))}) and every instrument scenario "
+        f"({', '.join(f'`{k}`' for k in dict.fromkeys(others))}) and every instrument and shock "
+        f"scenario "
         f"run {v.replications} times each with paired seeds, so each difference against the "
         "baseline is measured replication by replication.", "",
         f"**{int(table['passed'].sum())} of {len(table)} targets pass; "
         f"{int(checks['inside'].eq(True).sum())} of {int(checks['quantified'].sum())} "
-        f"instruments with quantified evidence lie inside it**; "
-        f"{int((~checks['quantified']).sum())} instruments have no quantified evidence. "
+        f"instruments and shocks with quantified evidence lie inside it**; "
+        f"{int((~checks['quantified']).sum())} have no quantified evidence. "
         "The sections below give every number, and say where evidence is missing and what "
         "does not match.", "",
     ]

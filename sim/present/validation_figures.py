@@ -315,8 +315,8 @@ def instruments_figure(effects: pd.DataFrame, checks: pd.DataFrame, replications
             "core")
     _finish(ax, "vacancy in the core at the horizon (%)")
     axes[0].set_yticks(y, names, fontsize=8)
-    fig.suptitle(f"Instruments at the horizon: median and 90% interval of {replications} "
-                 "paired replications; green: the evidence", fontsize=9)
+    fig.suptitle(f"Instruments and shocks at the horizon: median and 90% interval of "
+                 f"{replications} paired replications; green: the evidence", fontsize=9)
     return fig
 
 

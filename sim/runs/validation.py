@@ -53,6 +53,7 @@ from sim.runs.validation_metrics import (
     summarise,
 )
 from sim.runs.validation_spec import (
+    SHOCKS_FILE,
     InstrumentEvidence,
     Target,
     load_instruments,
@@ -122,7 +123,7 @@ class Validation:
 
     Attributes:
         targets: The targets, in file order.
-        instruments: The instruments' evidence, in file order.
+        instruments: The instruments' evidence and then the shocks', in file order.
         comparison: The runs (baseline first); ``comparison.timeseries`` has every week.
         keys: Scenario file stem (as the targets and instruments name it) -> scenario name.
         converted_m2: Floor area converted to homes in the reported weeks (replications x
@@ -383,6 +384,7 @@ def run_validation(
     instruments_file: str | os.PathLike[str],
     scenarios_dir: str | os.PathLike[str],
     *,
+    shocks_file: str | os.PathLike[str] = SHOCKS_FILE,
     replications: int = DEFAULT_REPLICATIONS,
     seed: int | None = None,
     workers: int | None = None,
@@ -396,6 +398,8 @@ def run_validation(
     Args:
         targets_file: The targets (``docs/validation/targets.yaml``).
         instruments_file: The instruments' evidence (``sim/runs/instruments.yaml``).
+        shocks_file: The shocks' evidence in the same form (``sim/runs/shocks.yaml``), held
+            like the instruments'.
         scenarios_dir: The folder of the scenario files the two files name (``scenarios/``;
             ``<name>.yaml``, with ``baseline.yaml``).
         replications: Replications per scenario, >= 1.
@@ -413,7 +417,13 @@ def run_validation(
         raise ValueError(f"replications must be >= 1 (got {replications})")
     directory = Path(scenarios_dir)
     targets = load_targets(targets_file, directory)
-    instruments = load_instruments(instruments_file, directory)
+    instruments = [*load_instruments(instruments_file, directory),
+                   *load_instruments(shocks_file, directory)]
+    twice = sorted({i.scenario for i in instruments if
+                    sum(j.scenario == i.scenario for j in instruments) > 1})
+    if twice:
+        raise ScenarioError(f"{twice[0]!r} is in both the instruments' and the shocks' "
+                            "evidence; give each scenario once", file=str(shocks_file))
     keys = [BASELINE]
     for key in [t.scenario for t in targets] + [i.scenario for i in instruments]:
         if key not in keys:

@@ -281,10 +281,23 @@ def test_a_target_naming_a_missing_scenario_exits_2(write, capsys):
     assert len(err.splitlines()) == 1
 
 
+def test_a_scenario_in_both_evidence_files_exits_2(write, capsys):
+    path = write("s.yaml", "instruments:\n  - scenario: biz\n    evidence: none\n"
+                 "    assumption: twice\n")
+    code = main(["validation", "--shocks", str(path), "--scenarios", str(REPO / "scenarios"),
+                 "--targets", str(REPO / "docs/validation/targets.yaml"), "--quick",
+                 "--out", "out"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.splitlines() == ["s.yaml: 'biz' is in both the instruments' and the shocks' "
+                                "evidence; give each scenario once"]
+
+
 # ------------------------------------------------------------------------- end to end
 def test_quick_validation_writes_every_table_figure_and_section(workdir, capsys):
     targets = load_targets(REPO / "docs/validation/targets.yaml")
-    instruments = load_instruments(REPO / "sim/runs/instruments.yaml")
+    instruments = [*load_instruments(REPO / "sim/runs/instruments.yaml"),
+                   *load_instruments(REPO / "sim/runs/shocks.yaml")]  # the shocks by default
     code = main(["validation", "--quick", "--workers", "2", "--quiet", "--out", "out",
                  "--targets", str(REPO / "docs/validation/targets.yaml"),
                  "--instruments", str(REPO / "sim/runs/instruments.yaml"),
