@@ -37,6 +37,8 @@ class Conditions:
         group_multiplier: (G,) visit rates of each visitor group relative to normal
             (measures, the behavioural gap after them, pent-up demand).
         spend_multiplier: (S,) spending per visit relative to normal.
+        group_spend_multiplier: (G,) spending per visit of each visitor group relative to
+            normal (visitors who come less often shop with more purpose, 7.19.4).
         closed_sectors: (S,) bool, sectors that may not open their doors as usual.
         culture_closed: cultural venues may not open.
         pickup_share: (S,) spending per visit at a closed shop relative to normal, for the
@@ -61,6 +63,7 @@ class Conditions:
         self.visit_multiplier = np.ones(len(PURPOSES))
         self.group_multiplier = np.ones(len(GROUPS))
         self.spend_multiplier = np.ones(len(SECTORS))
+        self.group_spend_multiplier = np.ones(len(GROUPS))
         self.closed_sectors = np.zeros(len(SECTORS), dtype=bool)
         self.culture_closed = False
         self.pickup_share = np.zeros(len(SECTORS))

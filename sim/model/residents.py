@@ -511,9 +511,10 @@ class Residents:
         revenue = np.zeros(n_units)
         potential = np.zeros(n_units)
         walks, legs = model.footfall.start_week()
-        rate = self.visit_rate_total * cond.trend
-        if (cond.group_multiplier != 1.0).any():
+        rate, income = self.visit_rate_total * cond.trend, self._income_factor
+        if (cond.group_multiplier != 1.0).any() or (cond.group_spend_multiplier != 1.0).any():
             rate = rate * cond.group_multiplier[res.home_type]
+            income = income * cond.group_spend_multiplier[res.home_type]
         visits.visit_week(
             rate, self._purpose_cut, self._home_origin,
             res.taste, entry.cdf, entry.guide, entry.n_cols, self._stop_cdf,
@@ -521,7 +522,7 @@ class Residents:
             table.guide, table.n_cols, table.has_choice, candidates, routes.n_origins,
             len(TASTE_CLASSES), (self.spend_per_visit * cond.spend_multiplier)[sector],
             cond.online_by_sector[sector],
-            self._income_factor, res.propensity, res.weight, res.persons, routes.door,
+            income, res.propensity, res.weight, res.persons, routes.door,
             routes.n_doors,
             model.stream("trips"), model.stream("choice"), model.stream("lockdown"),
             res.trips_last_week, revenue, potential, walks, **self._tour_arguments(legs),

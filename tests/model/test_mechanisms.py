@@ -322,6 +322,28 @@ def test_a_visitor_gap_lowers_footfall_apart_from_vacancy():
     assert abs(with_gap["vacancy_rate"].mean() - base["vacancy_rate"].mean()) < 0.05
 
 
+def test_visitors_who_still_come_carry_part_of_the_missing_visits_spending():
+    """With ``spend_kept`` the same visits (same draws) bring more turnover, but less than
+    the visits without the gap would: shops lose less than the streets lose passers-by."""
+    def gap(kept: float) -> dict:
+        return {"type": "visitor_gap", "start": START.isoformat(), "spend_kept": kept,
+                "initial": {"centre": 0.5, "city": 0.5, "region": 0.5, "tourist": 0.5,
+                            "commuter": 0.5},
+                "lasting": {"centre": 0.5, "city": 0.5, "region": 0.5, "tourist": 0.5,
+                            "commuter": 0.5}}
+    # the first four weeks, before vacancy can differ
+    spend_follows, spend_kept, no_gap = (
+        simulate(small(shocks=shocks), SEEDS[0])[1].iloc[:4]
+        for shocks in ([gap(0.0)], [gap(0.7)], []))
+    assert (spend_kept["visitors"] == spend_follows["visitors"]).all()
+    assert (spend_kept["visitors"] < 0.6 * no_gap["visitors"]).all()
+    follows, kept, full = (f["turnover"].sum() for f in (spend_follows, spend_kept, no_gap))
+    # half the visits: 0.5 of the spending without, 0.5 + 0.7 x 0.5 = 0.85 with spend kept
+    # (impulse spending of passers-by follows the passers-by either way)
+    assert follows < 0.6 * full
+    assert 0.75 * full < kept < full
+
+
 def test_pent_up_demand_brings_extra_visits_after_a_lockdown():
     lockdown = {"type": "lockdown", "start": "2019-03-04", "end": "2019-05-26",
                 "closed_sectors": [], "pent_up_demand": 0.5, "pent_up_weeks": 8}
