@@ -34,7 +34,7 @@ from sim.runs.validation_spec import (
 from sim.scenario.loading import build_town
 from sim.scenario.schema import Scenario
 
-__all__ = ["applicable", "evidence_sentences", "evidence_verdict"]
+__all__ = ["applicable", "evidence_sentences", "evidence_verdict", "known_of"]
 
 #: Quantities of the evidence file that are checked here: the vacancy rates (last year's
 #: mean) and the floor area converted to homes over the horizon (of the conversion events).
@@ -159,23 +159,36 @@ def _named(scenario: Scenario, baseline: Scenario, t: Lang
             for entry in applicable(scenario, baseline)]
 
 
+def _known(entry: InstrumentEvidence, name: str, t: Lang, quote=html.escape) -> str:
+    """The evidence of ``entry`` with its source, or that none was found with the model's
+    assumption, under ``name``, in ``t``'s language; every word passed through ``quote``."""
+    if entry.quantified:
+        words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
+        return t.tr("{name}: {evidence} Source: {source}.", name=quote(name),
+                    evidence=quote(words or entry.evidence), source=quote(entry.source or ""))
+    words = t.lookup(f"assumption:{entry.scenario}") if t.code != "en" else None
+    return t.tr("{name}: no quantified evidence of its effect was found. {assumption}",
+                name=quote(name), assumption=quote(words or entry.assumption or ""))
+
+
 def evidence_sentences(scenario: Scenario, comparison: Comparison, t: Lang) -> list[str]:
     """What is known of ``scenario``'s instruments and shocks (a scenario of ``comparison``,
     against its baseline), one sentence or two per entry, as HTML text (everything escaped)."""
     out, checked = [], set()
     for entry, name in _named(scenario, comparison.baseline, t):
+        sentence = _known(entry, name, t)
         if entry.quantified:
-            words = t.lookup(f"evidence:{entry.scenario}") if t.code != "en" else None
-            sentence = t.tr("{name}: {evidence} Source: {source}.", name=html.escape(name),
-                            evidence=html.escape(words or entry.evidence),
-                            source=html.escape(entry.source or ""))
             bound = (entry.metric, entry.range, entry.floor)
             check = "" if bound in checked else _check(entry, comparison, scenario.name, t)
             checked.add(bound)  # the same bound checked once: one number, one verdict
-            out.append(f"{sentence} {check}".strip())
-        else:
-            words = t.lookup(f"assumption:{entry.scenario}") if t.code != "en" else None
-            out.append(t.tr("{name}: no quantified evidence of its effect was found. "
-                            "{assumption}", name=html.escape(name),
-                            assumption=html.escape(words or entry.assumption or "")))
+            sentence = f"{sentence} {check}".strip()
+        out.append(sentence)
     return out
+
+
+def known_of(item, t: Lang) -> str:
+    """What is known of one instrument or shock (by its type), as plain text for the app's
+    comparison of that lever: the evidence with its source, or that none was found with the
+    model's assumption; empty if the evidence files do not name its type."""
+    entry = _entries().get(item.type)
+    return "" if entry is None else _known(entry, t.title(item), t, quote=str)

@@ -25,6 +25,7 @@ from sim.present.app.live import (
     with_and_without,
 )
 from sim.present.app.render import ChartPainter, MapPainter
+from tests.conftest import REPO
 
 SMALL = """\
 name: {name}
@@ -109,6 +110,26 @@ def test_with_and_without_differ_only_in_the_chosen_lever(files):
     assert all(i.enabled for i in all_on.interventions)
     assert not any(i.enabled for i in all_off.interventions)
     assert all_off.shocks[0].enabled  # shocks are not instruments
+
+
+def test_every_lever_says_what_the_dutch_record_knows_of_it():
+    """Each instrument and shock of the shipped scenarios has its evidence or the model's
+    assumption, in both languages: the app shows it beside a comparison of that lever."""
+    from sim.present.evidence import known_of
+    from sim.present.i18n import language
+
+    en, nl = language("en"), language("nl")
+    seen = set()
+    for path in list_scenarios(REPO / "scenarios"):
+        scenario = load_base(path)
+        for item in [*scenario.interventions, *scenario.shocks]:
+            said_en, said_nl = known_of(item, en), known_of(item, nl)
+            assert said_en.startswith(f"{item.title()}: ") and "&amp;" not in said_en
+            assert said_nl.startswith(f"{nl.title(item)}: ") and said_nl != said_en
+            seen.add(item.type)
+            if item.type == "vacancy_ordinance":
+                assert "Source: nul20.nl" in said_en and "Bron: nul20.nl" in said_nl
+    assert len(seen) == 14  # every instrument and shock type
 
 
 def test_live_centre_starts_at_start_and_steps_a_week(files):

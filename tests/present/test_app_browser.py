@@ -327,6 +327,17 @@ def test_comparison_shows_both_runs_at_half_the_width_each(session):
     assert session.errors == []
 
 
+def test_comparing_one_lever_shows_what_the_dutch_record_says_of_it(session):
+    assert session.page.locator(".bs-evidence").count() == 0  # nothing compared yet
+    session.page.locator(".v-select").nth(1).click()
+    session.page.locator(".v-menu__content .v-list-item",
+                         has_text="Events programme").click()
+    session.wait_until(lambda: session.page.locator(".bs-evidence").count() == 1)
+    said = session.text("bs-evidence")
+    assert said.startswith("What the Dutch record says: Events programme: no quantified")
+    assert session.errors == []
+
+
 def test_two_classroom_sessions_do_not_affect_each_other(classroom, browser):
     a, b = Session(browser, classroom), Session(browser, classroom)
     try:

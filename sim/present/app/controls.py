@@ -1,7 +1,9 @@
 """The scenario card of the app: scenario, uncertainties, instruments and the comparison.
 
 Every control is labelled in words with its unit and shows its value in the label, so a class
-reads the settings from the screen at the front of the room. Every change rebuilds the model
+reads the settings from the screen at the front of the room. With one lever compared with and
+without, the card says what the Dutch record says of it, or that nothing quantified is known
+(:func:`sim.present.evidence.known_of`). Every change rebuilds the model
 from the scenario's start with the new settings (the page's ``rebuild``). Called by
 :mod:`sim.present.app.page`.
 """
@@ -25,6 +27,7 @@ from sim.present.app.live import (
     picker_labels,
     session_error,
 )
+from sim.present.evidence import known_of
 from sim.present.i18n import Lang
 
 __all__ = ["ScenarioCard", "field_label"]
@@ -157,6 +160,10 @@ def ScenarioCard(settings: Settings, files: list[Path], t: Lang, rebuild: Callab
         solara.Select(t.tr("Compare with and without"), values=choices, value=current,
                       on_value=setter(lambda v: setattr(settings, "compare",
                                                         keys[choices.index(v)])))
+        if settings.compare in items and (known := known_of(items[settings.compare], t)):
+            # the answer the comparison gives, next to what is known of it (issue 13)
+            solara.Text(f"{t.tr('What the Dutch record says:')} {known}",
+                        style={"font-size": "0.8em"}, classes=["bs-evidence"])
         with solara.Column(gap="2px", classes=["bs-scenario-summary"]):
             for line in lines or [t.tr("No instrument or shock: the centre on its own.")]:
                 solara.Text(line, style={"font-size": "0.8em"})
