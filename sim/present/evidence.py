@@ -152,11 +152,18 @@ def evidence_verdict(scenario: Scenario, comparison: Comparison, t: Lang) -> str
 
 def _named(scenario: Scenario, baseline: Scenario, t: Lang
            ) -> list[tuple[InstrumentEvidence, str]]:
-    """:func:`applicable` with the name each entry goes by in ``t``'s language."""
-    items = {i.type: i for i in _items(scenario)}
+    """:func:`applicable` with the name each entry goes by in ``t``'s language: the item's
+    label, or its type's name where the scenario has several of that type (six lockdowns)."""
+    items: dict[str, list] = {}
+    for item in _items(scenario):
+        items.setdefault(item.type, []).append(item)
+
+    def name(kind: str) -> str:
+        first, *more = items[kind]
+        return t.title(first.model_copy(update={"label": ""}) if more else first)
+
     return [(entry, t.scenario(scenario) if entry.scenario == scenario.name
-             else t.title(items[entry.scenario]))
-            for entry in applicable(scenario, baseline)]
+             else name(entry.scenario)) for entry in applicable(scenario, baseline)]
 
 
 def _known(entry: InstrumentEvidence, name: str, t: Lang, quote=html.escape) -> str:

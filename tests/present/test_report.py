@@ -320,6 +320,13 @@ def test_every_answer_shows_what_the_dutch_record_says(compare_run, english, pag
     shocked = Scenario.model_validate(base.model_dump(mode="json") | {"shocks": [
         {"type": "chain_bankruptcy", "start": "2019-07-01"}]})
     assert [e.scenario for e in applicable(shocked, base)] == ["chain_bankruptcy"]  # shocks too
+    # several items of one type go by the type's name, once
+    from sim.present.evidence import evidence_sentences as said_of
+    locked = Scenario.model_validate(base.model_dump(mode="json") | {"shocks": [
+        {"type": "lockdown", "label": f"Lockdown {k}", "start": f"2019-0{k}-04",
+         "end": f"2019-0{k}-25"} for k in (3, 5)]})
+    [sentence] = said_of(locked, dataclasses.replace(compare_run, scenarios=[base, locked]), EN)
+    assert sentence.startswith("Lockdown: no quantified evidence")
     assert not applicable(shocked, base)[0].quantified
     told = dataclasses.replace(compare_run, scenarios=[base, same, ordinance])
     ts = told.timeseries

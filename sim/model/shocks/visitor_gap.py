@@ -57,11 +57,13 @@ class VisitorGap(Shock):
         "Locatus's -41% of November 2022. 0: spending follows visits.", "share", ge=0, le=1)
 
     def what(self) -> str:
+        years = "year" if self.half_life_years == 1 else "years"
         return (f"visits from the region at {self.initial.region:.0%}, of tourists at "
                 f"{self.initial.tourist:.0%} and of commuters at {self.initial.commuter:.0%} "
-                f"of normal, recovering (half the gap in {self.half_life_years:g} years) to "
+                f"of normal, recovering (half the gap in {self.half_life_years:g} {years}) to "
                 f"{self.lasting.region:.0%}, {self.lasting.tourist:.0%} and "
-                f"{self.lasting.commuter:.0%}.")
+                f"{self.lasting.commuter:.0%}; those who come spend {self.spend_kept:.0%} of "
+                f"the missing visits' spending on top.")
 
     def strike(self, model: CityCentre) -> None:
         """Multiply each group's visits by this week's factor."""
