@@ -135,6 +135,8 @@ class Shops:
         self.agents[p] = Shop(model, p, model.premises_cells[p])
         if record:
             model.tally.openings += 1
+            if chain and cause == "new_tenant":  # a chain's new store is no new business
+                cause = "new_chain_store"
             model.record("opening", p, sector, cause)
 
     def close(self, p: int, cause: str) -> None:

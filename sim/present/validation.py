@@ -50,7 +50,7 @@ def _target_bands(v: Validation, target: Target) -> tuple[dict, pd.DataFrame | N
     band."""
     m = target.metric
     kind = m.kind
-    if kind in ("population", "busiest_count"):
+    if kind in ("population", "busiest_count", "survival"):
         return {}, None
     keys = [BASELINE, *dict.fromkeys(t.scenario for t in v.targets if t.scenario != BASELINE)]
     if kind == "yearly_change":
@@ -144,6 +144,10 @@ def _how(target: Target) -> str:
         "population": f"people of the `{getattr(m, 'group', '')}` group in the town (a model "
                       "input from its size)",
         "busiest_count": f"the largest mean weekly count over the counting points over {weeks}",
+        "survival": f"share of the new independent businesses (openings `new_tenant` in the "
+                    f"reported weeks) still open {getattr(m, 'years', '')} years after they "
+                    "opened: each year of age its closures over the years lived at that age, "
+                    "the hazards summed",
     }[m.kind]
 
 
@@ -362,9 +366,10 @@ def markdown(v: Validation, table: pd.DataFrame, effects: pd.DataFrame, checks: 
         "<!-- written by `binnenstad validation` (sim/present/validation.py); do not edit: "
         "rerun it -->", "",
         f"The model's answers are held against what happened in Dutch centres. "
-        f"`docs/validation/targets.yaml` lists each observed fact (vacancy, closures, footfall "
-        f"in and between the lockdowns, the online share, the centre's residents, the busiest "
-        f"counting point) with its source and the range the model must land in; "
+        f"`docs/validation/targets.yaml` lists each observed fact (vacancy, closures, the "
+        f"survival of new businesses, footfall in and between the lockdowns, the online share, "
+        f"the centre's residents, the busiest counting point) with its source and the range "
+        f"the model must land in; "
         f"`sim/runs/instruments.yaml` lists what is known of each instrument's effect and "
         f"`sim/runs/shocks.yaml` of each shock's aftermath. "
         f"The baseline (`{base.name}`: {_town(base.town)} from "

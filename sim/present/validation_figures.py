@@ -5,9 +5,9 @@ Drawn from the tables and bands :class:`sim.runs.validation.Validation` computes
 runs a model): :func:`target_figure` draws one target as its metric kind asks (a weekly or
 yearly band of the baseline and the corona years with the target's period and range marked,
 and for paired targets the paired difference or ratio below; a single value against its range
-for the population and the busiest counting point); :func:`instruments_figure` draws every
-instrument's paired effect with its 90% interval beside its evidence range. Called by
-:mod:`sim.present.validation`.
+for the population, the busiest counting point and the survival of new businesses);
+:func:`instruments_figure` draws every instrument's paired effect with its 90% interval beside
+its evidence range. Called by :mod:`sim.present.validation`.
 """
 
 from __future__ import annotations

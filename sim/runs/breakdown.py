@@ -32,7 +32,7 @@ __all__ = ["SOURCES", "effect_sources", "horizon_units", "spending_per_year", "y
 #: causes to leave out).
 SOURCES: dict[str, tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = {
     "conversions": ("conversion", None, ()),
-    "new_tenants": ("opening", ("new_tenant",), ()),
+    "new_tenants": ("opening", ("new_tenant", "new_chain_store"), ()),
     "nominated_tenants": ("opening", ("nominated",), ()),
     "relocations": ("opening", ("relocation",), ()),
     "closures": ("closure", None, ("relocation",)),

@@ -46,6 +46,7 @@ from sim.runs.validation_metrics import (
     WEEKS_PER_YEAR,
     band,
     by_replication,
+    entrant_lives,
     full_years,
     in_period,
     measure,
@@ -105,10 +106,12 @@ def converted_floor_m2(events: Sequence[tuple], premises: Sequence[Mapping]) -> 
 class ValidationTask(ReplicationTask):
     """One replication of one scenario of the validation: a comparison's replication
     (:class:`sim.runs.tasks.ReplicationTask`) that keeps ``(timeseries, converted floor area
-    in m2)``; its ``run_id`` is :func:`_run_id` (a Dask key)."""
+    in m2, the new businesses' lives)``; its ``run_id`` is :func:`_run_id` (a Dask key)."""
 
     def outputs(self, result: Any) -> tuple:
-        return (result.timeseries, converted_floor_m2(result.events, result.premises))
+        last_step = int(result.timeseries["step"].max()) if len(result.timeseries) else 0
+        return (result.timeseries, converted_floor_m2(result.events, result.premises),
+                entrant_lives(result.events, last_step))
 
 
 def _run_id(dump: dict, source: str | None, replication: int, seed: int) -> str:
@@ -129,6 +132,8 @@ class Validation:
         converted_m2: Floor area converted to homes in the reported weeks (replications x
             scenario file stems).
         people: Scenario file stem -> people of each visitor group in its town.
+        lives: Scenario file stem -> the new independents' lives in each replication
+            (:func:`sim.runs.validation_metrics.entrant_lives`).
         overrides: ``--set`` overrides applied to every scenario.
         quick: A reduced run (``--quick``).
     """
@@ -139,6 +144,7 @@ class Validation:
     keys: dict[str, str]
     converted_m2: pd.DataFrame
     people: dict[str, dict[str, float]]
+    lives: dict[str, list[np.ndarray]] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
     quick: bool = False
 
@@ -158,7 +164,8 @@ class Validation:
     # ------------------------------------------------------------------------ targets
     def target_values(self, target: Target) -> np.ndarray:
         """The target's model value in every replication."""
-        return measure(target, self.frames(), range(self.replications), self.people)
+        return measure(target, self.frames(), range(self.replications), self.people,
+                       lives=self.lives)
 
     def target_table(self) -> pd.DataFrame:
         """One row per target: the fact, observed value, source, range, the model's median
@@ -436,8 +443,8 @@ def run_validation(
     check_names(list(scenarios.values()))
     for key in keys[1:]:
         check_comparable(scenarios[BASELINE], scenarios[key])
-    comparison, converted = _run(list(scenarios.values()), replications, seed, workers,
-                                 scheduler, progress, overrides)
+    comparison, converted, lives = _run(list(scenarios.values()), replications, seed,
+                                        workers, scheduler, progress, overrides)
     people = {}
     for key, scenario in scenarios.items():
         town = build_town(scenario)
@@ -446,14 +453,16 @@ def run_validation(
     names = {k: s.name for k, s in scenarios.items()}
     converted_m2 = converted.rename(columns={v: k for k, v in names.items()})
     return Validation(targets, instruments, comparison, names, converted_m2, people,
+                      lives={k: lives[v] for k, v in names.items()},
                       overrides=list(overrides), quick=quick)
 
 
 def _run(scenarios: list[Scenario], replications: int, seed: int | None,
          workers: int | None, scheduler: Any, progress: bool, overrides: Sequence[str]
-         ) -> tuple[Comparison, pd.DataFrame]:
-    """Every scenario's replications with paired seeds, as a Comparison (baseline first) and
-    the converted floor area (replications x scenario names)."""
+         ) -> tuple[Comparison, pd.DataFrame, dict[str, list[np.ndarray]]]:
+    """Every scenario's replications with paired seeds, as a Comparison (baseline first), the
+    converted floor area (replications x scenario names) and the new businesses' lives
+    (scenario name -> one array a replication)."""
     master = scenarios[0].seed if seed is None else int(seed)
     seeds = replication_seeds(master, replications)
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -470,17 +479,18 @@ def _run(scenarios: list[Scenario], replications: int, seed: int | None,
             where[task.run_id] = (si, r)
     results = run_replications(tasks, where, [s.name for s in scenarios], "validation",
                                workers=workers, scheduler=scheduler, progress=progress)
-    frames, converted = [], {}
+    frames, converted, lives = [], {}, {}
     for si, scenario in enumerate(scenarios):
         for r in range(replications):
-            ts, m2 = results[si, r]
+            ts, m2, seen = results[si, r]
             ts["scenario"] = scenario.name
             frames.append(ts)
             converted.setdefault(scenario.name, []).append(m2)
+            lives.setdefault(scenario.name, []).append(seen)
     comparison = Comparison(
         scenarios=scenarios, master_seed=master, seeds=seeds,
         timeseries=pd.concat(frames, ignore_index=True), footfall_maps={}, occupancy_maps={},
         files={s.name: (None if scenario_source(s) is None else str(scenario_source(s)))
                for s in scenarios},
         overrides=list(overrides))
-    return comparison, pd.DataFrame(converted)
+    return comparison, pd.DataFrame(converted), lives

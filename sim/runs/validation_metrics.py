@@ -2,9 +2,11 @@
 timeseries.
 
 :func:`measure` reads a target's metric (``mean``, ``yearly_change``, ``rate_per_year``,
-``difference``, ``ratio``, ``ratio_of_sums``, ``population``, ``busiest_count``: see
-:mod:`sim.runs.validation_spec` and the header of ``docs/validation/targets.yaml``) from the
-timeseries of its scenario and, for paired kinds, of the baseline, replication by replication;
+``difference``, ``ratio``, ``ratio_of_sums``, ``population``, ``busiest_count``,
+``survival``: see :mod:`sim.runs.validation_spec` and the header of
+``docs/validation/targets.yaml``) from the timeseries of its scenario and, for paired kinds, of
+the baseline, replication by replication (``survival`` from the lives of the new businesses
+that :func:`entrant_lives` reads from a run's events);
 :func:`summarise` reduces the replications to a median and a 90% interval. Pure functions of
 DataFrames, so each kind is tested on a synthetic timeseries. Called by
 :mod:`sim.runs.validation`.
@@ -26,11 +28,13 @@ __all__ = [
     "WEEKS_PER_YEAR",
     "band",
     "by_replication",
+    "entrant_lives",
     "full_years",
     "in_period",
     "measure",
     "paired",
     "summarise",
+    "survival",
 ]
 
 WEEKS_PER_YEAR = 52
@@ -84,12 +88,48 @@ def paired(scenario: np.ndarray, baseline: np.ndarray, how: str) -> np.ndarray:
     return np.where((scenario == 0) & (baseline == 0), 1.0, ratio)
 
 
+def entrant_lives(events: Sequence[tuple], last_step: int) -> np.ndarray:
+    """(n, 2) float: weeks each new independent business of the reported weeks was seen
+    open, and 1.0 if it closed then (0.0: still open at ``last_step``, or it moved).
+
+    Args:
+        events: A run's ``(date, step, event, premises, sector, cause)`` rows, in order.
+        last_step: The run's last reported step.
+    """
+    opened: dict[int, int] = {}
+    lives = []
+    for event in events:
+        kind, step, p, cause = event[2], int(event[1]), int(event[3]), event[5]
+        if kind == "opening" and cause == "new_tenant":
+            opened[p] = step
+        elif kind == "closure" and p in opened:
+            lives.append((step - opened.pop(p), 0.0 if cause == "relocation" else 1.0))
+    lives += [(last_step - step, 0.0) for step in opened.values()]
+    return np.array(lives, dtype=float).reshape(-1, 2)
+
+
+def survival(lives: np.ndarray, years: int) -> float:
+    """Share still open ``years`` after opening, ``exp(-sum of yearly hazards)``: each year
+    of age its closures over the years lived at that age (censored lives count for the
+    years seen). NaN when nobody was seen at some age below ``years``."""
+    age = lives[:, 0] / WEEKS_PER_YEAR
+    hazard = 0.0
+    for year in range(years):
+        exposure = np.clip(age - year, 0.0, 1.0).sum()
+        closed = ((lives[:, 1] > 0) & (age >= year) & (age < year + 1)).sum()
+        if exposure <= 0:
+            return float("nan")
+        hazard += closed / exposure
+    return float(np.exp(-hazard))
+
+
 def measure(
     target: Target,
     frames: Mapping[str, pd.DataFrame],
     replications: Sequence[int],
     people: Mapping[str, Mapping[str, float]] | None = None,
     baseline: str = BASELINE,
+    lives: Mapping[str, Sequence[np.ndarray]] | None = None,
 ) -> np.ndarray:
     """A target's model value in every replication, per its metric kind.
 
@@ -101,6 +141,7 @@ def measure(
         people: Scenario -> people of each visitor group (``Population.people`` of its town),
             for ``population`` targets.
         baseline: The key of the baseline in ``frames``, for paired kinds.
+        lives: Scenario -> :func:`entrant_lives` of each replication, for ``survival``.
 
     Returns:
         One value per replication (NaN where the period holds no reported week).
@@ -110,6 +151,9 @@ def measure(
     if kind == "population":
         value = float((people or {})[target.scenario][m.group])
         return np.full(len(replications), value)
+    if kind == "survival":
+        runs = (lives or {})[target.scenario]
+        return np.array([survival(runs[r], m.years) for r in replications])
     frame = in_period(frames[target.scenario], getattr(m, "period", None))
     reps = frame["replication"]
     if kind == "mean":

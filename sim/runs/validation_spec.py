@@ -173,15 +173,26 @@ class BusiestCountMetric(_Period):
     kind: Literal["busiest_count"]
 
 
+class SurvivalMetric(_Spec):
+    """Share of the new independent businesses (openings with cause ``new_tenant``) still
+    open ``years`` after they opened, from the events of the reported weeks: the hazard of
+    each year of age (closures over years lived at that age) summed, so businesses opened
+    late in the run count for the years they were seen."""
+
+    kind: Literal["survival"]
+    years: int = Field(ge=1, le=10)
+
+
 Metric = Annotated[
     MeanMetric | YearlyChangeMetric | RatePerYearMetric | DifferenceMetric | RatioMetric
-    | RatioOfSumsMetric | PopulationMetric | BusiestCountMetric,
+    | RatioOfSumsMetric | PopulationMetric | BusiestCountMetric | SurvivalMetric,
     Field(discriminator="kind"),
 ]
 METRIC_MODELS: dict[str, type[_Spec]] = {
     "mean": MeanMetric, "yearly_change": YearlyChangeMetric, "rate_per_year": RatePerYearMetric,
     "difference": DifferenceMetric, "ratio": RatioMetric, "ratio_of_sums": RatioOfSumsMetric,
     "population": PopulationMetric, "busiest_count": BusiestCountMetric,
+    "survival": SurvivalMetric,
 }
 METRIC_KINDS = tuple(METRIC_MODELS)
 #: Kinds that compare the target's scenario with the baseline, replication by replication.

@@ -142,6 +142,20 @@ def test_entrants_exit_more_often_than_incumbents():
     assert entrants > 1.5 * incumbents
 
 
+def test_a_chains_new_store_is_told_apart_from_a_new_business():
+    """events.csv says `new_tenant` only for a new independent business (whose survival the
+    validation holds against the record) and `new_chain_store` for a chain's new store."""
+    model = CityCentre(small(), seed=SEEDS[0])
+    causes = {True: set(), False: set()}
+    for _ in range(model.params.warmup_weeks + model.params.weeks):
+        seen = len(model.event_log)
+        model.step()
+        for _, _, kind, p, _, cause in model.event_log[seen:]:
+            if kind == "opening" and cause in ("new_tenant", "new_chain_store"):
+                causes[bool(model.premises.chain[p])].add(cause)
+    assert causes == {True: {"new_chain_store"}, False: {"new_tenant"}}
+
+
 # ------------------------------------------------------------------ letting takes time
 #: A core designation whose grant would pull every shop outside into the core at once.
 EAGER_MOVERS = {"type": "core_designation", "start": START.isoformat(), "core_walk_m": 150,

@@ -16,7 +16,7 @@ from sim.kernels.streams import replication_seeds
 from sim.present.validation import SECTIONS
 from sim.runs.compare import Comparison
 from sim.runs.validation import Validation
-from sim.runs.validation_metrics import measure, summarise
+from sim.runs.validation_metrics import entrant_lives, measure, summarise, survival
 from sim.runs.validation_spec import Target, load_instruments, load_targets
 from sim.scenario.schema import Scenario
 
@@ -116,6 +116,30 @@ def test_busiest_count_is_the_largest_mean_over_the_counting_points():
     assert np.isnan(measure(t, {"baseline": none}, REPS)).all()
 
 
+def test_entrant_lives_follow_new_independents_to_their_closure_or_the_end():
+    events = [("d", 1, "opening", 3, "daily", "new_tenant"),
+              ("d", 2, "opening", 4, "daily", "new_chain_store"),  # no new business
+              ("d", 5, "closure", 7, "daily", "other"),  # opened before the reported weeks
+              ("d", 53, "closure", 3, "daily", "insolvent"),
+              ("d", 60, "opening", 3, "leisure", "new_tenant"),
+              ("d", 70, "opening", 5, "daily", "new_tenant"),
+              ("d", 80, "closure", 5, "daily", "relocation"),  # moved: still in business
+              ("d", 90, "closure", 4, "daily", "other")]
+    assert entrant_lives(events, 100).tolist() == [[52, 1], [10, 0], [40, 0]]
+
+
+def test_survival_sums_the_hazards_of_each_year_of_age():
+    # three lives of 2 years: one closes at 1.5 years; two more seen for half a year
+    lives = np.array([[104, 0], [104, 0], [78, 1], [26, 0], [26, 0]], dtype=float)
+    # year 0: no closure over 4 years lived; year 1: one closure over 2.5 years lived
+    assert survival(lives, 1) == pytest.approx(1.0)
+    assert survival(lives, 2) == pytest.approx(np.exp(-1 / 2.5))
+    assert np.isnan(survival(lives, 3))  # nobody was seen at the age of two
+    t = target("survival", "baseline", years=2)
+    assert measure(t, {}, [0, 1], lives={"baseline": [lives, lives[:2]]}) == pytest.approx(
+        [np.exp(-1 / 2.5), 1.0])
+
+
 def test_a_period_outside_the_run_is_not_measured():
     base = frame(vacancy_rate=lambda r, d: np.full(len(d), 0.1))
     t = target("mean", "baseline", column="vacancy_rate", period=["2030-01-07", "2030-12-30"])
@@ -203,7 +227,7 @@ BAD_TARGETS = [
      "'vacancy_rate'?"),
     (GOOD_TARGET.replace("kind: mean", "kind: median"),
      "t.yaml:6: targets[0].metric: `kind` must be one of mean, yearly_change, rate_per_year, "
-     "difference, ratio, ratio_of_sums, population, busiest_count (got 'median')"),
+     "difference, ratio, ratio_of_sums, population, busiest_count, survival (got 'median')"),
     (GOOD_TARGET.replace("column: vacancy_rate}", "column: vacancy_rate, perod: [1, 2]}"),
      "t.yaml:6: targets[0].metric.perod: unknown key; did you mean 'period'?"),
     (GOOD_TARGET.replace("[0.08, 0.14]", "[0.14, 0.08]"),
