@@ -129,7 +129,7 @@ def test_entrant_lives_follow_new_independents_to_their_closure_or_the_end():
 
 
 def test_survival_sums_the_hazards_of_each_year_of_age():
-    # three lives of 2 years: one closes at 1.5 years; two more seen for half a year
+    # two lives seen for 2 years, one closing at 1.5 years, two seen for half a year
     lives = np.array([[104, 0], [104, 0], [78, 1], [26, 0], [26, 0]], dtype=float)
     # year 0: no closure over 4 years lived; year 1: one closure over 2.5 years lived
     assert survival(lives, 1) == pytest.approx(1.0)
