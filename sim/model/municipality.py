@@ -186,9 +186,10 @@ class Municipality(Agent):
         return culture_subsidy.start_grant(self.model, self.active("culture_subsidy"))
 
     def cultural_demand(self) -> tuple[float, float, float]:
-        """Cultural starters per year (with culture subsidies' multipliers and brokers' extra
-        users), the months after which a brokered owner accepts, and the cost per brokered
-        lease."""
-        rate = culture_subsidy.starter_rate(self.model.params.culture.entry_rate_per_year,
-                                            self.active("culture_subsidy"))
+        """Cultural starters per year (``culture.entry_rate_per_year`` scaled to the town's
+        inhabitants, with culture subsidies' multipliers and brokers' extra users), the months
+        after which a brokered owner accepts, and the cost per brokered lease."""
+        starters = (self.model.params.culture.entry_rate_per_year
+                    * self.model.residents.balance.inhabitants_scale)
+        rate = culture_subsidy.starter_rate(starters, self.active("culture_subsidy"))
         return meanwhile_use.brokered(self.model, rate, self.active("meanwhile_use"))

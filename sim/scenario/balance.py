@@ -79,6 +79,9 @@ class Balance:
         balanced: whether the town is balanced by construction (its visitor groups' numbers
             derived and ``population.balance_spending`` true): then its rents are balanced
             too (:func:`rent_scale`).
+        inhabitants_scale: the town's inhabitants (its centre and the rest of the city)
+            relative to middelstad's by the densities: the cultural starters a year scale
+            with it (:func:`inhabitants_scale`; exactly 1 for middelstad).
     """
 
     people: dict[str, float]
@@ -87,6 +90,7 @@ class Balance:
     spending_scale: np.ndarray
     balanced: bool
     agglomeration: float = 1.0
+    inhabitants_scale: float = 1.0
 
 
 def town_size(town: Town, persons_per_household: float) -> tuple[float, int, float | None]:
@@ -139,6 +143,16 @@ def _reference_people(scenario: Scenario) -> dict[str, float]:
             "region": pop.region_people_per_m2 * REFERENCE_FLOOR_M2,
             "tourist": pop.tourist_parties_per_m2 * REFERENCE_FLOOR_M2,
             "commuter": pop.commuters_per_m2 * REFERENCE_FLOOR_M2}
+
+
+def inhabitants_scale(people: dict[str, float], scenario: Scenario) -> float:
+    """The inhabitants of a town (``people`` of its centre and the rest of its city) relative
+    to middelstad's by the densities: a rate set for the calibrated town that comes from the
+    city's own people, such as its cultural and creative starters (ODD 7.13), scales with
+    it. Exactly 1 for middelstad (the same products); 0.12 for the 30-premises test town."""
+    reference = _reference_people(scenario)
+    total = reference["centre"] + reference["city"]
+    return (people["centre"] + people["city"]) / total if total > 0 else 1.0
 
 
 def neighbour_pull(town: Town, scenario: Scenario) -> float:
@@ -203,7 +217,8 @@ def balance(scenario: Scenario, floor_m2: float, dwelling_cells: int,
     spending_scale = target / np.maximum(centre + outside * scale, 1e-12)
     return Balance(people=people, households=house, visit_scale=scale,
                    spending_scale=spending_scale, balanced=balanced,
-                   agglomeration=agglomeration)
+                   agglomeration=agglomeration,
+                   inhabitants_scale=inhabitants_scale(people, scenario))
 
 
 def rent_scale(scenario: Scenario, market_rent: np.ndarray, floor_m2: np.ndarray) -> float:

@@ -69,7 +69,10 @@ class Culture(Strict):
     )
     entry_rate_per_year: float = param(
         2.0, "Cultural or creative starters looking for premises per year (galleries, "
-        "makerspaces, meanwhile users). Assumption.", "1/year", ge=0.0, le=500.0,
+        "makerspaces, meanwhile users) in a city of middelstad's inhabitants (its centre and "
+        "the rest of the city, about 100,000); a town's rate scales with its own inhabitants "
+        "(`population`), so a village centre does not get a city's starters. Assumption.",
+        "1/year", ge=0.0, le=500.0,
     )
     meanwhile_rent_eur_per_m2_year: float = param(
         25.0, "Rent of a meanwhile lease (service costs only). ideedoen.nl: low rent.",

@@ -17,7 +17,6 @@ from tests.model.test_actors import (
     SEEDS,
     START,
     events_of,
-    mean_over_seeds,
     simulate,
     small,
     spend,
@@ -216,11 +215,13 @@ def test_relocations_into_the_core_are_lettings():
 
 def test_the_core_keeps_frictional_vacancy_when_shops_move_in():
     """With eager, supported movers the core empties out but for the units waiting for their
-    next tenant: the longer the fit-out, the more of them (paired runs)."""
-    core = {weeks: mean_over_seeds(small(economy={"shops": {"fit_out_weeks": weeks}},
-                                         interventions=[EAGER_MOVERS]),
-                                   "vacancy_rate_core", 52) for weeks in (0, 52)}
-    assert core[52] > 1.3 * core[0]
+    next tenant: the longer the fit-out, the more of them (paired runs; six seeds, as the core's
+    46 units hold one or two vacant ones and two seeds left the ratio to chance)."""
+    def core(weeks: int) -> float:
+        scenario = small(economy={"shops": {"fit_out_weeks": weeks}}, interventions=[EAGER_MOVERS])
+        return float(np.mean([simulate(scenario, seed)[1]["vacancy_rate_core"].tail(52).mean()
+                              for seed in range(3, 9)]))
+    assert core(52) > 1.3 * core(0)
 
 
 # ----------------------------------------------------------------------------- instruments
