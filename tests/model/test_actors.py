@@ -307,6 +307,23 @@ def test_meanwhile_use_brokers_cultural_users_into_vacant_units():
     assert leases > len(events_of(simulate(BASE, SEEDS[0])[0], "meanwhile_lease"))
 
 
+def test_a_smaller_town_gets_fewer_cultural_starters():
+    """The starters come from the town's own inhabitants: kleinstad (about a third of
+    middelstad's) gets a third of the starters a year, and fewer meanwhile leases than with
+    middelstad's rate (paired runs, the rate set back by hand)."""
+    model = CityCentre(BASE, seed=SEEDS[0])
+    scale = model.residents.balance.inhabitants_scale
+    assert 0.2 < scale < 0.5
+    assert model.municipality.cultural_demand()[0] == pytest.approx(
+        BASE.culture.entry_rate_per_year * scale)
+    as_middelstad = small(culture={"entry_rate_per_year": BASE.culture.entry_rate_per_year
+                                   / scale})
+    leases = {name: sum(len(events_of(simulate(sc, seed)[0], "meanwhile_lease"))
+                        for seed in SEEDS)
+              for name, sc in (("own", BASE), ("middelstad's", as_middelstad))}
+    assert leases["own"] < leases["middelstad's"]
+
+
 def test_transformation_subsidy_converts_more_edge_units_with_co_funding():
     round_ = {"name": "impuls", "start": START.isoformat(), "end": "2030-01-01",
               "match_share": 0.5, "instruments": ["transformation_subsidy"], "cap_eur": 1e7,

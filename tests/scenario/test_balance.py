@@ -15,6 +15,7 @@ from sim.scenario.balance import (
     REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR,
     agglomeration,
     balance,
+    inhabitants_scale,
     rent_scale,
     spending_per_household,
     town_balance,
@@ -44,6 +45,18 @@ def test_middelstad_is_the_reference():
     np.testing.assert_allclose(b.visit_scale, 1.0, rtol=1e-12)
     np.testing.assert_allclose(b.spending_scale, 1.0, rtol=1e-12)
     assert warning(scenario, town) is None
+    assert b.inhabitants_scale == 1.0  # middelstad's cultural starters unchanged, to the bit
+
+
+def test_cultural_starters_follow_the_towns_inhabitants():
+    """A town's inhabitants (centre and the rest of the city) relative to middelstad's: a tenth
+    of the floor area a tenth of the starters; given numbers count as given."""
+    scenario = load_scenario(BASELINE)
+    small = balance(scenario, REFERENCE_FLOOR_M2 / 10, REFERENCE_DWELLING_CELLS // 10)
+    assert small.inhabitants_scale == pytest.approx(0.1, rel=0.01)
+    ref = balance(scenario, REFERENCE_FLOOR_M2, REFERENCE_DWELLING_CELLS).people
+    doubled = {**ref, "city": 2 * ref["city"] + ref["centre"]}
+    assert inhabitants_scale(doubled, scenario) == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("floor, cells", [(5_000.0, 40), (250_000.0, 900), (48_220.0, 20)])
