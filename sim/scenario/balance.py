@@ -24,6 +24,9 @@ already makes it cheap, not because a unit there earns less for its footfall; ra
 middelstad's mean (1.38 times, for the 1,500-premises test town) charged its back streets more
 than middelstad's for the same footfall (docs/own-town.md, "Towns of any size").
 
+What comes from the city's own people, such as its cultural and creative starters, scales with
+its inhabitants (:func:`inhabitants_scale`), not with middelstad's.
+
 Called by the model (:class:`sim.model.residents.Residents`) and by ``binnenstad validate``,
 which warns when a town whose numbers are given cannot cover its floor area or leaves no room
 for entry (:func:`warning`).
@@ -149,7 +152,7 @@ def inhabitants_scale(people: dict[str, float], scenario: Scenario) -> float:
     """The inhabitants of a town (``people`` of its centre and the rest of its city) relative
     to middelstad's by the densities: a rate set for the calibrated town that comes from the
     city's own people, such as its cultural and creative starters (ODD 7.13), scales with
-    it. Exactly 1 for middelstad (the same products); 0.12 for the 30-premises test town."""
+    it. Exactly 1 for middelstad (the same products); 0.11 for the 30-premises test town."""
     reference = _reference_people(scenario)
     total = reference["centre"] + reference["city"]
     return (people["centre"] + people["city"]) / total if total > 0 else 1.0
