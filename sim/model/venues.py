@@ -120,16 +120,22 @@ class Venues:
         self.agents[p] = None
 
     def open_initial(self) -> None:
-        """Place the initial cultural venues in fitting units closest to a square."""
+        """Place the initial cultural venues in fitting units closest to a square. In a town
+        whose data records each unit's use (an imported town), only in units recorded as
+        leisure (its theatres, cinemas, museums): a venue never takes the place of a recorded
+        shop of another sector or of a recorded vacant unit, and fewer venues open where the
+        data has fewer leisure units."""
         model = self.model
         cult = model.params.culture
         premises, town = model.premises, model.town
         site_xy = town.walkable_xy[model.routes.event_sites]
         dist = np.abs(town.premises_xy[:, None, :] - site_xy[None, :, :]).sum(axis=2)
         near = dist.min(axis=1)
+        allowed = (np.ones(len(premises), dtype=bool) if town.premises_use is None
+                   else town.premises_use == "leisure")
         for kind, count in cult.initial_venues.items():
             for _ in range(count):
-                free = premises.use == VACANT
+                free = (premises.use == VACANT) & allowed
                 fits = free & (premises.floor_m2 >= cult.kinds[kind].min_floor_m2)
                 pool = fits if fits.any() else free
                 if not pool.any():

@@ -17,10 +17,14 @@ pytest.importorskip("osmnx")
 from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.model.model import CityCentre
+from sim.model.premises import CULTURE, SHOP
+from sim.scenario.culture import Culture
+from sim.scenario.fields import SECTORS
 from sim.scenario.loading import build_town, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 GPKG = REPO / "tests" / "data" / "oudestad.gpkg"
+BASELINE_VENUES = Culture().initial_venues
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,16 @@ def test_the_town_folder_is_the_town(scenarios):
     # uses from the data: the premises marked vacant start vacant, the rest in their sector
     vacant = town.premises_use == "vacant"
     assert vacant.any() and model.premises.vacant[vacant].all()
+    venues = np.flatnonzero(model.premises.use == CULTURE)
+    shops = np.flatnonzero(model.premises.use == SHOP)
+    assert (model.premises.sector[shops] == [SECTORS.index(u)
+                                              for u in town.premises_use[shops]]).all()
+    # the initial cultural venues take recorded leisure units (its theatres, museums), never
+    # a recorded shop of another sector nor a recorded vacant unit
+    assert venues.size == sum(BASELINE_VENUES.values())
+    assert (town.premises_use[venues] == "leisure").all()
+    open_shops = model.premises.open & (model.premises.use != CULTURE)
+    assert ((town.premises_use != "leisure") & ~vacant <= open_shops).all()
 
 
 def test_a_scenario_on_an_imported_town_runs_and_compares(scenarios, tmp_path, capsys):
