@@ -7,7 +7,8 @@ samples every session's date and picture for ``--seconds`` seconds. Prints one J
 
 - simulated weeks per second of every session (min, median) over the measured window;
 - the time between two pictures of a session (median and 95th percentile): the update time a
-  pupil sees;
+  pupil sees, measured on the date shown (the counters and the map change with it; the charts,
+  in classroom mode, at most every 2 s);
 - the server's memory (web server plus worker processes, resident set, at the end);
 - where the CPU went over the measured window: cores used by the web server, by its workers
   and by the browsers, and the server's (web server plus workers) CPU per picture shown, which

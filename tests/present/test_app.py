@@ -25,6 +25,7 @@ from sim.present.app.live import (
     with_and_without,
 )
 from sim.present.app.render import ChartPainter, MapPainter
+from sim.present.app.runner import SessionModel
 from tests.conftest import REPO
 
 SMALL = """\
@@ -245,6 +246,19 @@ def test_chart_painter_draws_the_reported_weeks(files):
     drawn = charts.png()
     assert drawn != empty
     assert Image.open(io.BytesIO(drawn)).size == (400, 300)
+
+
+def test_a_classroom_session_draws_its_charts_at_most_every_few_seconds(files):
+    """While playing in a classroom the map and counters change at every update, the charts
+    (and their number of points) only when their interval has passed; a step draws them."""
+    session = SessionModel(Settings(files[0]), map_width_px=300)
+    first = session.advance(1, charts_every_s=3600)
+    second = session.advance(1, charts_every_s=3600)
+    assert second.counters[0]["date"] > first.counters[0]["date"]
+    assert second.maps != first.maps or second.counters != first.counters
+    assert (second.charts, second.points) == (first.charts, first.points)
+    stepped = session.advance(1)
+    assert stepped.points == first.points + 2 and stepped.charts != first.charts
 
 
 def test_app_command_refuses_bad_input_with_one_line(write, tmp_path, capsys):

@@ -16,7 +16,8 @@ the downloads (map and charts as PNG, the run's weeks as CSV).
 Playing advances the model in a task of its own: each update asks the runner for every week
 the chosen speed has made due since play began (at least one; :mod:`sim.present.app.pace`) and
 shows the pictures it returns, so a busy server draws less often but the simulated time keeps
-its pace. A session
+its pace. In classroom mode the charts are drawn again at most every
+:data:`CHARTS_EVERY_S` seconds while playing (the map and counters at every update). A session
 nobody touched for ``pause_after_s`` seconds pauses; its model is dropped when the browser has
 gone. The server's configuration comes from ``BINNENSTAD_APP_CONFIG`` (JSON, set by
 ``binnenstad app``).
@@ -45,6 +46,9 @@ CONFIG_ENV = "BINNENSTAD_APP_CONFIG"
 SPEEDS = (1, 2, 5, 10, 0)
 #: A session nobody touched for this long pauses (seconds).
 PAUSE_AFTER_S = 15 * 60
+#: In classroom mode a playing session's charts are drawn again at most this often (seconds);
+#: the map and the counters at every update.
+CHARTS_EVERY_S = 2.0
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 LESSONS = {"en": DOCS / "lessons.md", "nl": DOCS / "lessons.nl.md"}
 
@@ -213,12 +217,13 @@ def Page():
 
     def play_loop():
         pace = Pace()
+        charts_every = CHARTS_EVERY_S if conf["classroom"] else 0.0
         while playing.value:
             if time.monotonic() - touched[0] > conf["pause_after_s"]:
                 playing.value = False  # nobody is watching: pause
                 break
             try:
-                update = runner.advance(pace.weeks(speed.value))
+                update = runner.advance(pace.weeks(speed.value), charts_every)
             except Exception as exc:
                 error.value = " ".join(str(exc).split())
                 playing.value = False

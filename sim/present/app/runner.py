@@ -83,15 +83,17 @@ class SessionModel:
                                             strict=True)), width_px=map_width_px,
                                    height_px=int(map_width_px * 0.55), t=self.t)
         self.last_used = time.monotonic()
+        self._charts: tuple[bytes, int, float] | None = None  # PNG, points, when drawn
 
-    def advance(self, weeks: int) -> Frame:
-        """Step ``weeks`` weeks (fewer at the horizon) and draw once."""
+    def advance(self, weeks: int, charts_every_s: float = 0.0) -> Frame:
+        """Step ``weeks`` weeks (fewer at the horizon) and draw once; the charts only if
+        ``charts_every_s`` seconds have passed since they were last drawn (:meth:`frame`)."""
         self.last_used = time.monotonic()
         for _ in range(max(0, int(weeks))):
             if not self.model.running:
                 break
             self.model.step()
-        return self.frame()
+        return self.frame(charts_every_s)
 
     def labels(self) -> list[str]:
         """Each run's label in the session's language."""
@@ -104,15 +106,24 @@ class SessionModel:
         what = (t.title(items[choice]) if choice in items else t.tr("all instruments"))
         return [t.tr("with {what}", what=what), t.tr("without {what}", what=what)]
 
-    def frame(self) -> Frame:
-        """The pictures of the current state."""
+    def frame(self, charts_every_s: float = 0.0) -> Frame:
+        """The pictures of the current state. The charts are drawn again only when
+        ``charts_every_s`` seconds have passed since the last time (0: always) or the run has
+        ended; else the frame carries the same PNG and its number of points, which the page
+        then does not send again. A classroom's playing sessions draw them every 2 s
+        (:data:`sim.present.app.page.CHARTS_EVERY_S`): a chart a picture was a fifth of a
+        worker's time and of the pictures sent (docs/classroom.md)."""
         runs = self.model.runs
+        now = time.monotonic()
+        if (self._charts is None or not self.model.running
+                or now - self._charts[2] >= charts_every_s):
+            self._charts = (self.charts.png(), self.charts.points(), now)
         return Frame(
             labels=self.labels(),
             counters=[r.counters() for r in runs],
             maps=[m.png() for m in self.maps],
-            charts=self.charts.png(),
-            points=self.charts.points(),
+            charts=self._charts[0],
+            points=self._charts[1],
             running=bool(self.model.running),
             scenario=self.model.scenario_run.name,
             describe=[self.t.describe(item) for item in [
@@ -144,9 +155,9 @@ class LocalRunner:
             self.session = SessionModel(settings, lang)
             return self.session.frame()
 
-    def advance(self, weeks: int) -> Frame:
+    def advance(self, weeks: int, charts_every_s: float = 0.0) -> Frame:
         with self.lock:
-            return self.session.advance(weeks)
+            return self.session.advance(weeks, charts_every_s)
 
     def csv(self) -> str:
         with self.lock:
@@ -295,9 +306,9 @@ class PoolRunner:
         with self.lock:
             return self.pool.call(self.worker, self.session, "build", settings, lang)
 
-    def advance(self, weeks: int) -> Frame:
+    def advance(self, weeks: int, charts_every_s: float = 0.0) -> Frame:
         with self.lock:
-            return self.pool.call(self.worker, self.session, "advance", weeks)
+            return self.pool.call(self.worker, self.session, "advance", weeks, charts_every_s)
 
     def csv(self) -> str:
         with self.lock:
