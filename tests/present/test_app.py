@@ -25,7 +25,7 @@ from sim.present.app.live import (
     with_and_without,
 )
 from sim.present.app.render import ChartPainter, MapPainter
-from sim.present.app.runner import SessionModel
+from sim.present.app.runner import Frame, SessionModel
 from tests.conftest import REPO
 
 SMALL = """\
@@ -248,6 +248,27 @@ def test_chart_painter_draws_the_reported_weeks(files):
     assert Image.open(io.BytesIO(drawn)).size == (400, 300)
 
 
+def test_the_charts_start_from_zero_and_seldom_draw_their_axes_again(files):
+    """Charts with a floor start from it (zero), with room above the first weeks, so the
+    axes of a playing session seldom grow: each time they do, the whole figure is drawn
+    again, not only its lines."""
+    model = LiveCentre(Settings(files[0]))
+    charts = ChartPainter([(r.label, r.model) for r in model.runs], 400, 300)
+    full_draws = []
+    draw = charts.canvas.draw
+    charts.canvas.draw = lambda: full_draws.append(model.runs[0].model.week) or draw()
+    model.step()
+    charts.png()
+    first = {metric: ax.get_ylim() for ax, (metric, *_) in zip(charts.axes, charts.charts,
+                                                                  strict=True)}
+    while model.running:
+        model.step()
+        charts.png()
+    assert len(full_draws) <= 2, full_draws  # the first, and at most one growth
+    for metric in ("vacancy_rate", "footfall", "turnover"):
+        assert first[metric][0] == 0.0 and first[metric][1] > 0.0
+
+
 def test_a_classroom_session_draws_its_charts_at_most_every_few_seconds(files):
     """While playing in a classroom the map and counters change at every update, the charts
     (and their number of points) only when their interval has passed; a step draws them."""
@@ -259,6 +280,24 @@ def test_a_classroom_session_draws_its_charts_at_most_every_few_seconds(files):
     assert (second.charts, second.points) == (first.charts, first.points)
     stepped = session.advance(1)
     assert stepped.points == first.points + 2 and stepped.charts != first.charts
+
+
+def test_the_downloads_keep_their_data_and_give_the_pictures_on_screen():
+    """A download's data is the same function at every update (solara's FileDownload starts
+    work whenever its data change) and returns the picture on screen when it is asked."""
+    from sim.present.app.page import OnScreen
+
+    def frame(picture: bytes) -> Frame:
+        return Frame(labels=["baseline"], counters=[{}], maps=[picture + b"-map"],
+                     charts=picture + b"-charts", points=1, running=True)
+
+    shown = OnScreen()
+    get_map, get_charts = shown.map(0), shown.charts
+    shown.frame = frame(b"week 1")
+    assert (get_map(), get_charts()) == (b"week 1-map", b"week 1-charts")
+    shown.frame = frame(b"week 2")
+    assert shown.map(0) is get_map and shown.charts == get_charts
+    assert (get_map(), get_charts()) == (b"week 2-map", b"week 2-charts")
 
 
 def test_app_command_refuses_bad_input_with_one_line(write, tmp_path, capsys):

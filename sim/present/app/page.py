@@ -159,14 +159,34 @@ def MapsAndCharts(frame: Frame, t: Lang):
                 style={"font-size": "0.8em"})
 
 
-def Downloads(frame: Frame, t: Lang, csv):
+class OnScreen:
+    """The frame on screen, and the same functions at every update that return its pictures
+    when a download is asked.
+
+    ``solara.FileDownload`` starts a thread, and draws its button four times, whenever its
+    data change: given the pictures themselves, it did so at every picture of a playing
+    session, for nothing; given these functions, only when a download is asked."""
+
+    def __init__(self) -> None:
+        self.frame: Frame | None = None
+        self._maps: dict = {}
+
+    def map(self, i: int):
+        """The function returning the ``i``-th map on screen (the same one every time)."""
+        return self._maps.setdefault(i, lambda: self.frame.maps[i])
+
+    def charts(self) -> bytes:
+        return self.frame.charts
+
+
+def Downloads(frame: Frame, t: Lang, shown: OnScreen, csv):
     """The current figures as PNG and the run's weeks as CSV."""
     with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["bs-downloads"]):
-        for i, png in enumerate(frame.maps):
-            solara.FileDownload(png, filename=f"binnenstad_map{'' if i == 0 else i}.png",
+        for i in range(len(frame.maps)):
+            solara.FileDownload(shown.map(i), filename=f"binnenstad_map{'' if i == 0 else i}.png",
                                 label=t.tr("Map (PNG)") if i == 0 else
                                 t.tr("Second map (PNG)"), mime_type="image/png")
-        solara.FileDownload(frame.charts, filename="binnenstad_charts.png",
+        solara.FileDownload(shown.charts, filename="binnenstad_charts.png",
                             label=t.tr("Charts (PNG)"), mime_type="image/png")
         solara.FileDownload(csv, filename="binnenstad_weeks.csv",
                             label=t.tr("Data of the run (CSV)"), mime_type="text/csv")
@@ -197,6 +217,7 @@ def Page():
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(conf["speed"])
     touched = solara.use_memo(lambda: [time.monotonic()], [])
+    shown = solara.use_memo(OnScreen, [])
 
     def close():
         return runner.close  # called when the session ends: its model is dropped
@@ -280,4 +301,5 @@ def Page():
         if frame.value is not None:
             Counters(frame.value, t)
             MapsAndCharts(frame.value, t)
-            Downloads(frame.value, t, runner.csv)
+            shown.frame = frame.value
+            Downloads(frame.value, t, shown, runner.csv)

@@ -283,6 +283,10 @@ class ChartPainter:
     """
 
     STYLES = (("#1f4e79", "-"), ("#c0504d", "--"), ("#7f7f7f", ":"))
+    #: A chart with a floor starts from it to this many times the first weeks' highest
+    #: value: a chart's axes that grew took a full draw (130-200 ms against 17 for the
+    #: lines), 9 times in the first 130 weeks when the range hugged the first points.
+    HEADROOM = 1.5
 
     def __init__(self, runs: list[tuple[str, CityCentre]], width_px: int = 560,
                  height_px: int = 460, t: Lang | None = None) -> None:
@@ -359,6 +363,12 @@ class ChartPainter:
         cur_lo, cur_hi = ax.get_ylim()
         if ax in self._fitted and cur_lo <= lo and hi <= cur_hi:
             return False
+        if ax not in self._fitted and low is not None and hi > low:
+            # the first range: from the floor (zero) to half as much again as the first
+            # weeks, so a fall shows against zero and the axes seldom grow
+            ax.set_ylim(low, low + self.HEADROOM * (hi - low))
+            self._fitted.add(ax)
+            return True
         below = above = 0.15
         if ax in self._fitted:
             below, above = (0.4 if lo < cur_lo else 0.15), (0.4 if hi > cur_hi else 0.15)
