@@ -56,7 +56,7 @@ REFERENCE_DWELLING_CELLS = 2155
 PURPOSE_SECTORS = {"daily": ("daily", "services"), "comparison": ("comparison",),
                    "leisure": ("food_beverage", "leisure")}
 #: middelstad's floor-weighted mean market rent at the start at rent level 1 and the default A1
-#: rent (measured over four seeds: 202-205); scaled with the level (0.89 by default).
+#: rent (measured over four seeds: 202-205); scaled with the level (0.90 by default).
 REFERENCE_MEAN_RENT_EUR_PER_M2_YEAR = 203.0
 #: Rents of a balanced town are scaled down only (see the module docstring): at most 1.
 RENT_SCALE_LIMITS = (0.4, 1.0)
