@@ -176,6 +176,7 @@ class OnScreen:
         return self._maps.setdefault(i, lambda: self.frame.maps[i])
 
     def charts(self) -> bytes:
+        """The charts on screen."""
         return self.frame.charts
 
 

@@ -284,8 +284,9 @@ class ChartPainter:
 
     STYLES = (("#1f4e79", "-"), ("#c0504d", "--"), ("#7f7f7f", ":"))
     #: A chart with a floor starts from it to this many times the first weeks' highest
-    #: value: a chart's axes that grew took a full draw (130-200 ms against 17 for the
-    #: lines), 9 times in the first 130 weeks when the range hugged the first points.
+    #: value: a chart's axes that grew took a full draw (100-460 ms at the classroom's 900
+    #: pixels, against 4-17 for the lines alone), 9 times in a session's first 130 weeks
+    #: when the range hugged the first points (docs/classroom.md).
     HEADROOM = 1.5
 
     def __init__(self, runs: list[tuple[str, CityCentre]], width_px: int = 560,
