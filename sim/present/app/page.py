@@ -234,8 +234,14 @@ def Page():
         except Exception as exc:  # a bad scenario file: show it, keep the old model
             error.value = session_error(exc, conf["folder"])
 
-    if frame.value is None and not error.value:
-        rebuild()
+    def first_build():
+        """The session's first model, built after the page's first drawing, not during it:
+        a build waits for its worker, and with a class opening at once some pages held that
+        long failed to open (a javascript error, docs/classroom.md)."""
+        if frame.value is None and not error.value:
+            rebuild()
+
+    solara.lab.use_task(first_build, dependencies=[], prefer_threaded=True)
 
     def play_loop():
         pace = Pace()
@@ -299,6 +305,8 @@ def Page():
                           values=list(SPEEDS), on_value=speed.set,
                           style={"max-width": "14em"}, classes=["bs-speed"])
             solara.Text(t.tr("0 = as fast as the server can"), style={"font-size": "0.8em"})
+        if frame.value is None and not error.value:
+            solara.Text(t.tr("Building the city centre..."), classes=["bs-building"])
         if frame.value is not None:
             Counters(frame.value, t)
             MapsAndCharts(frame.value, t)
