@@ -1,9 +1,10 @@
 """The answer first: a generated paragraph per scenario, and where its effect comes from.
 
 For each scenario against the baseline, in plain words with numbers (:func:`answer`): vacant
-units and the vacancy rate at the horizon with and without, the paired effect with its 90%
-interval and whether it is distinguishable from zero, footfall in the core and at the counting
-points, and what it costs per year to the municipality and to co-funders. Then
+units of the stock and the vacancy rate at the horizon with and without (each in its middle
+replication, so that the three agree), the paired effect with its 90% interval and whether it
+is distinguishable from zero, footfall in the core and at the counting points with its paired
+change, and what it costs per year to the municipality and to co-funders. Then
 (:func:`sources`) where the effect on vacancy comes from: units converted to homes (which leave
 the stock the vacancy rate is measured over), new tenants, closures avoided, meanwhile and
 cultural use, shops that moved, and the vacancy rate had the converted units stayed in the
@@ -21,6 +22,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.present.i18n import Lang
@@ -53,6 +55,11 @@ class Numbers:
     spend_per_year: float  # municipal, more than the baseline, mean per year
     cofunding_per_year: float
     paired: bool = True  # False: different places, their differences are no effects
+    #: vacant and stock units and their rate at the horizon in the middle replication, by
+    #: name (:func:`sim.runs.breakdown.middle_units`)
+    units: pd.DataFrame | None = None
+    #: metric -> its paired change in % per scenario (:func:`sim.runs.breakdown.paired_change`)
+    changes: Mapping[str, pd.DataFrame] | None = None
 
     def value(self, metric: str, column: str = "median") -> float:
         return float(self.table.loc[metric, column]) if metric in self.table.index else float(
@@ -68,7 +75,9 @@ class Numbers:
 
 def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.DataFrame,
             effect_sources: pd.DataFrame, spend: pd.DataFrame,
-            titles: Mapping[str, str] | None = None, *, paired: bool = True) -> Numbers:
+            titles: Mapping[str, str] | None = None, *, paired: bool = True,
+            units: pd.DataFrame | None = None,
+            changes: Mapping[str, pd.DataFrame] | None = None) -> Numbers:
     """Collect what the answer about ``scenario`` needs.
 
     Args:
@@ -83,6 +92,9 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
             names themselves if not given.
         paired: False if the scenarios simulate different places
             (:attr:`sim.runs.compare.Comparison.paired`).
+        units: :func:`sim.runs.breakdown.middle_units`; ``changes``: metric ->
+            :func:`sim.runs.breakdown.paired_change` (both needed by :func:`answer`, not by
+            :func:`headline`).
     """
     at = summary[summary["horizon"]]
     table = at[at["scenario"] == scenario].set_index("metric")
@@ -92,8 +104,10 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
     muni = float(row["municipal"]) / years if row is not None else float("nan")
     co = float(row["cofunding"]) / years if row is not None else float("nan")
     titles = titles or {}
+    units = units.loc[[scenario, baseline]] if units is not None else None
+    changes = {m: c.loc[scenario] for m, c in (changes or {}).items()}
     return Numbers(titles.get(scenario, scenario), titles.get(baseline, baseline), years, horizon,
-                   table, base, src, muni, co, paired)
+                   table, base, src, muni, co, paired, units, changes)
 
 
 def _rounded(amount: float) -> float:
@@ -118,39 +132,58 @@ def _change(t: Lang, value: float, base: float) -> str:
     return t.signed(100.0 * (value / base - 1.0), 1) + "%"
 
 
+def _paired_change(t: Lang, n: Numbers, metric: str) -> dict[str, str]:
+    """The paired change of ``metric`` in %, with its 90% interval, as words."""
+    row = n.changes[metric]
+    return {key: t.signed(float(row[key]), 1) + "%" if np.isfinite(row[key]) else t.tr("n/a")
+            for key in ("median", "low", "high")}
+
+
 def answer(n: Numbers, t: Lang) -> str:
-    """The answer about one scenario as plain text (a paragraph)."""
+    """The answer about one scenario as plain text (a paragraph). The units vacant, the stock
+    and the vacancy rate with and without are each one replication's, the middle one by
+    vacancy rate, so that they agree with each other; the effects are paired."""
     esc = html.escape
+    own, base = n.units.iloc[0], n.units.iloc[-1]  # the scenario's, the baseline's
     counts = {
-        "scenario": esc(n.scenario), "vacant": t.number(n.value("vacant_units")),
-        "stock": t.number(n.source("stock_units", "median")), "years": n.years,
-        "date": t.date(n.horizon), "rate": t.percent(n.value("vacancy_rate")),
-        "base_vacant": t.number(n.base_value("vacant_units")),
-        "base_stock": t.number(float(n.sources.loc["stock_units", "median"]
-                                     - n.sources.loc["stock_units", "effect_median"])
-                               if "stock_units" in n.sources.index else float("nan")),
-        "base_rate": t.percent(n.base_value("vacancy_rate")), "baseline": esc(n.baseline)}
+        "scenario": esc(n.scenario), "vacant": t.number(own["vacant"]),
+        "stock": t.number(own["stock"]), "years": n.years,
+        "date": t.date(n.horizon), "rate": t.percent(own["rate"]),
+        "base_vacant": t.number(base["vacant"]), "base_stock": t.number(base["stock"]),
+        "base_rate": t.percent(base["rate"]), "baseline": esc(n.baseline)}
     low, high = n.value("vacancy_rate", "effect_low"), n.value("vacancy_rate", "effect_high")
     effect = {"effect": t.points(n.value("vacancy_rate", "effect_median")),
               "low": t.points(low), "high": t.points(high)}
     if n.paired:
         parts = [t.tr(
             "With {scenario}, {vacant} of the {stock} premises in the centre are vacant after "
-            "{years} years ({date}): a vacancy rate of {rate}, against {base_vacant} of "
-            "{base_stock} ({base_rate}) when nothing is done ({baseline}).", **counts),
+            "{years} years ({date}) in the middle replication: a vacancy rate of {rate}, "
+            "against {base_vacant} of {base_stock} ({base_rate}) when nothing is done "
+            "({baseline}).", **counts),
             t.tr("The paired effect on the vacancy rate is {effect} (90% of the replications "
                  "between {low} and {high}): {verdict}.", **effect,
                  verdict=_verdict(t, low, high))]
     else:
         parts = [t.tr(
             "In {scenario}, {vacant} of the {stock} premises are vacant after {years} years "
-            "({date}): a vacancy rate of {rate}, against {base_vacant} of {base_stock} "
-            "({base_rate}) in {baseline}.", **counts),
+            "({date}) in the middle replication: a vacancy rate of {rate}, against "
+            "{base_vacant} of {base_stock} ({base_rate}) in {baseline}.", **counts),
             t.tr("These are different places, so the difference in the vacancy rate, {effect} "
                  "(90% of the replications between {low} and {high}; {verdict}), is the "
                  "difference between the places, not the effect of an intervention.", **effect,
                  verdict=_verdict_places(t, low, high, esc(n.baseline)))]
-    if "footfall_core" in n.table.index:
+    if "footfall_core" in n.table.index and n.paired:
+        core, total = _paired_change(t, n, "footfall_core"), _paired_change(t, n, "footfall")
+        parts.append(t.tr(
+            "Footfall in the core: {core} passers-by a week at the doors of its premises, a "
+            "paired change of {core_change} against {baseline} (90% of the replications "
+            "between {core_low} and {core_high}); at the counting points: {total} passers-by "
+            "a week, {total_change} ({total_low} to {total_high}).",
+            core=t.number(n.value("footfall_core")), core_change=core["median"],
+            core_low=core["low"], core_high=core["high"], baseline=esc(n.baseline),
+            total=t.number(n.value("footfall")), total_change=total["median"],
+            total_low=total["low"], total_high=total["high"]))
+    elif "footfall_core" in n.table.index:
         parts.append(t.tr(
             "Footfall in the core: {core} passers-by a week at the doors of its premises "
             "({core_change} against {baseline}); at the counting points: {total} passers-by a "
@@ -267,6 +300,6 @@ def sources(n: Numbers, t: Lang) -> str:
             "vacancy rate would be {kept} instead of {rate} ({base_rate} in {baseline}).",
             baseline=esc(n.baseline), kept=t.percent(n.source("vacancy_rate_if_kept",
                                                               "median")),
-            rate=t.percent(n.value("vacancy_rate")),
-            base_rate=t.percent(n.base_value("vacancy_rate"))))
+            rate=t.percent(n.units["rate"].iloc[0]),
+            base_rate=t.percent(n.units["rate"].iloc[-1])))
     return " ".join(parts)

@@ -15,7 +15,7 @@ import pytest
 from sim import __version__
 from sim.present.i18n import language
 from sim.present.report import format_effect, format_value, render
-from sim.runs.breakdown import effect_sources, spending_per_year
+from sim.runs.breakdown import effect_sources, horizon_units, spending_per_year
 from sim.runs.compare import HEADLINE_METRICS
 from sim.scenario.schema import Scenario
 
@@ -51,11 +51,23 @@ def test_the_answer_gives_the_numbers_of_the_tables(english, compare_run):
     summary = compare_run.summary()
     at = summary[summary["horizon"] & (summary["scenario"] == "cheaper_rent")].set_index(
         "metric")
-    base = summary[summary["horizon"] & (summary["scenario"] == "base")].set_index("metric")
-    vacant, rate = at.loc["vacant_units", "median"], at.loc["vacancy_rate", "median"]
-    assert f"With cheaper_rent, {EN.number(vacant)} of the" in text
-    base_vacant = EN.number(base.loc["vacant_units", "median"])
-    assert f"a vacancy rate of {EN.percent(rate)}, against {base_vacant}" in text
+    # units vacant of the stock, and their rate, from one replication each: the three agree
+    # (as medians taken one by one need not), and with 5 replications the rate is the median
+    units = horizon_units(compare_run)
+    said = {}
+    for name in ("cheaper_rent", "base"):
+        vacant, stock = units["vacant"][name], units["stock"][name]
+        rate = vacant / stock
+        rep = rate.index[rate.rank(method="first") == 3][0]
+        assert rate[rep] == rate.median()
+        said[name] = (EN.number(vacant[rep]), EN.number(stock[rep]), EN.percent(rate[rep]))
+    vacant, stock, rate = said["cheaper_rent"]
+    base_vacant, base_stock, base_rate = said["base"]
+    assert (f"With cheaper_rent, {vacant} of the {stock} premises in the centre are vacant "
+            "after 2 years") in text
+    assert (f"a vacancy rate of {rate}, against {base_vacant} of {base_stock} ({base_rate}) "
+            "when nothing is done") in text
+    assert EN.percent(at.loc["vacancy_rate", "median"]) == rate
     effect = at.loc["vacancy_rate"]
     assert (f"The paired effect on the vacancy rate is {EN.points(effect['effect_median'])} "
             f"(90% of the replications between {EN.points(effect['effect_low'])} and "
@@ -63,6 +75,18 @@ def test_the_answer_gives_the_numbers_of_the_tables(english, compare_run):
     zero = effect["effect_low"] <= 0 <= effect["effect_high"]
     assert ("not distinguishable from zero" in text.split("With cheaper_rent")[1][:900]) == zero
     assert f"Footfall in the core: {EN.number(at.loc['footfall_core', 'median'])}" in text
+    # its change is the paired one, as in the tables (a ratio of two medians could have the
+    # other sign): the change in the same replication, in % of the baseline's
+    for metric in ("footfall_core", "footfall"):
+        values = compare_run.values(metric, compare_run.years)
+        change = 100 * (values["cheaper_rent"] / values["base"] - 1)
+        words = [EN.signed(q, 1) + "%" for q in (change.median(), change.quantile(0.05),
+                                                 change.quantile(0.95))]
+        if metric == "footfall_core":
+            assert (f"a paired change of {words[0]} against base (90% of the replications "
+                    f"between {words[1]} and {words[2]})") in text
+        else:
+            assert f"passers-by a week, {words[0]} ({words[1]} to {words[2]})" in text
     # "same" is the baseline under another name: no effect, no cost
     same = text.split("With same,")[1][:900]
     assert "+0.0 pp" in same and "not distinguishable from zero" in same

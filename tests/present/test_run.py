@@ -76,5 +76,14 @@ def test_the_result_line_says_what_the_run_found(tmp_path):
         f"({last['vacant_units']:,.0f} of {last['open_units'] + last['vacant_units']:,.0f} "
         f"premises), {footfall:,.0f} passers-by a week at a counting point in the last year, "
         f"{frame['closures'].sum():,.0f} closures in 2 years")
-    three = result_line(write_run(tiny(), tmp_path / "three", replications=3, progress=False))
-    assert "premises; 90% of 3 replications: " in three and three.endswith("in 1 year")
+    out = write_run(tiny(), tmp_path / "three", replications=3, progress=False)
+    three = result_line(out)
+    assert "premises in the middle replication; 90% of 3 replications: " in three
+    assert three.endswith("in 1 year")
+    # the middle replication's units vacant of its stock give the rate printed (the median)
+    frame = pd.read_csv(out / "timeseries.csv")
+    last = frame[frame["step"] == frame["step"].max()]
+    middle = last.loc[last["vacancy_rate"] == last["vacancy_rate"].median()].iloc[0]
+    stock = middle["open_units"] + middle["vacant_units"]
+    assert (f"{100 * middle['vacancy_rate']:.1f}% vacant ({middle['vacant_units']:,.0f} of "
+            f"{stock:,.0f} premises in the middle replication") in three
