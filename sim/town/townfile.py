@@ -235,7 +235,26 @@ def _need(cfg: dict[str, Any], key: str, kind: type | tuple[type, ...], label: s
     return value
 
 
+def _listed_files_exist(folder: Path, cfg: dict[str, Any], label: str) -> None:
+    """Every optional file that ``town.yaml`` lists (counting points, core, drawing layers) is
+    in the folder: without them a run would quietly lose its named counting points, its core
+    or its footprints."""
+    files = cfg.get("files")
+    if not isinstance(files, dict):
+        return
+    geometry = files.get("geometry")
+    listed = [("counts", files.get("counts")), ("core", files.get("core"))] + [
+        (f"geometry.{layer}", path) for layer, path in
+        (geometry.items() if isinstance(geometry, dict) else ())]
+    for key, path in listed:
+        if isinstance(path, str) and path and not (folder / path).is_file():
+            raise ScenarioError(f"lists {path}, which is not in the town folder (import the "
+                                "town again with 'binnenstad town import')", file=label,
+                                key_path=f"files.{key}")
+
+
 def _load(folder: Path, cfg: dict[str, Any], *, label: str, name: str | None = None) -> Town:
+    _listed_files_exist(folder, cfg, label)
     cell = float(_need(cfg, "cell_size_m", (int, float), label))
     origin = _need(cfg, "origin_rd_m", dict, label)
     town_name = name or str(_need(cfg, "name", str, label))

@@ -394,3 +394,20 @@ def test_a_town_folder_with_a_bad_table(imported, tmp_path):
         load_town_dir(folder)
     with pytest.raises(ScenarioError, match="not a town folder"):
         load_town_dir(tmp_path)
+
+
+@pytest.mark.parametrize("missing", ["counts.csv", "geometry/buildings.geojson"])
+def test_a_town_folder_missing_a_file_its_town_yaml_lists(imported, tmp_path, missing):
+    """A damaged folder is one line, not a town that quietly lost its named counting points
+    or its footprints."""
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(imported["gpkg"], folder)
+    load_town_dir(folder)  # whole: it loads
+    (folder / missing).unlink()
+    key = "counts" if missing == "counts.csv" else "geometry.buildings"
+    with pytest.raises(ScenarioError) as info:
+        load_town_dir(folder)
+    assert str(info.value).startswith(f"{folder / 'town.yaml'}")
+    assert f"files.{key}: lists {missing}, which is not in the town folder" in str(info.value)
