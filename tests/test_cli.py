@@ -254,3 +254,23 @@ def test_bad_thread_count_is_a_one_line_error(value, monkeypatch, capsys):
     assert (code, out) == (2, "")
     assert err.strip() == (f"BINNENSTAD_THREADS: must be a whole number >= 1 (got '{value}'); "
                            "more than 4 threads are not used")
+
+
+def test_validate_warns_of_an_instrument_that_never_acts(tmp_path, capsys):
+    """A typo of 2030 for 2020 is valid but never acts: a warning line names it (exit 0); a
+    switched-off instrument and one inside the horizon get none."""
+    path = tmp_path / "late.yaml"
+    path.write_text(
+        "name: late\nyears: 2\ninterventions:\n"
+        "  - {type: events_programme, start: 2020-03-02}\n"
+        "  - {type: events_programme, start: 2030-01-07}\n"
+        "  - {type: events_programme, start: 2031-01-06, enabled: false}\n"
+        "  - {type: events_programme, start: 2015-01-05, end: 2015-02-02}\n")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: ok")
+    assert err.splitlines() == [
+        f"{path}: warning: interventions[1] (events_programme): starts 2030-01-07, after the "
+        "last simulated week (2020-12-28); it never acts",
+        f"{path}: warning: interventions[3] (events_programme): ends 2015-02-02, before the first "
+        "simulated week (2017-01-09, the start of the warm-up); it never acts"]

@@ -27,8 +27,9 @@ def add_validate(sub) -> argparse.ArgumentParser:
         description="Check scenario files: YAML syntax, every key and value against the schema, "
         "and the town map. Prints one line per file: 'ok' with the size of the town, or the "
         "first problem as FILE:LINE: key.path: what is wrong. A town whose given population "
-        "spends far too little or too much for its retail floor area gets a warning line "
-        "(the file is still valid).",
+        "spends far too little or too much for its retail floor area gets a warning line, "
+        "and so does an instrument, shock or funding round whose dates lie wholly outside "
+        "the simulated weeks (the file is still valid).",
         epilog="examples:\n"
         "  binnenstad validate scenarios/baseline.yaml\n"
         "  binnenstad validate scenarios/*.yaml\n\n"
@@ -61,6 +62,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         problem = warning(scenario, town)
         if problem is not None:
             print(printable(f"{file}: warning: population: {problem}"), file=sys.stderr)
+        for line in scenario.never_in_force():
+            print(printable(f"{file}: warning: {line}"), file=sys.stderr)
     return status
 
 

@@ -113,6 +113,27 @@ class Scenario(Strict):
         """Warm-up weeks before `start`."""
         return self.warmup_years * 52
 
+    def never_in_force(self) -> list[str]:
+        """A line for each instrument, shock or funding round (switched on) whose period lies
+        wholly outside the simulated weeks, so that it never acts: a typo such as 2030 for
+        2020 would otherwise run without a word."""
+        first = self.start - dt.timedelta(weeks=self.warmup_weeks)  # the first week's date
+        last = self.start + dt.timedelta(weeks=self.weeks - 1)  # the last week's date
+        lines = []
+        for key, items in (("interventions", self.interventions), ("shocks", self.shocks),
+                           ("funding", self.funding)):
+            for i, item in enumerate(items):
+                if not getattr(item, "enabled", True):
+                    continue
+                what = f"{key}[{i}] ({getattr(item, 'type', None) or item.name})"
+                if item.start > last:
+                    lines.append(f"{what}: starts {item.start}, after the last simulated week "
+                                 f"({last}); it never acts")
+                elif item.end is not None and item.end < first:
+                    lines.append(f"{what}: ends {item.end}, before the first simulated week "
+                                 f"({first}, the start of the warm-up); it never acts")
+        return lines
+
 
 def _rebuild() -> None:
     """Accept newly registered instruments and shocks (see :func:`on_register`)."""
