@@ -172,7 +172,8 @@ def check_out_dir(folder: str | os.PathLike[str]) -> Path:
 def folder_lock(folder: str | os.PathLike[str], command: str, *, create: bool = True
                 ) -> Iterator[Path]:
     """Hold ``folder`` (created if missing, unless ``create`` is False) for one writer while
-    the ``with`` block runs.
+    the ``with`` block runs. A folder made here and left empty (a command that refused its
+    input) is removed at the end.
 
     The lock is an exclusive ``flock`` on ``folder/.binnenstad.lock``, which records who holds
     it (command, process id, host, since when); the kernel releases it when the process ends,
@@ -195,10 +196,15 @@ def folder_lock(folder: str | os.PathLike[str], command: str, *, create: bool = 
         return
     if not create and not path.is_dir():
         raise FolderBusy("no such folder", file=str(path))
-    path.mkdir(parents=True, exist_ok=True)
+    made = not path.exists()  # removed again if the command leaves it empty (refused input)
     lock = path / LOCK_NAME
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_UMASK)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                         0o666 & ~_UMASK)
+        except FileNotFoundError:  # another command made the folder, left it empty, removed it
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -228,6 +234,9 @@ def folder_lock(folder: str | os.PathLike[str], command: str, *, create: bool = 
         with contextlib.suppress(OSError):
             lock.unlink()  # before closing: a waiting process then finds a new inode
         os.close(fd)
+        if made:
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only if empty: a command that wrote nothing leaves nothing
 
 
 def _holder(lock: Path) -> str:

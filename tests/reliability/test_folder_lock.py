@@ -97,3 +97,18 @@ def test_two_runs_into_one_folder_at_the_same_time(tmp_path):
     winner = json.loads((tmp_path / "out" / "manifest.json").read_text())["master_seed"]
     rows = pd.read_csv(tmp_path / "out" / "timeseries.csv")
     assert set(rows["seed"]) == {replication_seeds(winner, 1)[0]}
+
+
+def test_a_refused_command_leaves_no_folder_it_made(tmp_path, capsys):
+    """A comparison refused on its input (after the folder was taken) leaves nothing behind,
+    and a folder that was there before stays."""
+    (tmp_path / "b.yaml").write_text(TINY)
+    (tmp_path / "o.yaml").write_text(TINY.replace("name: tiny", "name: other").replace(
+        "years: 1", "years: 2"))
+    args = ["compare", str(tmp_path / "b.yaml"), str(tmp_path / "o.yaml"), "-r", "1", "-q"]
+    assert main([*args, "-o", str(tmp_path / "new" / "out")]) == 2
+    assert "must be the same as the baseline's (1)" in capsys.readouterr().err
+    assert not (tmp_path / "new" / "out").exists()
+    (tmp_path / "kept").mkdir()
+    assert main([*args, "-o", str(tmp_path / "kept")]) == 2
+    assert (tmp_path / "kept").is_dir() and not any((tmp_path / "kept").iterdir())
