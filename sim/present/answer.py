@@ -1,10 +1,11 @@
 """The answer first: a generated paragraph per scenario, and where its effect comes from.
 
 For each scenario against the baseline, in plain words with numbers (:func:`answer`): vacant
-units of the stock and the vacancy rate at the horizon with and without (each in its middle
-replication, so that the three agree), the paired effect with its 90% interval and whether it
-is distinguishable from zero, footfall in the core and at the counting points with its paired
-change, and what it costs per year to the municipality and to co-funders. Then
+units of the stock and the vacancy rate at the horizon with and without (the median rate and
+stock, and the units that rate gives of that stock, so that the three agree), the paired
+effect with its 90% interval and whether it is distinguishable from zero, footfall in the core
+and at the counting points with its paired change, and what it costs per year to the
+municipality and to co-funders. Then
 (:func:`sources`) where the effect on vacancy comes from: units converted to homes (which leave
 the stock the vacancy rate is measured over), new tenants, closures avoided, meanwhile and
 cultural use, shops that moved, and the vacancy rate had the converted units stayed in the
@@ -55,8 +56,8 @@ class Numbers:
     spend_per_year: float  # municipal, more than the baseline, mean per year
     cofunding_per_year: float
     paired: bool = True  # False: different places, their differences are no effects
-    #: vacant and stock units and their rate at the horizon in the middle replication, by
-    #: name (:func:`sim.runs.breakdown.middle_units`)
+    #: the scenario's and the baseline's vacancy rate, stock and vacant units at the horizon
+    #: (:func:`sim.runs.breakdown.horizon_vacancy`)
     units: pd.DataFrame | None = None
     #: metric -> its paired change in % per scenario (:func:`sim.runs.breakdown.paired_change`)
     changes: Mapping[str, pd.DataFrame] | None = None
@@ -92,7 +93,7 @@ def numbers(scenario: str, baseline: str, years: int, horizon: str, summary: pd.
             names themselves if not given.
         paired: False if the scenarios simulate different places
             (:attr:`sim.runs.compare.Comparison.paired`).
-        units: :func:`sim.runs.breakdown.middle_units`; ``changes``: metric ->
+        units: :func:`sim.runs.breakdown.horizon_vacancy`; ``changes``: metric ->
             :func:`sim.runs.breakdown.paired_change` (both needed by :func:`answer`, not by
             :func:`headline`).
     """
@@ -140,9 +141,9 @@ def _paired_change(t: Lang, n: Numbers, metric: str) -> dict[str, str]:
 
 
 def answer(n: Numbers, t: Lang) -> str:
-    """The answer about one scenario as plain text (a paragraph). The units vacant, the stock
-    and the vacancy rate with and without are each one replication's, the middle one by
-    vacancy rate, so that they agree with each other; the effects are paired."""
+    """The answer about one scenario as plain text (a paragraph). The vacancy rate with and
+    without is the median over replications, as in the tables, and the vacant units are what
+    it gives of the median stock, so that they agree; the effects are paired."""
     esc = html.escape
     own, base = n.units.iloc[0], n.units.iloc[-1]  # the scenario's, the baseline's
     counts = {
@@ -156,18 +157,19 @@ def answer(n: Numbers, t: Lang) -> str:
               "low": t.points(low), "high": t.points(high)}
     if n.paired:
         parts = [t.tr(
-            "With {scenario}, {vacant} of the {stock} premises in the centre are vacant after "
-            "{years} years ({date}) in the middle replication: a vacancy rate of {rate}, "
-            "against {base_vacant} of {base_stock} ({base_rate}) when nothing is done "
-            "({baseline}).", **counts),
+            "With {scenario}, about {vacant} of the {stock} premises in the centre are vacant "
+            "after {years} years ({date}): a vacancy rate of {rate} (the median of the "
+            "replications), against about {base_vacant} of {base_stock} ({base_rate}) when "
+            "nothing is done ({baseline}).", **counts),
             t.tr("The paired effect on the vacancy rate is {effect} (90% of the replications "
                  "between {low} and {high}): {verdict}.", **effect,
                  verdict=_verdict(t, low, high))]
     else:
         parts = [t.tr(
-            "In {scenario}, {vacant} of the {stock} premises are vacant after {years} years "
-            "({date}) in the middle replication: a vacancy rate of {rate}, against "
-            "{base_vacant} of {base_stock} ({base_rate}) in {baseline}.", **counts),
+            "In {scenario}, about {vacant} of the {stock} premises are vacant after {years} "
+            "years ({date}): a vacancy rate of {rate} (the median of the replications), "
+            "against about {base_vacant} of {base_stock} ({base_rate}) in {baseline}.",
+            **counts),
             t.tr("These are different places, so the difference in the vacancy rate, {effect} "
                  "(90% of the replications between {low} and {high}; {verdict}), is the "
                  "difference between the places, not the effect of an intervention.", **effect,

@@ -25,7 +25,6 @@ from sim.present.plots import (
     trajectory_figure,
 )
 from sim.runs import output
-from sim.runs.breakdown import middle_replication
 from sim.runs.output import RunResult
 from sim.scenario.loading import build_town
 from sim.scenario.schema import Scenario
@@ -57,31 +56,32 @@ def result_line(out_dir: Path) -> str:
     """What a run found, in one line for the terminal, from its ``timeseries.csv``: vacancy at
     the horizon in % and in premises, the passers-by a week at a counting point (the mean of
     the counting points and of the last year's weeks, as the comparison's report counts it)
-    and the closures over the reported years; over several replications the vacancy of the
-    middle replication by vacancy rate (its units vacant of its stock), the range in which 90%
-    of the replications' vacancy lies, and the medians of the rest.
+    and the closures over the reported years; over several replications the medians (the
+    vacant units as the median rate of the median stock, so that they agree) and for the
+    vacancy the range in which 90% of them lie.
 
-    Example: ``baseline: at the horizon (2024-12-23) 12.0% vacant (35 of 292 premises in the
-    middle replication; 90% of 3 replications: 10.3% to 13.8%), 35,417 passers-by a week at a
-    counting point in the last year, 57 closures in 6 years``.
+    Example: ``baseline: at the horizon (2024-12-23) 12.4% vacant (about 36 of 294 premises;
+    90% of 3 replications: 11.2% to 13.5%), 35,076 passers-by a week at a counting point in
+    the last year, 66 closures in 6 years``.
     """
     frame = pd.read_csv(Path(out_dir) / "timeseries.csv")
     name = str(frame["scenario"].iloc[0])
     last = frame[frame["step"] == frame["step"].max()]
     rate, vacant = last["vacancy_rate"], last["vacant_units"]
     stock = last["open_units"] + vacant
-    middle = middle_replication(rate)  # its count, stock and rate agree with each other
     closures = frame.groupby("replication")["closures"].sum()
     last_year = frame[frame["step"] > frame["step"].max() - 52]
     footfall = last_year.groupby("replication")["footfall"].mean()
     years = round(frame["step"].max() / 52)
     n = len(last)
-    spread = (f" in the middle replication; 90% of {n} replications: "
-              f"{100 * rate.quantile(0.05):.1f}% to {100 * rate.quantile(0.95):.1f}%"
-              if n > 1 else "")
-    return (f"{name}: at the horizon ({last['date'].iloc[0]}) "
-            f"{100 * vacant[middle] / stock[middle]:.1f}% vacant "
-            f"({vacant[middle]:,.0f} of {stock[middle]:,.0f} premises{spread}), "
+    spread = (f"; 90% of {n} replications: {100 * rate.quantile(0.05):.1f}% to "
+              f"{100 * rate.quantile(0.95):.1f}%" if n > 1 else "")
+    # the units the median rate gives of the median stock: the three agree, as the median
+    # count beside the median stock need not ("36 of 296 premises, 12.4%")
+    about = "about " if n > 1 else ""
+    return (f"{name}: at the horizon ({last['date'].iloc[0]}) {100 * rate.median():.1f}% vacant "
+            f"({about}{rate.median() * stock.median():,.0f} of {stock.median():,.0f} "
+            f"premises{spread}), "
             f"{footfall.median():,.0f} passers-by a week at a counting point in the last year, "
             f"{closures.median():,.0f} closures in {years} year{'' if years == 1 else 's'}")
 

@@ -21,7 +21,7 @@ from sim.present.answer import answer, extra_spending, numbers, sources
 from sim.present.evidence import evidence_sentences, evidence_verdict
 from sim.present.i18n import Lang, language
 from sim.present.plots import metric_label
-from sim.runs.breakdown import middle_units, paired_change
+from sim.runs.breakdown import horizon_vacancy, paired_change
 from sim.runs.compare import HEADLINE_METRICS, Comparison
 from sim.scenario.loading import build_town
 from sim.scenario.reference import differences, field_doc
@@ -112,7 +112,7 @@ def answers(comparison: Comparison, summary: pd.DataFrame, src: pd.DataFrame, t:
     horizon = str(comparison.timeseries["date"].max())
     title = titles(comparison, t)
     scenarios = {s.name: s for s in comparison.scenarios}
-    units = middle_units(comparison)
+    units = horizon_vacancy(comparison)
     changes = {m: paired_change(comparison, m) for m in ("footfall_core", "footfall")
                if m in comparison.timeseries.columns}
     parts = []

@@ -26,8 +26,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.runs.compare import Comparison
 
-__all__ = ["SOURCES", "effect_sources", "horizon_units", "middle_replication", "middle_units",
-           "paired_change", "spending_per_year", "yearly_budget"]
+__all__ = ["SOURCES", "effect_sources", "horizon_units", "horizon_vacancy", "paired_change",
+           "spending_per_year", "yearly_budget"]
 
 #: The flows counted by :func:`effect_sources`: name -> (event kind, causes or None for any,
 #: causes to leave out).
@@ -65,26 +65,18 @@ def horizon_units(comparison: Comparison) -> dict[str, pd.DataFrame]:
     return {"vacant": vacant, "stock": stock}
 
 
-def middle_replication(values: pd.Series):
-    """The replication (index label) whose value is the median of ``values``; of the two
-    middle ones of an even number, the lower. Counts quoted from one replication agree with
-    each other (its vacant units of its stock give its vacancy rate), as medians taken one by
-    one need not: 36 vacant of 297 units "12.4%" was three medians of three replications."""
-    order = values.sort_values(kind="stable")
-    return order.index[(len(order) - 1) // 2]
-
-
-def middle_units(comparison: Comparison) -> pd.DataFrame:
-    """Per scenario (index): ``vacant`` and ``stock`` units at the horizon and their ``rate``
-    (vacant / stock, the vacancy rate) in its middle replication by vacancy rate
-    (:func:`middle_replication`)."""
+def horizon_vacancy(comparison: Comparison) -> pd.DataFrame:
+    """Per scenario (index): the ``rate`` of vacancy at the horizon (the median over
+    replications, as the summary's), the ``stock`` of premises (the median) and the ``vacant``
+    units that rate gives of that stock. Quoted together they agree with each other (to the
+    rounding of a whole unit), as three medians taken one by one need not: "36 of 297
+    premises, 12.4%" was 12.1%."""
     units = horizon_units(comparison)
     rows = {}
     for name in comparison.names:
         vacant, stock = units["vacant"][name], units["stock"][name]
-        rep = middle_replication(vacant / stock.where(stock > 0))
-        rows[name] = {"vacant": float(vacant[rep]), "stock": float(stock[rep]),
-                      "rate": float(vacant[rep] / stock[rep]) if stock[rep] > 0 else np.nan}
+        rate, total = _q(vacant / stock.where(stock > 0), 0.5), _q(stock, 0.5)
+        rows[name] = {"rate": rate, "stock": total, "vacant": rate * total}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
