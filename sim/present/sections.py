@@ -398,7 +398,7 @@ def figures_section(figures: Mapping[str, bytes], t: Lang,
                        if prefix == "map_" else title.get(rest, rest) if prefix == "spending_"
                        else metric_label(rest, t))
             data = base64.b64encode(figures[stem]).decode("ascii")
-            parts.append(f"<figure id='{esc(stem)}'><img alt='{esc(stem)}' "
+            parts.append(f"<figure id='{esc(stem)}'><img alt='{esc(heading)}: {esc(caption)}' "
                          f"src='data:image/png;base64,{data}'>"
                          f"<figcaption class='small'>{esc(caption)} "
                          f"(figures/{esc(stem)}.png)</figcaption></figure>")

@@ -175,6 +175,11 @@ def test_every_figure_is_embedded(page, compare_out):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         assert f"src='data:image/png;base64,{data}'" in page, png.name
     assert page.count("<img ") == len(pngs)
+    # each picture described in the report's language for a screen reader, not by file name
+    alts = re.findall(r"<img alt='([^']*)'", page)
+    assert len(alts) == len(pngs) and not [a for a in alts if "_" in a and " " not in a]
+    assert "Verloop: mediaan en 90%-band over de replicaties: leegstand (aandeel" in html.unescape(
+        " ".join(alts))
 
 
 def test_summary_page_and_tables(compare_out):
